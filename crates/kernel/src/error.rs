@@ -1,0 +1,244 @@
+//! The shared error type. Domain crates keep their own `thiserror` enums and convert them
+//! into [`AppError`]: a kind (what went wrong, in HTTP-free terms), a stable `code` and a
+//! human `detail`. Only [`crate::http::problem`] turns a kind into an HTTP status.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+/// What went wrong, independent of transport. Each maps to one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Validation,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    Unavailable,
+    NotImplemented,
+    Internal,
+}
+
+/// One invalid input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = kernel::FieldError)]
+pub struct FieldError {
+    /// The JSON path of the field (`email`, `items[2].date`).
+    pub field: String,
+    pub message: String,
+}
+
+/// Codes every router may answer with; domains add their own.
+pub const COMMON_CODES: &[&str] = &[
+    "bad_request",
+    "malformed_json",
+    "invalid_body",
+    "invalid_path_parameter",
+    "invalid_query",
+    "validation_failed",
+    "unauthenticated",
+    "forbidden",
+    "insufficient_scope",
+    "session_required",
+    "not_found",
+    "method_not_allowed",
+    "payload_too_large",
+    "unsupported_media_type",
+    "rate_limited",
+    "invalid_idempotency_key",
+    "idempotency_key_reused",
+    "idempotency_request_in_progress",
+    "request_timeout",
+    "service_unavailable",
+    "not_implemented",
+    "internal_error",
+];
+
+#[derive(Debug)]
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub code: Cow<'static, str>,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    /// Seconds the client should wait (rate limits, unavailable).
+    pub retry_after: Option<u64>,
+    /// Extra members merged into the problem body (e.g. the id of a conflicting row).
+    pub extensions: serde_json::Map<String, serde_json::Value>,
+    /// The internal cause, logged and never sent.
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl AppError {
+    pub fn new(kind: ErrorKind, code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code: code.into(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            extensions: serde_json::Map::new(),
+            source: None,
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorKind::NotFound, "not_found", format!("{what} not found"))
+    }
+
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unauthenticated, "unauthenticated", detail)
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            _ => format!("{} fields are invalid", errors.len()),
+        };
+        let mut error = Self::new(ErrorKind::Validation, "validation_failed", detail);
+        error.errors = errors;
+        error
+    }
+
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut error = Self::new(
+            ErrorKind::RateLimited,
+            "rate_limited",
+            format!("too many requests; retry in {retry_after_secs} s"),
+        );
+        error.retry_after = Some(retry_after_secs);
+        error
+    }
+
+    /// An unexpected failure: the cause is logged, the client sees a generic message.
+    pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        let mut error = Self::new(ErrorKind::Internal, "internal_error", "an internal error occurred");
+        error.source = Some(source.into());
+        error
+    }
+
+    #[must_use]
+    pub fn with_extension(mut self, key: &str, value: impl Serialize) -> Self {
+        if let Ok(value) = serde_json::to_value(value) {
+            self.extensions.insert(key.to_owned(), value);
+        }
+        self
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.code, kind_name(self.kind), self.detail)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+fn kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::BadRequest => "bad request",
+        ErrorKind::Unauthenticated => "unauthenticated",
+        ErrorKind::Forbidden => "forbidden",
+        ErrorKind::NotFound => "not found",
+        ErrorKind::Conflict => "conflict",
+        ErrorKind::Validation => "validation",
+        ErrorKind::PayloadTooLarge => "payload too large",
+        ErrorKind::UnsupportedMediaType => "unsupported media type",
+        ErrorKind::RateLimited => "rate limited",
+        ErrorKind::Unavailable => "unavailable",
+        ErrorKind::NotImplemented => "not implemented",
+        ErrorKind::Internal => "internal",
+    }
+}
+
+/// Failures of the storage layer shared by every store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data could not be (de)serialised: {0}")]
+    Serde(#[from] serde_json::Error),
+}
+
+impl StoreError {
+    /// True when the statement broke a UNIQUE constraint (both dialects).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
+    }
+
+    /// True when the statement broke a FOREIGN KEY constraint (both dialects).
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation())
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        AppError::internal(error)
+    }
+}
+
+/// Collects field errors so a request reports every invalid field at once.
+#[derive(Debug, Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn check(&mut self, ok: bool, field: &str, message: impl Into<String>) -> &mut Self {
+        if !ok {
+            self.errors.push(FieldError { field: field.to_owned(), message: message.into() });
+        }
+        self
+    }
+
+    /// Checks a string's length in characters (not bytes), inclusive bounds.
+    pub fn length(&mut self, value: &str, field: &str, min: usize, max: usize) -> &mut Self {
+        let len = value.chars().count();
+        self.check(
+            (min..=max).contains(&len),
+            field,
+            format!("must be between {min} and {max} characters long (got {len})"),
+        )
+    }
+
+    pub fn finish(&mut self) -> Result<(), AppError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::validation(std::mem::take(&mut self.errors)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validator_reports_every_field() {
+        let err = Validator::new()
+            .length("ab", "name", 3, 10)
+            .check(false, "age", "must be positive")
+            .finish()
+            .unwrap_err();
+        assert_eq!(err.code, "validation_failed");
+        assert_eq!(err.errors.len(), 2);
+        assert_eq!(err.errors[0].field, "name");
+        assert!(err.errors[0].message.contains("got 2"));
+    }
+
+    #[test]
+    fn length_counts_characters_not_bytes() {
+        assert!(Validator::new().length("ééé", "x", 3, 3).finish().is_ok());
+    }
+}

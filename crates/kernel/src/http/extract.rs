@@ -1,0 +1,176 @@
+//! Extractors that reject with problem+json instead of axum's plain-text rejections.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::auth::AuthFailure;
+use crate::error::{AppError, ErrorKind, FieldError};
+use crate::{Principal, Scope};
+
+/// A JSON body. Request types use `#[serde(deny_unknown_fields)]`, so a misspelt or
+/// unexpected field is a 422 rather than silently ignored.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Json(value)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+fn json_rejection(rejection: &JsonRejection) -> AppError {
+    match rejection {
+        JsonRejection::JsonDataError(err) => {
+            let message = err.body_text();
+            let message = message
+                .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+                .unwrap_or(&message)
+                .to_owned();
+            let field = field_of(&message);
+            let mut error = AppError::validation(vec![FieldError { field, message }]);
+            error.code = "invalid_body".into();
+            error
+        }
+        JsonRejection::JsonSyntaxError(err) => {
+            AppError::new(ErrorKind::BadRequest, "malformed_json", err.body_text())
+        }
+        JsonRejection::MissingJsonContentType(_) => AppError::new(
+            ErrorKind::UnsupportedMediaType,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::new(
+            ErrorKind::PayloadTooLarge,
+            "payload_too_large",
+            "the request body is larger than this server accepts",
+        ),
+        other => AppError::new(ErrorKind::BadRequest, "bad_request", other.body_text()),
+    }
+}
+
+/// The field a serde message is about: `a.b: msg`, or the name in ``missing field `x` ``.
+fn field_of(message: &str) -> String {
+    if let Some((path, _)) = message.split_once(": ")
+        && !path.contains(' ')
+    {
+        return path.to_owned();
+    }
+    for marker in ["missing field `", "unknown field `"] {
+        if let Some(rest) = message.split_once(marker).map(|(_, rest)| rest)
+            && let Some((name, _)) = rest.split_once('`')
+        {
+            return name.to_owned();
+        }
+    }
+    "body".to_owned()
+}
+
+/// Path parameters; a malformed one (e.g. not a UUID) is a 400.
+#[derive(Debug, Clone, Copy)]
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => Err(path_rejection(&rejection)),
+        }
+    }
+}
+
+fn path_rejection(rejection: &PathRejection) -> AppError {
+    AppError::new(ErrorKind::BadRequest, "invalid_path_parameter", rejection.body_text())
+}
+
+/// Query parameters; malformed ones are a 400.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value)),
+            Err(rejection) => Err(query_rejection(&rejection)),
+        }
+    }
+}
+
+fn query_rejection(rejection: &QueryRejection) -> AppError {
+    AppError::new(ErrorKind::BadRequest, "invalid_query", rejection.body_text())
+}
+
+/// The authenticated caller. Resolved by the auth middleware; this extractor enforces
+/// that one exists and that it holds the scope the method needs (write for anything
+/// but GET/HEAD/OPTIONS).
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(principal) = parts.extensions.get::<Principal>().copied() else {
+            return Err(match parts.extensions.get::<AuthFailure>() {
+                Some(AuthFailure(reason)) => AppError::unauthenticated(reason.clone()),
+                None => AppError::unauthenticated(
+                    "authentication required: send 'Authorization: Bearer <access token>' or 'X-API-Key: <key>'",
+                ),
+            });
+        };
+        let needed = if parts.method.is_safe() { Scope::Read } else { Scope::Write };
+        principal.require(needed)?;
+        Ok(principal)
+    }
+}
+
+/// The client's address as the gateway determined it (peer address, or the first
+/// `X-Forwarded-For` hop when the proxy is trusted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<ClientIp>()
+            .copied()
+            .unwrap_or(ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+
+    #[test]
+    fn finds_the_field_in_serde_messages() {
+        assert_eq!(field_of("email: invalid type: integer `3`, expected a string at line 1 column 12"), "email");
+        assert_eq!(field_of("missing field `password` at line 1 column 20"), "password");
+        assert_eq!(
+            field_of("unknown field `isAdmin`, expected one of `email`, `password` at line 1 column 30"),
+            "isAdmin"
+        );
+        assert_eq!(field_of("items[2].date: premature end"), "items[2].date");
+    }
+}

@@ -1,0 +1,26 @@
+#![doc = include_str!("../README.md")]
+
+pub mod clock;
+pub mod consent;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod id;
+pub mod migrate;
+pub mod outbox;
+pub mod page;
+pub mod principal;
+pub mod rate_limit;
+pub mod sync_row;
+pub mod timestamp;
+pub mod user_data;
+pub mod zone;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use clock::{Clock, SharedClock, SystemClock, TestClock};
+pub use db::{Db, Dialect, Tx};
+pub use error::{AppError, ErrorKind, FieldError, StoreError};
+pub use principal::{AuthMethod, Principal, Scope, Scopes};
+pub use timestamp::Timestamp;

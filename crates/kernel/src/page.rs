@@ -1,0 +1,119 @@
+//! Cursor pagination: `?limit=&cursor=` in, `{items, nextCursor}` out.
+//!
+//! A cursor is the sort key of the last row served, as base64url JSON. It is opaque to
+//! clients; stores fetch `limit + 1` rows to learn whether another page exists.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+use crate::error::FieldError;
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 500;
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1..=500 (default 50).
+    pub limit: Option<u32>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A validated page request with the decoded cursor.
+#[derive(Debug, Clone)]
+pub struct PageRequest<C> {
+    pub limit: u32,
+    pub after: Option<C>,
+}
+
+impl PageParams {
+    pub fn parse<C: DeserializeOwned>(&self) -> Result<PageRequest<C>, AppError> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
+        }
+        let after = match &self.cursor {
+            None => None,
+            Some(text) => Some(decode_cursor(text).ok_or_else(|| invalid("cursor", "is not a cursor this API issued".into()))?),
+        };
+        Ok(PageRequest { limit, after })
+    }
+}
+
+fn invalid(field: &str, message: String) -> AppError {
+    let mut error = AppError::validation(vec![FieldError { field: field.into(), message }]);
+    error.code = "invalid_query".into();
+    error
+}
+
+fn decode_cursor<C: DeserializeOwned>(text: &str) -> Option<C> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+pub fn encode_cursor<C: Serialize>(cursor: &C) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor).expect("cursor keys serialise"))
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows fetched in order.
+    pub fn from_rows<C: Serialize>(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> C) -> Self {
+        let limit = limit as usize;
+        let next_cursor = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|last| encode_cursor(&key(last)))
+        } else {
+            None
+        };
+        Page { items: rows, next_cursor }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+
+    /// A complete, single-page list.
+    pub fn all(items: Vec<T>) -> Self {
+        Page { items, next_cursor: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_cursor_only_when_more_rows_exist() {
+        let page = Page::from_rows(vec![1, 2, 3], 2, |n| *n);
+        assert_eq!(page.items, vec![1, 2]);
+        let params = PageParams { limit: Some(2), cursor: page.next_cursor.clone() };
+        assert_eq!(params.parse::<i32>().unwrap().after, Some(2));
+
+        let last = Page::from_rows(vec![1, 2], 2, |n| *n);
+        assert!(last.next_cursor.is_none());
+    }
+
+    #[test]
+    fn limits_and_cursors_are_validated() {
+        let zero = PageParams { limit: Some(0), cursor: None };
+        assert_eq!(zero.parse::<i32>().unwrap_err().code, "invalid_query");
+        let big = PageParams { limit: Some(501), cursor: None };
+        assert!(big.parse::<i32>().is_err());
+        let junk = PageParams { limit: None, cursor: Some("%%%".into()) };
+        assert_eq!(junk.parse::<i32>().unwrap_err().errors[0].field, "cursor");
+        assert_eq!(PageParams::default().parse::<i32>().unwrap().limit, 50);
+    }
+}

@@ -1,0 +1,80 @@
+//! Test support: a fresh database per test on every backend under test.
+//!
+//! SQLite always (a file in a temp dir). PostgreSQL when `TEST_DATABASE_URL` is set: a
+//! new database is created on that server for each test and dropped afterwards. If the
+//! variable is set but the server is unreachable the test fails: CI must not silently
+//! skip PostgreSQL.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+
+pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
+
+/// An empty database that is removed when dropped.
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub url: String,
+    pub label: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(PgConnectOptions, String)>,
+}
+
+/// One empty database per backend under test: SQLite, then PostgreSQL if configured.
+pub async fn backends() -> Vec<TestDatabase> {
+    let mut dbs = vec![sqlite()];
+    if let Ok(url) = std::env::var(TEST_DATABASE_URL)
+        && !url.is_empty()
+    {
+        dbs.push(postgres(&url).await);
+    }
+    dbs
+}
+
+pub fn sqlite() -> TestDatabase {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("lifeos.db").display());
+    TestDatabase { url, label: "sqlite", _dir: Some(dir), postgres: None }
+}
+
+pub async fn postgres(admin_url: &str) -> TestDatabase {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "lifeos_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        crate::id::new_id().simple().to_string().get(24..).unwrap_or_default()
+    );
+    let admin = PgConnectOptions::from_str(admin_url).expect("TEST_DATABASE_URL is a postgres URL");
+    let mut conn = admin
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let _ = conn.close().await;
+    let url = admin.clone().database(&name).to_url_lossy().to_string();
+    TestDatabase { url, label: "postgres", _dir: None, postgres: Some((admin, name)) }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else { return };
+        // Drop runs outside async context; a short-lived runtime on its own thread does the cleanup.
+        let cleanup = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            runtime.block_on(async move {
+                if let Ok(mut conn) = admin.connect().await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+                    let _ = conn.close().await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
