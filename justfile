@@ -1,0 +1,44 @@
+# lifeos development recipes. `just` lists them.
+
+# List recipes
+default:
+    @just --list
+
+# Serve on http://127.0.0.1:8080 (SQLite at ./data/lifeos.db unless DATABASE_URL is set)
+run:
+    cargo run --release -p lifeos-gateway
+
+# Run every test on SQLite
+test:
+    cargo test --workspace
+
+# Run every test on SQLite and PostgreSQL
+test-pg:
+    TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} cargo test --workspace
+
+# Format check and clippy with warnings as errors
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Regenerate the committed OpenAPI contract
+openapi:
+    cargo run -q -p lifeos-gateway -- openapi > openapi/openapi.json
+
+# Regenerate the OpenAPI contract and the TypeScript SDK types
+sdk: openapi
+    npm --prefix sdk/typescript run generate
+
+# Run the TypeScript SDK tests against the real binary
+sdk-test:
+    cargo build -p lifeos-gateway
+    npm --prefix sdk/typescript ci
+    npm --prefix sdk/typescript test
+
+# Load benchmark
+bench:
+    bash apps/gateway/bench/run.sh
+
+# Everything CI runs
+ci:
+    bash .ci/run
