@@ -30,7 +30,9 @@ pub struct TestClock {
 
 impl TestClock {
     pub fn new(start: Timestamp) -> Self {
-        Self { now: Mutex::new(start) }
+        Self {
+            now: Mutex::new(start),
+        }
     }
 
     /// A test clock starting at the current wall-clock time (so tokens minted by
@@ -50,7 +52,9 @@ impl TestClock {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Timestamp> {
         // A poisoned clock only means another test thread panicked; the value is still valid.
-        self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -21,7 +21,11 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 3] = [Purpose::HealthData, Purpose::Integrations, Purpose::Recommendations];
+    pub const ALL: [Purpose; 3] = [
+        Purpose::HealthData,
+        Purpose::Integrations,
+        Purpose::Recommendations,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -43,7 +43,10 @@ pub struct PoolConfig {
 
 impl Default for PoolConfig {
     fn default() -> Self {
-        Self { max_connections: None, acquire_timeout: Duration::from_secs(5) }
+        Self {
+            max_connections: None,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -59,7 +62,10 @@ pub enum ConnectError {
     #[error("unsupported database URL scheme (expected sqlite:// or postgres://): {0}")]
     UnsupportedScheme(String),
     #[error("could not create the directory for the SQLite file {path}: {source}")]
-    CreateDir { path: String, source: std::io::Error },
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("could not connect to the database: {0}")]
     Connect(#[from] sqlx::Error),
 }

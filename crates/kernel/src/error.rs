@@ -73,7 +73,11 @@ pub struct AppError {
 }
 
 impl AppError {
-    pub fn new(kind: ErrorKind, code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+    pub fn new(
+        kind: ErrorKind,
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             kind,
             code: code.into(),
@@ -86,7 +90,11 @@ impl AppError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(ErrorKind::NotFound, "not_found", format!("{what} not found"))
+        Self::new(
+            ErrorKind::NotFound,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
@@ -115,7 +123,11 @@ impl AppError {
 
     /// An unexpected failure: the cause is logged, the client sees a generic message.
     pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        let mut error = Self::new(ErrorKind::Internal, "internal_error", "an internal error occurred");
+        let mut error = Self::new(
+            ErrorKind::Internal,
+            "internal_error",
+            "an internal error occurred",
+        );
         error.source = Some(source.into());
         error
     }
@@ -131,7 +143,13 @@ impl AppError {
 
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.code, kind_name(self.kind), self.detail)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.code,
+            kind_name(self.kind),
+            self.detail
+        )
     }
 }
 
@@ -196,7 +214,10 @@ impl Validator {
 
     pub fn check(&mut self, ok: bool, field: &str, message: impl Into<String>) -> &mut Self {
         if !ok {
-            self.errors.push(FieldError { field: field.to_owned(), message: message.into() });
+            self.errors.push(FieldError {
+                field: field.to_owned(),
+                message: message.into(),
+            });
         }
         self
     }

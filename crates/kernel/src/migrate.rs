@@ -21,7 +21,11 @@ impl MigrationSet {
         let table = format!("_sqlx_migrations_{name}");
         sqlite.dangerous_set_table_name(table.clone());
         postgres.dangerous_set_table_name(table);
-        Self { name, sqlite, postgres }
+        Self {
+            name,
+            sqlite,
+            postgres,
+        }
     }
 
     pub fn table_name(&self) -> String {

@@ -60,11 +60,19 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn new(db: Db) -> Self {
-        Self { db, notify: Arc::new(Notify::new()) }
+        Self {
+            db,
+            notify: Arc::new(Notify::new()),
+        }
     }
 
     /// Writes `event` inside `tx`; it becomes visible when `tx` commits.
-    pub async fn append(&self, tx: &mut Tx, at: Timestamp, event: NewEvent) -> Result<Uuid, StoreError> {
+    pub async fn append(
+        &self,
+        tx: &mut Tx,
+        at: Timestamp,
+        event: NewEvent,
+    ) -> Result<Uuid, StoreError> {
         const INSERT: &str = "INSERT INTO outbox_events (id, user_id, topic, payload, occurred_at) \
                               VALUES ($1, $2, $3, $4, $5)";
         let id = crate::id::new_id();

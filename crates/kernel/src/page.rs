@@ -35,18 +35,27 @@ impl PageParams {
     pub fn parse<C: DeserializeOwned>(&self) -> Result<PageRequest<C>, AppError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
+            return Err(invalid(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
         }
         let after = match &self.cursor {
             None => None,
-            Some(text) => Some(decode_cursor(text).ok_or_else(|| invalid("cursor", "is not a cursor this API issued".into()))?),
+            Some(text) => Some(
+                decode_cursor(text)
+                    .ok_or_else(|| invalid("cursor", "is not a cursor this API issued".into()))?,
+            ),
         };
         Ok(PageRequest { limit, after })
     }
 }
 
 fn invalid(field: &str, message: String) -> AppError {
-    let mut error = AppError::validation(vec![FieldError { field: field.into(), message }]);
+    let mut error = AppError::validation(vec![FieldError {
+        field: field.into(),
+        message,
+    }]);
     error.code = "invalid_query".into();
     error
 }
@@ -78,16 +87,25 @@ impl<T> Page<T> {
         } else {
             None
         };
-        Page { items: rows, next_cursor }
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
     }
 
     /// A complete, single-page list.
     pub fn all(items: Vec<T>) -> Self {
-        Page { items, next_cursor: None }
+        Page {
+            items,
+            next_cursor: None,
+        }
     }
 }
 
@@ -99,7 +117,10 @@ mod tests {
     fn next_cursor_only_when_more_rows_exist() {
         let page = Page::from_rows(vec![1, 2, 3], 2, |n| *n);
         assert_eq!(page.items, vec![1, 2]);
-        let params = PageParams { limit: Some(2), cursor: page.next_cursor.clone() };
+        let params = PageParams {
+            limit: Some(2),
+            cursor: page.next_cursor.clone(),
+        };
         assert_eq!(params.parse::<i32>().unwrap().after, Some(2));
 
         let last = Page::from_rows(vec![1, 2], 2, |n| *n);
@@ -108,11 +129,20 @@ mod tests {
 
     #[test]
     fn limits_and_cursors_are_validated() {
-        let zero = PageParams { limit: Some(0), cursor: None };
+        let zero = PageParams {
+            limit: Some(0),
+            cursor: None,
+        };
         assert_eq!(zero.parse::<i32>().unwrap_err().code, "invalid_query");
-        let big = PageParams { limit: Some(501), cursor: None };
+        let big = PageParams {
+            limit: Some(501),
+            cursor: None,
+        };
         assert!(big.parse::<i32>().is_err());
-        let junk = PageParams { limit: None, cursor: Some("%%%".into()) };
+        let junk = PageParams {
+            limit: None,
+            cursor: Some("%%%".into()),
+        };
         assert_eq!(junk.parse::<i32>().unwrap_err().errors[0].field, "cursor");
         assert_eq!(PageParams::default().parse::<i32>().unwrap().limit, 50);
     }

@@ -47,7 +47,10 @@ pub struct Scopes {
 }
 
 impl Scopes {
-    pub const FULL: Scopes = Scopes { read: true, write: true };
+    pub const FULL: Scopes = Scopes {
+        read: true,
+        write: true,
+    };
 
     pub fn from_slice(scopes: &[Scope]) -> Self {
         let mut set = Scopes::default();
@@ -72,12 +75,19 @@ impl Scopes {
     }
 
     pub fn to_vec(self) -> Vec<Scope> {
-        Scope::ALL.into_iter().filter(|s| self.contains(*s)).collect()
+        Scope::ALL
+            .into_iter()
+            .filter(|s| self.contains(*s))
+            .collect()
     }
 
     /// Comma-separated, as stored (`read,write`).
     pub fn to_storage(self) -> String {
-        self.to_vec().iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+        self.to_vec()
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     pub fn from_storage(text: &str) -> Self {
@@ -130,7 +140,10 @@ mod tests {
         let scopes = Scopes::from_slice(&[Scope::Write, Scope::Read]);
         assert_eq!(scopes.to_storage(), "read,write");
         assert_eq!(Scopes::from_storage("read,write"), scopes);
-        assert_eq!(Scopes::from_storage("read"), Scopes::from_slice(&[Scope::Read]));
+        assert_eq!(
+            Scopes::from_storage("read"),
+            Scopes::from_slice(&[Scope::Read])
+        );
         assert!(!Scopes::from_storage("read,bogus").contains(Scope::Write));
     }
 
@@ -138,10 +151,15 @@ mod tests {
     fn read_key_cannot_write() {
         let p = Principal {
             user_id: Uuid::nil(),
-            auth: AuthMethod::ApiKey { key_id: Uuid::nil() },
+            auth: AuthMethod::ApiKey {
+                key_id: Uuid::nil(),
+            },
             scopes: Scopes::from_slice(&[Scope::Read]),
         };
-        assert_eq!(p.require(Scope::Write).unwrap_err().code, "insufficient_scope");
+        assert_eq!(
+            p.require(Scope::Write).unwrap_err().code,
+            "insufficient_scope"
+        );
         assert_eq!(p.require_session().unwrap_err().code, "session_required");
     }
 }

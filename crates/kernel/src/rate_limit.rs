@@ -28,7 +28,9 @@ pub struct RateLimiter {
 
 impl std::fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RateLimiter").field("quota", &self.quota).finish_non_exhaustive()
+        f.debug_struct("RateLimiter")
+            .field("quota", &self.quota)
+            .finish_non_exhaustive()
     }
 }
 
@@ -40,7 +42,11 @@ struct Window {
 
 impl RateLimiter {
     pub fn new(quota: Quota, clock: SharedClock) -> Self {
-        Self { quota, clock, windows: Mutex::new(HashMap::new()) }
+        Self {
+            quota,
+            clock,
+            windows: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts one request for `key`. `Err(seconds)` when over quota: retry after that long.
@@ -50,9 +56,15 @@ impl RateLimiter {
         if windows.len() > SWEEP_THRESHOLD {
             windows.retain(|_, w| now.since(w.started) < self.quota.window);
         }
-        let window = windows.entry(key.to_owned()).or_insert(Window { started: now, count: 0 });
+        let window = windows.entry(key.to_owned()).or_insert(Window {
+            started: now,
+            count: 0,
+        });
         if now.since(window.started) >= self.quota.window {
-            *window = Window { started: now, count: 0 };
+            *window = Window {
+                started: now,
+                count: 0,
+            };
         }
         if window.count >= self.quota.max_requests {
             let remaining = self.quota.window - now.since(window.started);
@@ -72,8 +84,16 @@ mod tests {
 
     #[test]
     fn blocks_over_quota_until_the_window_ends() {
-        let clock = Arc::new(TestClock::new(Timestamp::parse("2026-01-01T00:00:00Z").unwrap()));
-        let limiter = RateLimiter::new(Quota { max_requests: 2, window: Duration::minutes(1) }, clock.clone());
+        let clock = Arc::new(TestClock::new(
+            Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+        ));
+        let limiter = RateLimiter::new(
+            Quota {
+                max_requests: 2,
+                window: Duration::minutes(1),
+            },
+            clock.clone(),
+        );
         assert!(limiter.check("a").is_ok());
         assert!(limiter.check("a").is_ok());
         assert_eq!(limiter.check("a"), Err(60));

@@ -51,5 +51,8 @@ pub struct Stamp {
 }
 
 pub async fn stamp(tx: &mut Tx, user_id: Uuid, at: Timestamp) -> Result<Stamp, StoreError> {
-    Ok(Stamp { version: next_version(tx, user_id).await?, at })
+    Ok(Stamp {
+        version: next_version(tx, user_id).await?,
+        at,
+    })
 }

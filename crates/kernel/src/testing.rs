@@ -33,10 +33,27 @@ pub async fn backends() -> Vec<TestDatabase> {
     dbs
 }
 
+impl TestDatabase {
+    /// A database this value does not own (nothing is dropped), e.g. reached through a proxy.
+    pub fn borrowed(url: &str) -> TestDatabase {
+        TestDatabase {
+            url: url.to_owned(),
+            label: "postgres",
+            _dir: None,
+            postgres: None,
+        }
+    }
+}
+
 pub fn sqlite() -> TestDatabase {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("lifeos.db").display());
-    TestDatabase { url, label: "sqlite", _dir: Some(dir), postgres: None }
+    TestDatabase {
+        url,
+        label: "sqlite",
+        _dir: Some(dir),
+        postgres: None,
+    }
 }
 
 pub async fn postgres(admin_url: &str) -> TestDatabase {
@@ -45,7 +62,11 @@ pub async fn postgres(admin_url: &str) -> TestDatabase {
         "lifeos_test_{}_{}_{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed),
-        crate::id::new_id().simple().to_string().get(24..).unwrap_or_default()
+        crate::id::new_id()
+            .simple()
+            .to_string()
+            .get(24..)
+            .unwrap_or_default()
     );
     let admin = PgConnectOptions::from_str(admin_url).expect("TEST_DATABASE_URL is a postgres URL");
     let mut conn = admin
@@ -58,19 +79,33 @@ pub async fn postgres(admin_url: &str) -> TestDatabase {
         .expect("create test database");
     let _ = conn.close().await;
     let url = admin.clone().database(&name).to_url_lossy().to_string();
-    TestDatabase { url, label: "postgres", _dir: None, postgres: Some((admin, name)) }
+    TestDatabase {
+        url,
+        label: "postgres",
+        _dir: None,
+        postgres: Some((admin, name)),
+    }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((admin, name)) = self.postgres.take() else { return };
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
         // Drop runs outside async context; a short-lived runtime on its own thread does the cleanup.
         let cleanup = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             runtime.block_on(async move {
                 if let Ok(mut conn) = admin.connect().await {
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut conn)
+                        .await;
                     let _ = conn.close().await;
                 }
             });

@@ -19,9 +19,8 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(OffsetDateTime);
 
-const SQLITE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = format_description!(
-    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-);
+const SQLITE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
 impl Timestamp {
     /// Parses RFC 3339 (any offset), normalising to UTC microseconds.
@@ -30,7 +29,9 @@ impl Timestamp {
     }
 
     pub fn from_unix_seconds(seconds: i64) -> Option<Self> {
-        OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self::from)
+        OffsetDateTime::from_unix_timestamp(seconds)
+            .ok()
+            .map(Self::from)
     }
 
     pub fn unix_seconds(self) -> i64 {
@@ -57,7 +58,10 @@ impl From<OffsetDateTime> for Timestamp {
     fn from(value: OffsetDateTime) -> Self {
         let utc = value.to_offset(UtcOffset::UTC);
         let micros = utc.nanosecond() / 1_000 * 1_000;
-        Self(utc.replace_nanosecond(micros).expect("truncated nanoseconds stay in range"))
+        Self(
+            utc.replace_nanosecond(micros)
+                .expect("truncated nanoseconds stay in range"),
+        )
     }
 }
 
@@ -148,7 +152,9 @@ impl Encode<'_, Postgres> for Timestamp {
 
 impl<'r> Decode<'r, Postgres> for Timestamp {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(Timestamp::from(<OffsetDateTime as Decode<Postgres>>::decode(value)?))
+        Ok(Timestamp::from(
+            <OffsetDateTime as Decode<Postgres>>::decode(value)?,
+        ))
     }
 }
 

@@ -6,8 +6,12 @@ use lifeos_kernel::{Db, Timestamp, migrate, sync_row, testing, with_db};
 use uuid::Uuid;
 
 async fn open(url: &str) -> Db {
-    let db = Db::connect(url, &PoolConfig::default()).await.expect("connect");
-    migrate::run(&db, &[migrate::platform()]).await.expect("migrate");
+    let db = Db::connect(url, &PoolConfig::default())
+        .await
+        .expect("connect");
+    migrate::run(&db, &[migrate::platform()])
+        .await
+        .expect("migrate");
     db
 }
 
@@ -26,11 +30,17 @@ async fn insert_user(db: &Db, email: &str) -> Uuid {
 async fn migrations_apply_twice_without_clashing() {
     for test_db in testing::backends().await {
         let db = open(&test_db.url).await;
-        migrate::run(&db, &[migrate::platform()]).await.expect("second run is a no-op");
+        migrate::run(&db, &[migrate::platform()])
+            .await
+            .expect("second run is a no-op");
         let applied = with_db!(&db, pool => {
             sqlx::query_scalar::<_, i64>("SELECT count(*) FROM _sqlx_migrations_platform").fetch_one(pool).await.unwrap()
         });
-        assert!(applied >= 1, "{}: platform migrations recorded in their own table", test_db.label);
+        assert!(
+            applied >= 1,
+            "{}: platform migrations recorded in their own table",
+            test_db.label
+        );
     }
 }
 
@@ -64,11 +74,19 @@ async fn change_counter_is_per_user_and_transactional() {
         tx.commit().await.unwrap();
 
         let mut rolled_back = db.begin().await.unwrap();
-        assert_eq!(sync_row::next_version(&mut rolled_back, ada).await.unwrap(), 3);
+        assert_eq!(
+            sync_row::next_version(&mut rolled_back, ada).await.unwrap(),
+            3
+        );
         drop(rolled_back);
 
         let mut tx = db.begin().await.unwrap();
-        assert_eq!(sync_row::current_version(&mut tx, ada).await.unwrap(), 2, "{}: rollback undid the bump", test_db.label);
+        assert_eq!(
+            sync_row::current_version(&mut tx, ada).await.unwrap(),
+            2,
+            "{}: rollback undid the bump",
+            test_db.label
+        );
         assert_eq!(sync_row::next_version(&mut tx, ada).await.unwrap(), 3);
         tx.commit().await.unwrap();
     }
@@ -98,8 +116,16 @@ async fn outbox_events_commit_with_the_change_and_each_subscriber_has_its_cursor
         outbox.wake();
 
         let seen = outbox.fetch("gamification", 10).await.unwrap();
-        let ns: Vec<i64> = seen.iter().map(|e| e.payload.0["n"].as_i64().unwrap()).collect();
-        assert_eq!(ns, vec![1, 2], "{}: only committed events, in order", test_db.label);
+        let ns: Vec<i64> = seen
+            .iter()
+            .map(|e| e.payload.0["n"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            ns,
+            vec![1, 2],
+            "{}: only committed events, in order",
+            test_db.label
+        );
         assert_eq!(seen[0].occurred_at, at);
 
         outbox.ack("gamification", seen[0].seq, at).await.unwrap();
@@ -108,10 +134,19 @@ async fn outbox_events_commit_with_the_change_and_each_subscriber_has_its_cursor
         assert_eq!(after_ack[0].payload.0["n"], 2);
 
         let other = outbox.fetch("recommender", 10).await.unwrap();
-        assert_eq!(other.len(), 2, "{}: another subscriber still sees everything", test_db.label);
+        assert_eq!(
+            other.len(),
+            2,
+            "{}: another subscriber still sees everything",
+            test_db.label
+        );
 
         outbox.ack("gamification", seen[0].seq, at).await.unwrap();
-        assert_eq!(outbox.fetch("gamification", 10).await.unwrap().len(), 1, "an old ack never moves the cursor back");
+        assert_eq!(
+            outbox.fetch("gamification", 10).await.unwrap().len(),
+            1,
+            "an old ack never moves the cursor back"
+        );
     }
 }
 
@@ -134,6 +169,11 @@ async fn timestamps_round_trip_and_compare_in_sql() {
             sqlx::query_as("SELECT key, created_at FROM idempotency_keys WHERE created_at > $1 ORDER BY created_at")
                 .bind(whole).fetch_all(pool).await.unwrap()
         });
-        assert_eq!(later, vec![("b".to_owned(), fractional)], "{}: SQL order is time order", test_db.label);
+        assert_eq!(
+            later,
+            vec![("b".to_owned(), fractional)],
+            "{}: SQL order is time order",
+            test_db.label
+        );
     }
 }

@@ -27,7 +27,10 @@ pub type SharedAuthenticator = Arc<dyn Authenticator>;
 
 /// Why presented credentials were refused, kept for the [`Principal`] extractor.
 #[derive(Debug, Clone)]
-pub struct AuthFailure(pub String);
+pub struct AuthFailure {
+    pub code: std::borrow::Cow<'static, str>,
+    pub detail: String,
+}
 
 pub async fn authenticate(
     State(authenticator): State<SharedAuthenticator>,
@@ -35,8 +38,12 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     let headers = request.headers();
-    let bearer = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or_default().to_owned());
-    let api_key = headers.get(API_KEY_HEADER).map(|v| v.to_str().unwrap_or_default().to_owned());
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
+    let api_key = headers
+        .get(API_KEY_HEADER)
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
 
     let outcome = match (bearer, api_key) {
         (None, None) => None,
@@ -45,7 +52,9 @@ pub async fn authenticate(
         ))),
         (Some(authorization), None) => Some(match strip_bearer(&authorization) {
             Some(token) => authenticator.bearer(token).await,
-            None => Err(AppError::unauthenticated("the Authorization header must be 'Bearer <access token>'")),
+            None => Err(AppError::unauthenticated(
+                "the Authorization header must be 'Bearer <access token>'",
+            )),
         }),
         (None, Some(key)) => Some(authenticator.api_key(&key).await),
     };
@@ -54,9 +63,14 @@ pub async fn authenticate(
         Some(Ok(principal)) => {
             request.extensions_mut().insert(principal);
         }
-        Some(Err(error)) if error.kind == crate::ErrorKind::Internal => return error.into_response(),
+        Some(Err(error)) if error.kind == crate::ErrorKind::Internal => {
+            return error.into_response();
+        }
         Some(Err(error)) => {
-            request.extensions_mut().insert(AuthFailure(error.detail));
+            request.extensions_mut().insert(AuthFailure {
+                code: error.code,
+                detail: error.detail,
+            });
         }
         None => {}
     }

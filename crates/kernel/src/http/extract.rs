@@ -99,7 +99,11 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
 }
 
 fn path_rejection(rejection: &PathRejection) -> AppError {
-    AppError::new(ErrorKind::BadRequest, "invalid_path_parameter", rejection.body_text())
+    AppError::new(
+        ErrorKind::BadRequest,
+        "invalid_path_parameter",
+        rejection.body_text(),
+    )
 }
 
 /// Query parameters; malformed ones are a 400.
@@ -118,7 +122,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 }
 
 fn query_rejection(rejection: &QueryRejection) -> AppError {
-    AppError::new(ErrorKind::BadRequest, "invalid_query", rejection.body_text())
+    AppError::new(
+        ErrorKind::BadRequest,
+        "invalid_query",
+        rejection.body_text(),
+    )
 }
 
 /// The authenticated caller. Resolved by the auth middleware; this extractor enforces
@@ -130,13 +138,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let Some(principal) = parts.extensions.get::<Principal>().copied() else {
             return Err(match parts.extensions.get::<AuthFailure>() {
-                Some(AuthFailure(reason)) => AppError::unauthenticated(reason.clone()),
+                Some(failure) => AppError::new(
+                    ErrorKind::Unauthenticated,
+                    failure.code.clone(),
+                    failure.detail.clone(),
+                ),
                 None => AppError::unauthenticated(
                     "authentication required: send 'Authorization: Bearer <access token>' or 'X-API-Key: <key>'",
                 ),
             });
         };
-        let needed = if parts.method.is_safe() { Scope::Read } else { Scope::Write };
+        let needed = if parts.method.is_safe() {
+            Scope::Read
+        } else {
+            Scope::Write
+        };
         principal.require(needed)?;
         Ok(principal)
     }
@@ -165,10 +181,18 @@ mod tests {
 
     #[test]
     fn finds_the_field_in_serde_messages() {
-        assert_eq!(field_of("email: invalid type: integer `3`, expected a string at line 1 column 12"), "email");
-        assert_eq!(field_of("missing field `password` at line 1 column 20"), "password");
         assert_eq!(
-            field_of("unknown field `isAdmin`, expected one of `email`, `password` at line 1 column 30"),
+            field_of("email: invalid type: integer `3`, expected a string at line 1 column 12"),
+            "email"
+        );
+        assert_eq!(
+            field_of("missing field `password` at line 1 column 20"),
+            "password"
+        );
+        assert_eq!(
+            field_of(
+                "unknown field `isAdmin`, expected one of `email`, `password` at line 1 column 30"
+            ),
             "isAdmin"
         );
         assert_eq!(field_of("items[2].date: premature end"), "items[2].date");

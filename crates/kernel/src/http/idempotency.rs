@@ -6,6 +6,9 @@
 //! with a different request it answers 422 `idempotency_key_reused`; while the first is
 //! still running, 409 `idempotency_request_in_progress`. Server errors are not stored,
 //! so a retry after a 5xx runs again. Keys live for [`TTL`], per user.
+//!
+//! A handler whose answer carries a secret shown once (a new API key) marks its response
+//! with [`NoReplay`]: such answers are never stored, and the key is released.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -25,6 +28,10 @@ pub const TTL: Duration = Duration::hours(24);
 /// Bodies above this are not buffered for replay (the body limit is lower anyway).
 const MAX_BUFFERED: usize = 16 * 1024 * 1024;
 
+/// Response extension: do not store this answer for replay (it holds a secret).
+#[derive(Debug, Clone, Copy)]
+pub struct NoReplay;
+
 #[derive(Clone)]
 pub struct IdempotencyState {
     pub db: Db,
@@ -39,7 +46,11 @@ struct StoredAnswer {
     response_body: Option<Vec<u8>>,
 }
 
-pub async fn idempotency(State(state): State<IdempotencyState>, request: Request, next: Next) -> Response {
+pub async fn idempotency(
+    State(state): State<IdempotencyState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let Some(key) = request.headers().get(HEADER) else {
         return next.run(request).await;
     };
@@ -74,9 +85,15 @@ async fn run_once(
     next: Next,
 ) -> Result<Response, AppError> {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, MAX_BUFFERED).await.map_err(|_| {
-        AppError::new(ErrorKind::PayloadTooLarge, "payload_too_large", "the request body is too large")
-    })?;
+    let body = axum::body::to_bytes(body, MAX_BUFFERED)
+        .await
+        .map_err(|_| {
+            AppError::new(
+                ErrorKind::PayloadTooLarge,
+                "payload_too_large",
+                "the request body is too large",
+            )
+        })?;
     let hash = request_hash(parts.method.as_str(), &parts.uri.to_string(), &body);
 
     if !reserve(state, user_id, key, &hash).await? {
@@ -84,14 +101,28 @@ async fn run_once(
     }
 
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-    if response.status().is_server_error() {
+    if response.status().is_server_error() || response.extensions().get::<NoReplay>().is_some() {
         release(state, user_id, key).await?;
         return Ok(response);
     }
     let (parts, body) = response.into_parts();
-    let body = axum::body::to_bytes(body, MAX_BUFFERED).await.map_err(AppError::internal)?;
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    record(state, user_id, key, parts.status, content_type.as_deref(), &body).await?;
+    let body = axum::body::to_bytes(body, MAX_BUFFERED)
+        .await
+        .map_err(AppError::internal)?;
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    record(
+        state,
+        user_id,
+        key,
+        parts.status,
+        content_type.as_deref(),
+        &body,
+    )
+    .await?;
     Ok(Response::from_parts(parts, Body::from(body)))
 }
 
@@ -106,8 +137,14 @@ fn request_hash(method: &str, uri: &str, body: &Bytes) -> Vec<u8> {
 }
 
 /// Claims the key; false if it is already taken (and not expired).
-async fn reserve(state: &IdempotencyState, user_id: Uuid, key: &str, hash: &[u8]) -> Result<bool, StoreError> {
-    const PURGE: &str = "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_at < $3";
+async fn reserve(
+    state: &IdempotencyState,
+    user_id: Uuid,
+    key: &str,
+    hash: &[u8],
+) -> Result<bool, StoreError> {
+    const PURGE: &str =
+        "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_at < $3";
     const INSERT: &str = "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
                           ON CONFLICT (user_id, key) DO NOTHING";
     let now = state.clock.now();
@@ -118,7 +155,12 @@ async fn reserve(state: &IdempotencyState, user_id: Uuid, key: &str, hash: &[u8]
     Ok(inserted == 1)
 }
 
-async fn replay(state: &IdempotencyState, user_id: Uuid, key: &str, hash: &[u8]) -> Result<Response, AppError> {
+async fn replay(
+    state: &IdempotencyState,
+    user_id: Uuid,
+    key: &str,
+    hash: &[u8],
+) -> Result<Response, AppError> {
     const SELECT: &str = "SELECT request_hash, status_code, content_type, response_body FROM idempotency_keys \
                           WHERE user_id = $1 AND key = $2";
     let stored = with_db!(&state.db, pool => {
@@ -138,12 +180,22 @@ async fn replay(state: &IdempotencyState, user_id: Uuid, key: &str, hash: &[u8])
     let (Some(status), Some(body)) = (stored.status_code, stored.response_body) else {
         return Err(in_progress());
     };
-    let status = u16::try_from(status).ok().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK);
+    let status = u16::try_from(status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
     let mut response = (status, body).into_response();
-    if let Some(content_type) = stored.content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    if let Some(content_type) = stored
+        .content_type
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, content_type);
     }
-    response.headers_mut().insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+    response
+        .headers_mut()
+        .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
     Ok(response)
 }
 

@@ -56,15 +56,47 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
 pub fn for_status(status: StatusCode) -> AppError {
     let (kind, code, detail) = match status {
         StatusCode::NOT_FOUND => (ErrorKind::NotFound, "not_found", "no such resource"),
-        StatusCode::METHOD_NOT_ALLOWED => (ErrorKind::BadRequest, "method_not_allowed", "this method is not allowed on this resource"),
-        StatusCode::PAYLOAD_TOO_LARGE => (ErrorKind::PayloadTooLarge, "payload_too_large", "the request body is larger than this server accepts"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => (ErrorKind::UnsupportedMediaType, "unsupported_media_type", "send the body as application/json"),
-        StatusCode::REQUEST_TIMEOUT => (ErrorKind::Unavailable, "request_timeout", "the request took too long"),
-        StatusCode::SERVICE_UNAVAILABLE => (ErrorKind::Unavailable, "service_unavailable", "the service is temporarily unavailable"),
-        StatusCode::UNAUTHORIZED => (ErrorKind::Unauthenticated, "unauthenticated", "authentication required"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            ErrorKind::BadRequest,
+            "method_not_allowed",
+            "this method is not allowed on this resource",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            ErrorKind::PayloadTooLarge,
+            "payload_too_large",
+            "the request body is larger than this server accepts",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            ErrorKind::UnsupportedMediaType,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            ErrorKind::Unavailable,
+            "request_timeout",
+            "the request took too long",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            ErrorKind::Unavailable,
+            "service_unavailable",
+            "the service is temporarily unavailable",
+        ),
+        StatusCode::UNAUTHORIZED => (
+            ErrorKind::Unauthenticated,
+            "unauthenticated",
+            "authentication required",
+        ),
         StatusCode::FORBIDDEN => (ErrorKind::Forbidden, "forbidden", "not allowed"),
-        status if status.is_client_error() => (ErrorKind::BadRequest, "bad_request", "the request could not be processed"),
-        _ => (ErrorKind::Internal, "internal_error", "an internal error occurred"),
+        status if status.is_client_error() => (
+            ErrorKind::BadRequest,
+            "bad_request",
+            "the request could not be processed",
+        ),
+        _ => (
+            ErrorKind::Internal,
+            "internal_error",
+            "an internal error occurred",
+        ),
     };
     AppError::new(kind, code, detail)
 }
@@ -87,7 +119,9 @@ impl AppError {
     pub fn into_response_with_status(self, status: StatusCode) -> Response {
         if self.kind == ErrorKind::Internal {
             match &self.source {
-                Some(source) => tracing::error!(code = %self.code, error = %source, "request failed"),
+                Some(source) => {
+                    tracing::error!(code = %self.code, error = %source, "request failed")
+                }
                 None => tracing::error!(code = %self.code, detail = %self.detail, "request failed"),
             }
         }
