@@ -1,0 +1,89 @@
+//! What can go wrong in identity, without HTTP. Converted into the kernel's `AppError`.
+
+use lifeos_kernel::{AppError, ErrorKind, FieldError, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("an account with this e-mail already exists")]
+    EmailTaken,
+    #[error("e-mail or password is wrong")]
+    InvalidCredentials,
+    #[error("the refresh token is not valid")]
+    InvalidRefreshToken,
+    #[error("the refresh token was already used; the session has been revoked")]
+    RefreshTokenReused,
+    #[error("the token is invalid, expired or already used")]
+    InvalidToken,
+    #[error("the access token is invalid: {0}")]
+    InvalidAccessToken(&'static str),
+    #[error("the API key is not valid")]
+    InvalidApiKey,
+    #[error("the session has ended")]
+    SessionEnded,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("unknown consent purpose '{0}'")]
+    UnknownPurpose(String),
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+/// Codes this crate answers with, listed in the OpenAPI contract.
+pub const CODES: &[&str] = &[
+    "email_taken",
+    "invalid_credentials",
+    "invalid_refresh_token",
+    "refresh_token_reused",
+    "invalid_token",
+    "invalid_access_token",
+    "invalid_api_key",
+    "session_ended",
+    "unknown_consent_purpose",
+];
+
+impl From<IdentityError> for AppError {
+    fn from(error: IdentityError) -> Self {
+        let detail = error.to_string();
+        let (kind, code) = match error {
+            IdentityError::EmailTaken => (ErrorKind::Conflict, "email_taken"),
+            IdentityError::InvalidCredentials => {
+                (ErrorKind::Unauthenticated, "invalid_credentials")
+            }
+            IdentityError::InvalidRefreshToken => {
+                (ErrorKind::Unauthenticated, "invalid_refresh_token")
+            }
+            IdentityError::RefreshTokenReused => {
+                (ErrorKind::Unauthenticated, "refresh_token_reused")
+            }
+            IdentityError::InvalidToken => (ErrorKind::Validation, "invalid_token"),
+            IdentityError::InvalidAccessToken(_) => {
+                (ErrorKind::Unauthenticated, "invalid_access_token")
+            }
+            IdentityError::InvalidApiKey => (ErrorKind::Unauthenticated, "invalid_api_key"),
+            IdentityError::SessionEnded => (ErrorKind::Unauthenticated, "session_ended"),
+            IdentityError::NotFound(_) => (ErrorKind::NotFound, "not_found"),
+            IdentityError::UnknownPurpose(_) => (ErrorKind::NotFound, "unknown_consent_purpose"),
+            IdentityError::Invalid(errors) => return AppError::validation(errors),
+            IdentityError::RateLimited { retry_after_secs } => {
+                return AppError::rate_limited(retry_after_secs);
+            }
+            IdentityError::Store(store) => return AppError::internal(store),
+            IdentityError::Hashing(message) => return AppError::internal(message),
+        };
+        AppError::new(kind, code, detail)
+    }
+}
+
+impl From<sqlx::Error> for IdentityError {
+    fn from(error: sqlx::Error) -> Self {
+        IdentityError::Store(StoreError::from(error))
+    }
+}
+
+pub type Result<T, E = IdentityError> = std::result::Result<T, E>;

@@ -1,0 +1,28 @@
+#![doc = include_str!("../README.md")]
+
+pub mod error;
+pub mod http;
+pub mod mailer;
+pub mod model;
+pub mod password;
+pub mod service;
+pub mod store;
+pub mod tokens;
+pub mod user_data;
+
+pub use error::{CODES, IdentityError};
+pub use http::router;
+pub use service::{Identity, IdentityConfig, IdentityDeps, IdentityService, SharedIdentity};
+pub use store::{IdentityStore, SqlIdentityStore};
+pub use user_data::IdentityData;
+
+use lifeos_kernel::migrate::MigrationSet;
+
+/// Identity's tables (after the platform set).
+pub fn migrations() -> MigrationSet {
+    MigrationSet::new(
+        "identity",
+        sqlx::migrate!("./migrations/sqlite"),
+        sqlx::migrate!("./migrations/postgres"),
+    )
+}
