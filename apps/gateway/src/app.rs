@@ -1,0 +1,275 @@
+//! Composition: storage, domains, middleware and the router. No business rules here.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use lifeos_identity::mailer::{FileMailer, Mailer, SmtpMailer};
+use lifeos_identity::{
+    Identity, IdentityConfig, IdentityData, IdentityDeps, SharedIdentity, SqlIdentityStore,
+};
+use lifeos_kernel::db::PoolConfig;
+use lifeos_kernel::http::auth::{SharedAuthenticator, authenticate};
+use lifeos_kernel::http::idempotency::{IdempotencyState, idempotency};
+use lifeos_kernel::http::request_id;
+use lifeos_kernel::migrate::{self, MigrationSet};
+use lifeos_kernel::outbox::Outbox;
+use lifeos_kernel::user_data::{PlatformData, UserDataRegistry};
+use lifeos_kernel::{AppError, Db, SharedClock};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::{Config, MailTarget};
+use crate::metrics::Metrics;
+use crate::{health, metrics, middleware, openapi};
+
+/// State shared by every route; each domain takes its part through `FromRef`.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub identity: SharedIdentity,
+    pub authenticator: SharedAuthenticator,
+    pub metrics: Arc<Metrics>,
+}
+
+impl FromRef<AppState> for SharedIdentity {
+    fn from_ref(state: &AppState) -> Self {
+        state.identity.clone()
+    }
+}
+
+/// Every crate's migrations, in the order they apply.
+pub fn migration_sets() -> Vec<MigrationSet> {
+    vec![migrate::platform(), lifeos_identity::migrations()]
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Connect(#[from] lifeos_kernel::db::ConnectError),
+    #[error("could not apply migrations: {0}")]
+    Migrate(#[from] lifeos_kernel::StoreError),
+    #[error("could not set up mail: {0}")]
+    Mail(String),
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+pub async fn connect(config: &Config) -> Result<Db, StartError> {
+    let pool = PoolConfig {
+        max_connections: config.db_max_connections,
+        ..PoolConfig::default()
+    };
+    Ok(Db::connect(&config.database_url, &pool).await?)
+}
+
+fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartError> {
+    let from = config
+        .mail_from
+        .parse()
+        .map_err(|e| StartError::Mail(format!("LIFEOS_MAIL_FROM: {e}")))?;
+    Ok(match &config.mail {
+        MailTarget::Directory(dir) => {
+            Arc::new(FileMailer::new(dir, from).map_err(|e| StartError::Mail(e.to_string()))?)
+        }
+        MailTarget::Smtp(url) => {
+            Arc::new(SmtpMailer::from_url(url, from).map_err(|e| StartError::Mail(e.to_string()))?)
+        }
+    })
+}
+
+/// Wires the domains on an open, migrated database.
+pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, StartError> {
+    let outbox = Outbox::new(db.clone());
+    let user_data = Arc::new(UserDataRegistry::new(
+        db.clone(),
+        // Erase order: platform rows, then identity (which deletes the users row).
+        vec![
+            Arc::new(PlatformData::new(db.clone())),
+            Arc::new(IdentityData::new(db.clone())),
+        ],
+    ));
+    let deps = IdentityDeps {
+        store: Arc::new(SqlIdentityStore::new(db.clone(), outbox)),
+        mailer: mailer(config)?,
+        clock,
+        jwt_secret: config.jwt_secret.clone(),
+        user_data,
+    };
+    let identity = Arc::new(Identity::new(
+        deps,
+        IdentityConfig::new(config.public_url.clone()),
+    ));
+    Ok(AppState {
+        db,
+        identity: identity.clone(),
+        authenticator: identity,
+        metrics: Arc::new(Metrics::new()),
+    })
+}
+
+/// The API routes and their contract.
+pub fn api() -> (Router<AppState>, OpenApi) {
+    let (router, api) = OpenApiRouter::with_openapi(openapi::base())
+        .nest("/api/v1", lifeos_identity::router())
+        .routes(routes!(health::health))
+        .routes(routes!(health::ready))
+        .split_for_parts();
+    (router, openapi::finish(api))
+}
+
+/// The contract as the code defines it (`lifeos openapi`).
+pub fn openapi_document() -> OpenApi {
+    api().1
+}
+
+/// The whole HTTP application.
+pub fn router(config: &Config, state: AppState, clock: SharedClock) -> Router {
+    let (api_router, api) = api();
+    let authenticator = state.authenticator.clone();
+    let idempotency_state = IdempotencyState {
+        db: state.db.clone(),
+        clock,
+    };
+
+    let app = api_router
+        .route("/metrics", get(metrics::metrics_handler))
+        .fallback(|| async { AppError::not_found("resource") })
+        .layer(from_fn_with_state(idempotency_state, idempotency))
+        .layer(from_fn_with_state(authenticator, authenticate))
+        .route_layer(from_fn_with_state(state.metrics.clone(), metrics::track))
+        .with_state(state)
+        .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", api));
+
+    // Each `layer` wraps what is above it: the last one sees the request first.
+    app.layer(from_fn_with_state(config.trust_proxy, middleware::client_ip))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
+        .layer(cors(&config.cors_origins))
+        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(from_fn(middleware::security_headers))
+        .layer(from_fn(middleware::problem_for_every_error))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get(request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(from_fn(middleware::request_id))
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-api-key"),
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            HeaderName::from_static("x-request-id"),
+            header::RETRY_AFTER,
+            HeaderName::from_static("idempotent-replayed"),
+        ])
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    pub local_addr: SocketAddr,
+    pub db: Db,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Stops accepting, lets in-flight requests finish, and closes the pool.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let result = (&mut self.task)
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        self.db.close().await;
+        result
+    }
+
+    /// Resolves when the server ends (after a shutdown signal).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let result = self
+            .task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        self.db.close().await;
+        result
+    }
+}
+
+/// Connects, migrates, binds and serves until `stop` (or `shutdown_signal` resolves).
+pub async fn start(
+    config: &Config,
+    clock: SharedClock,
+    shutdown_signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<Server, StartError> {
+    let db = connect(config).await?;
+    migrate::run(&db, &migration_sets()).await?;
+    let state = state(config, db.clone(), clock.clone())?;
+    let app = router(config, state, clock);
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.bind,
+        source,
+    })?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, service)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = stopped => {}
+                    () = shutdown_signal => {}
+                }
+            })
+            .await
+    });
+    Ok(Server {
+        local_addr,
+        db,
+        shutdown: Some(shutdown),
+        task,
+    })
+}

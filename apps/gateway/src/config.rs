@@ -1,0 +1,296 @@
+//! Configuration from the environment. Every variable is listed in the README.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lifeos_kernel::db::DEFAULT_SQLITE_URL;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Env {
+    /// Local development: secrets are generated and kept under ./data.
+    Dev,
+    /// Production: every secret must be given.
+    Prod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum MailTarget {
+    Directory(PathBuf),
+    Smtp(String),
+}
+
+impl std::fmt::Debug for MailTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MailTarget::Directory(dir) => f.debug_tuple("Directory").field(dir).finish(),
+            // The URL may hold SMTP credentials.
+            MailTarget::Smtp(_) => f.write_str("Smtp(..)"),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub env: Env,
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub public_url: String,
+    pub jwt_secret: Vec<u8>,
+    pub mail: MailTarget,
+    pub mail_from: String,
+    pub cors_origins: Vec<String>,
+    pub body_limit_bytes: usize,
+    pub request_timeout: Duration,
+    pub db_max_connections: Option<u32>,
+    pub trust_proxy: bool,
+    pub log_format: LogFormat,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("env", &self.env)
+            .field("database", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("mail", &self.mail)
+            .field("cors_origins", &self.cors_origins)
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL without its password, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://***@{}", &url[..scheme_end], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("LIFEOS_JWT_SECRET is required when LIFEOS_ENV=prod (at least 32 bytes)")]
+    MissingSecret,
+    #[error("could not read or create the development JWT secret at {path}: {source}")]
+    DevSecret {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+pub const MIN_SECRET_BYTES: usize = 32;
+const DEV_SECRET_FILE: &str = "./data/jwt-secret";
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Builds the configuration from any variable source (the environment, or a map in tests).
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let env = match var("LIFEOS_ENV").as_deref() {
+            None | Some("dev") => Env::Dev,
+            Some("prod") => Env::Prod,
+            Some(other) => {
+                return Err(invalid(
+                    "LIFEOS_ENV",
+                    format!("'{other}' (expected dev or prod)"),
+                ));
+            }
+        };
+        let bind: SocketAddr = parse(&var, "LIFEOS_BIND", "127.0.0.1:8080")?;
+        let jwt_secret = match var("LIFEOS_JWT_SECRET") {
+            Some(secret) if secret.len() >= MIN_SECRET_BYTES => secret.into_bytes(),
+            Some(_) => {
+                return Err(invalid(
+                    "LIFEOS_JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_BYTES} bytes"),
+                ));
+            }
+            None if env == Env::Prod => return Err(ConfigError::MissingSecret),
+            None => dev_secret(Path::new(DEV_SECRET_FILE))?,
+        };
+        let mail = match var("LIFEOS_SMTP_URL") {
+            Some(url) => MailTarget::Smtp(url),
+            None => MailTarget::Directory(
+                var("LIFEOS_MAIL_DIR")
+                    .unwrap_or_else(|| "./data/mail".into())
+                    .into(),
+            ),
+        };
+        let log_default = if env == Env::Prod { "json" } else { "pretty" };
+        let log_format = match var("LIFEOS_LOG_FORMAT").as_deref().unwrap_or(log_default) {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(invalid(
+                    "LIFEOS_LOG_FORMAT",
+                    format!("'{other}' (expected pretty or json)"),
+                ));
+            }
+        };
+        Ok(Config {
+            env,
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_SQLITE_URL.into()),
+            bind,
+            public_url: var("LIFEOS_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}")),
+            jwt_secret,
+            mail,
+            mail_from: var("LIFEOS_MAIL_FROM")
+                .unwrap_or_else(|| "lifeos <no-reply@localhost>".into()),
+            cors_origins: var("LIFEOS_CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            body_limit_bytes: parse(&var, "LIFEOS_BODY_LIMIT_BYTES", "1048576")?,
+            request_timeout: Duration::from_secs(parse(&var, "LIFEOS_REQUEST_TIMEOUT_SECS", "30")?),
+            db_max_connections: var("LIFEOS_DB_MAX_CONNECTIONS")
+                .map(|v| {
+                    v.parse()
+                        .map_err(|e| invalid("LIFEOS_DB_MAX_CONNECTIONS", format!("{e}")))
+                })
+                .transpose()?,
+            trust_proxy: parse(&var, "LIFEOS_TRUST_PROXY", "false")?,
+            log_format,
+        })
+    }
+}
+
+fn invalid(name: &'static str, reason: String) -> ConfigError {
+    ConfigError::Invalid { name, reason }
+}
+
+fn parse<T: std::str::FromStr>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    let text = var(name).unwrap_or_else(|| default.to_owned());
+    text.parse()
+        .map_err(|e: T::Err| invalid(name, format!("'{text}': {e}")))
+}
+
+/// Reads the development secret, creating it (random, owner-only) on first run.
+fn dev_secret(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    let error = |source| ConfigError::DevSecret {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Ok(existing) = std::fs::read(path)
+        && existing.len() >= MIN_SECRET_BYTES
+    {
+        return Ok(existing);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(error)?;
+    }
+    let mut bytes = [0_u8; 48];
+    getrandom::fill(&mut bytes).map_err(|e| error(std::io::Error::other(e.to_string())))?;
+    let secret = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+        .into_bytes();
+    write_private(path, &secret).map_err(error)?;
+    Ok(secret)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn prod_requires_a_strong_secret() {
+        assert!(matches!(
+            config(&[("LIFEOS_ENV", "prod")]),
+            Err(ConfigError::MissingSecret)
+        ));
+        assert!(config(&[("LIFEOS_ENV", "prod"), ("LIFEOS_JWT_SECRET", "short")]).is_err());
+        let ok = config(&[
+            ("LIFEOS_ENV", "prod"),
+            ("LIFEOS_JWT_SECRET", &"s".repeat(32)),
+        ])
+        .unwrap();
+        assert_eq!(ok.log_format, LogFormat::Json);
+        assert_eq!(ok.database_url, DEFAULT_SQLITE_URL);
+        assert_eq!(ok.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(ok.body_limit_bytes, 1024 * 1024);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let secret = "s".repeat(32);
+        let err =
+            config(&[("LIFEOS_JWT_SECRET", &secret), ("LIFEOS_BIND", "nowhere")]).unwrap_err();
+        assert!(err.to_string().contains("LIFEOS_BIND"), "{err}");
+        let err = config(&[("LIFEOS_JWT_SECRET", &secret), ("LIFEOS_ENV", "staging")]).unwrap_err();
+        assert!(err.to_string().contains("LIFEOS_ENV"));
+    }
+
+    #[test]
+    fn dev_secret_is_created_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/jwt-secret");
+        let first = dev_secret(&path).unwrap();
+        assert!(first.len() >= MIN_SECRET_BYTES);
+        assert_eq!(dev_secret(&path).unwrap(), first);
+    }
+
+    #[test]
+    fn urls_are_redacted_for_logs() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/lifeos"),
+            "postgres://***@db:5432/lifeos"
+        );
+        assert_eq!(
+            redact_url("sqlite://./data/lifeos.db"),
+            "sqlite://./data/lifeos.db"
+        );
+    }
+}

@@ -1,0 +1,100 @@
+//! Gateway middleware: request ids, client addresses, problem+json for every error,
+//! security headers.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use lifeos_kernel::http::{ClientIp, problem, request_id};
+
+/// Takes the caller's `x-request-id` when it is sane, or makes one; every log line,
+/// problem body and response of the request carries it.
+pub async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get(request_id::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (1..=128).contains(&v.len()) && v.chars().all(|c| c.is_ascii_graphic()))
+        .map_or_else(|| lifeos_kernel::id::new_id().to_string(), str::to_owned);
+    let value = HeaderValue::from_str(&id).expect("checked to be visible ASCII");
+    request
+        .headers_mut()
+        .insert(request_id::HEADER, value.clone());
+    let mut response = request_id::scope(id, next.run(request)).await;
+    response.headers_mut().insert(request_id::HEADER, value);
+    response
+}
+
+/// Records the client address for rate limits: the peer, or with a trusted proxy the
+/// first `X-Forwarded-For` hop.
+pub async fn client_ip(
+    State(trust_proxy): State<bool>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = trust_proxy
+        .then(|| request.headers().get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok());
+    if let Some(ip) = forwarded.or(peer) {
+        request.extensions_mut().insert(ClientIp(ip));
+    }
+    next.run(request).await
+}
+
+/// Turns every error response that is not already problem+json (unknown route, wrong
+/// method, body limit, timeout...) into one, so clients parse a single error shape.
+pub async fn problem_for_every_error(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || problem::is_problem(&response) {
+        return response;
+    }
+    let mut rendered = problem::for_status(status).into_response_with_status(status);
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = response.headers().get(&name) {
+            rendered.headers_mut().insert(name, value.clone());
+        }
+    }
+    rendered
+}
+
+/// Headers that make browsers treat API answers safely. Swagger UI needs scripts and
+/// styles, so it gets no restrictive Content-Security-Policy.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let is_docs = request.uri().path().starts_with("/swagger-ui");
+    let is_api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::REFERRER_POLICY, "no-referrer");
+    set(
+        header::STRICT_TRANSPORT_SECURITY,
+        "max-age=63072000; includeSubDomains",
+    );
+    if !is_docs {
+        set(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        );
+    }
+    if is_api {
+        // Personal data: never cached by browsers or proxies.
+        set(header::CACHE_CONTROL, "no-store");
+    }
+    response
+}

@@ -1,0 +1,203 @@
+//! The OpenAPI contract: the domains' annotated routes plus what every operation shares
+//! (security schemes, the problem responses, the list of error codes).
+
+use lifeos_kernel::error::COMMON_CODES;
+use lifeos_kernel::http::Problem;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi, Ref, RefOr};
+use utoipa::{Modify, OpenApi as _};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "lifeos API",
+        description = "One backend for a person's life OS. Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
+    ),
+    tags(
+        (name = "auth", description = "Accounts, sessions, e-mail links"),
+        (name = "account", description = "Profile, API keys, consents, export and erasure"),
+        (name = "system", description = "Health, readiness, metrics"),
+    ),
+    components(schemas(Problem, lifeos_kernel::FieldError)),
+    modifiers(&Shared),
+)]
+struct ApiDoc;
+
+/// The base document the routers are merged into.
+pub fn base() -> OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Every error code the API can answer with.
+pub fn all_codes() -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = COMMON_CODES
+        .iter()
+        .chain(lifeos_identity::CODES)
+        .copied()
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
+
+struct Shared;
+
+impl Modify for Shared {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearerAuth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "apiKey",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+        for (name, description) in PROBLEM_RESPONSES {
+            components
+                .responses
+                .insert((*name).to_owned(), RefOr::T(problem_response(description)));
+        }
+    }
+}
+
+const PROBLEM_RESPONSES: &[(&str, &str)] = &[
+    (
+        "BadRequest",
+        "Malformed request (`malformed_json`, `invalid_path_parameter`, `invalid_query`...)",
+    ),
+    (
+        "Unauthorized",
+        "Missing or invalid credentials (`unauthenticated`, `invalid_access_token`, `session_ended`...)",
+    ),
+    (
+        "Forbidden",
+        "The credential may not do this (`insufficient_scope`, `session_required`)",
+    ),
+    (
+        "NotFound",
+        "No such resource, or it belongs to someone else (`not_found`)",
+    ),
+    (
+        "PayloadTooLarge",
+        "Body over the limit (`payload_too_large`)",
+    ),
+    (
+        "UnsupportedMediaType",
+        "Body is not JSON (`unsupported_media_type`)",
+    ),
+    (
+        "Unprocessable",
+        "Invalid input (`invalid_body`, `validation_failed`, ...) with field `errors`",
+    ),
+    (
+        "TooManyRequests",
+        "Rate limited (`rate_limited`); see Retry-After",
+    ),
+    (
+        "InternalError",
+        "Unexpected failure (`internal_error`); the body never carries internals",
+    ),
+];
+
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .build()
+}
+
+/// Adds the shared problem responses to each operation, so each handler documents only
+/// its success and its specific errors.
+fn add_problem_responses(openapi: &mut OpenApi) {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let has_path_params = path.contains('{');
+        for operation in operations(item) {
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_body = operation.request_body.is_some();
+            let mut wanted = vec![
+                ("400", "BadRequest"),
+                ("422", "Unprocessable"),
+                ("429", "TooManyRequests"),
+                ("500", "InternalError"),
+            ];
+            if secured {
+                wanted.extend([("401", "Unauthorized"), ("403", "Forbidden")]);
+            }
+            if has_path_params || secured {
+                wanted.push(("404", "NotFound"));
+            }
+            if has_body {
+                wanted.extend([("413", "PayloadTooLarge"), ("415", "UnsupportedMediaType")]);
+            }
+            for (status, name) in wanted {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| {
+                        RefOr::Ref(Ref::new(format!("#/components/responses/{name}")))
+                    });
+            }
+        }
+    }
+}
+
+fn operations(item: &mut utoipa::openapi::path::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+        &mut item.head,
+        &mut item.options,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+/// Lists every error code in `Problem.code`.
+fn list_codes(openapi: &mut OpenApi) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") else {
+        return;
+    };
+    let code = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "Stable machine-readable code; clients branch on this.",
+        ))
+        .enum_values(Some(all_codes()))
+        .build();
+    problem
+        .properties
+        .insert("code".to_owned(), RefOr::T(Schema::Object(code)));
+}
+
+/// Finishes the merged document.
+pub fn finish(mut openapi: OpenApi) -> OpenApi {
+    openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    add_problem_responses(&mut openapi);
+    list_codes(&mut openapi);
+    openapi
+}
+
+pub fn to_json(openapi: &OpenApi) -> String {
+    let mut text = openapi.to_pretty_json().expect("the spec serialises");
+    text.push('\n');
+    text
+}

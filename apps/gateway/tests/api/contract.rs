@@ -1,0 +1,84 @@
+//! The committed contract matches the code, and the code's contract is complete.
+
+use lifeos_gateway::{app, openapi};
+use lifeos_kernel::testing;
+
+const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/openapi.json");
+
+#[test]
+fn committed_openapi_matches_the_code() {
+    let generated = openapi::to_json(&app::openapi_document());
+    let committed = std::fs::read_to_string(COMMITTED).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "openapi/openapi.json is stale: run `cargo run -p lifeos-gateway -- openapi > openapi/openapi.json` \
+         and regenerate the SDK (`npm --prefix sdk/typescript run generate`)"
+    );
+}
+
+#[test]
+fn every_operation_is_documented() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&openapi::to_json(&app::openapi_document())).unwrap();
+    assert_eq!(spec["openapi"], "3.1.0");
+    let mut ids = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            ids.push(id.to_owned());
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{method} {path} has no tag"
+            );
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.contains_key("500") && responses.contains_key("422"),
+                "{method} {path}"
+            );
+            if op.get("security").is_some() {
+                assert!(
+                    responses.contains_key("401") && responses.contains_key("403"),
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "operationIds are unique");
+    let codes = &spec["components"]["schemas"]["Problem"]["properties"]["code"]["enum"];
+    for code in [
+        "email_taken",
+        "invalid_credentials",
+        "insufficient_scope",
+        "payload_too_large",
+        "rate_limited",
+    ] {
+        assert!(
+            codes.as_array().unwrap().iter().any(|c| c == code),
+            "{code} listed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_served_spec_is_the_generated_one() {
+    let db = testing::sqlite();
+    let app = crate::common::TestApp::spawn(&db).await;
+    let served: serde_json::Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let generated: serde_json::Value =
+        serde_json::from_str(&openapi::to_json(&app::openapi_document())).unwrap();
+    assert_eq!(served, generated);
+    app.stop().await;
+}

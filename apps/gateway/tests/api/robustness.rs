@@ -1,0 +1,363 @@
+//! Bad input gets a clear problem+json 4xx, never a 500; platform behaviour (request
+//! ids, idempotent replays, headers, metrics).
+
+use lifeos_kernel::testing;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::common::{PASSWORD, Reply, TestApp};
+
+async fn raw(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> Reply {
+    let mut request = app.http.request(method, app.url(path)).body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    Reply::from(request.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn malformed_requests_answer_problem_json() {
+    for db in testing::backends().await {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let json = Some("application/json");
+
+        raw(
+            &app,
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            json,
+            b"{\"email\": ".to_vec(),
+        )
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST, "malformed_json");
+        raw(
+            &app,
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some("text/plain"),
+            b"{}".to_vec(),
+        )
+        .await
+        .assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+
+        let unknown = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({ "email": "eve@example.com", "password": PASSWORD, "isAdmin": true }),
+            )
+            .await;
+        unknown.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+        assert_eq!(unknown.body["errors"][0]["field"], "isAdmin");
+
+        let wrong_type = app
+            .call(
+                Method::PATCH,
+                "/api/v1/me",
+                Some(&ada),
+                Some(json!({ "dayStartHour": "four" })),
+            )
+            .await;
+        wrong_type.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+        assert_eq!(wrong_type.body["errors"][0]["field"], "dayStartHour");
+
+        let missing = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({ "email": "ada@example.com" }),
+            )
+            .await;
+        missing.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+        assert_eq!(missing.body["errors"][0]["field"], "password");
+
+        let long_password = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({ "email": "eve@example.com", "password": "p".repeat(129) }),
+            )
+            .await;
+        long_password.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let long_email = app
+            .post("/api/v1/auth/register", None, json!({ "email": format!("{}@example.com", "e".repeat(300)), "password": PASSWORD }))
+            .await;
+        assert_eq!(long_email.body["errors"][0]["field"], "email");
+        let long_name = app
+            .call(
+                Method::PATCH,
+                "/api/v1/me",
+                Some(&ada),
+                Some(json!({ "displayName": "n".repeat(101) })),
+            )
+            .await;
+        long_name.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let long_key_name = app
+            .post(
+                "/api/v1/me/api-keys",
+                Some(&ada),
+                json!({ "name": "k".repeat(101), "scopes": ["read"] }),
+            )
+            .await;
+        long_key_name.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+        app.call(
+            Method::DELETE,
+            "/api/v1/me/api-keys/not-a-uuid",
+            Some(&ada),
+            None,
+        )
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST, "invalid_path_parameter");
+        app.get("/api/v1/me/api-keys?limit=0", &ada)
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query");
+        app.get("/api/v1/me/api-keys?limit=lots", &ada)
+            .await
+            .assert_problem(StatusCode::BAD_REQUEST, "invalid_query");
+        app.get("/api/v1/me/api-keys?cursor=garbage", &ada)
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query");
+
+        let two_mib = vec![b' '; 2 * 1024 * 1024];
+        raw(
+            &app,
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            json,
+            two_mib.clone(),
+        )
+        .await
+        .assert_problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+        raw(&app, Method::PATCH, "/api/v1/me", Some(&ada), json, two_mib)
+            .await
+            .assert_problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+
+        app.get("/api/v1/nothing-here", &ada)
+            .await
+            .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        let wrong_method = app
+            .call(Method::PUT, "/api/v1/auth/login", None, Some(json!({})))
+            .await;
+        wrong_method.assert_problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+
+        let anonymous = app.call(Method::GET, "/api/v1/me", None, None).await;
+        anonymous.assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+        assert_eq!(anonymous.headers["www-authenticate"], "Bearer");
+        let both = app
+            .http
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(&ada)
+            .header("x-api-key", "lfs_x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(both.status(), StatusCode::UNAUTHORIZED);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn request_ids_flow_through_responses_and_problems() {
+    let db = testing::sqlite();
+    let app = TestApp::spawn(&db).await;
+    let reply = Reply::from(
+        app.http
+            .get(app.url("/api/v1/me"))
+            .header("x-request-id", "trace-abc-123")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.headers["x-request-id"], "trace-abc-123");
+    assert_eq!(reply.body["requestId"], "trace-abc-123");
+    let generated = app.call(Method::GET, "/health", None, None).await;
+    let id = generated.headers["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36, "a UUID is generated when none is sent");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn idempotency_key_replays_the_first_answer() {
+    for db in testing::backends().await {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let send = |key: &'static str, body: serde_json::Value| {
+            app.http
+                .patch(app.url("/api/v1/me"))
+                .bearer_auth(&ada)
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+        };
+        let first = Reply::from(
+            send("voice-42", json!({ "displayName": "First" }))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(first.status, StatusCode::OK);
+        assert!(first.headers.get("idempotent-replayed").is_none());
+
+        app.clock.advance(time::Duration::minutes(1));
+        app.call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({ "displayName": "Changed since" })),
+        )
+        .await;
+        let replay = Reply::from(
+            send("voice-42", json!({ "displayName": "First" }))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(replay.status, StatusCode::OK);
+        assert_eq!(replay.headers["idempotent-replayed"], "true");
+        assert_eq!(
+            replay.body, first.body,
+            "the stored answer, not a second write"
+        );
+        assert_eq!(
+            app.get("/api/v1/me", &ada).await.body["displayName"],
+            "Changed since"
+        );
+
+        let reused = Reply::from(
+            send("voice-42", json!({ "displayName": "Other" }))
+                .await
+                .unwrap(),
+        )
+        .await;
+        reused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
+
+        // A created API key's secret is never stored for replay: the key is released instead.
+        let create = || {
+            app.http
+                .post(app.url("/api/v1/me/api-keys"))
+                .bearer_auth(&ada)
+                .header("idempotency-key", "key-1")
+                .json(&json!({ "name": "k", "scopes": ["read"] }))
+                .send()
+        };
+        let one = Reply::from(create().await.unwrap()).await;
+        assert_eq!(one.status, StatusCode::CREATED);
+        let stored: i64 = lifeos_kernel::with_db!(app.db(), pool => {
+            sqlx::query_scalar("SELECT count(*) FROM idempotency_keys WHERE key = 'key-1'").fetch_one(pool).await.unwrap()
+        });
+        assert_eq!(
+            stored, 0,
+            "{}: secrets never rest in the replay store",
+            app.label
+        );
+
+        app.clock.advance(time::Duration::hours(25));
+        let login = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({ "email": "ada@example.com", "password": PASSWORD }),
+            )
+            .await;
+        let expired = app
+            .http
+            .patch(app.url("/api/v1/me"))
+            .bearer_auth(crate::common::token(&login.body))
+            .header("idempotency-key", "voice-42")
+            .json(&json!({ "displayName": "Other" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            expired.status(),
+            StatusCode::OK,
+            "keys expire after 24 hours"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn security_headers_cors_and_metrics() {
+    let db = testing::sqlite();
+    let app = TestApp::spawn(&db).await;
+    let ada = app.user("ada@example.com").await;
+    let me = app.get("/api/v1/me", &ada).await;
+    assert_eq!(me.headers["x-content-type-options"], "nosniff");
+    assert_eq!(me.headers["cache-control"], "no-store");
+    assert!(
+        me.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+
+    let preflight = |origin: &'static str| {
+        app.http
+            .request(Method::OPTIONS, app.url("/api/v1/me"))
+            .header("origin", origin)
+            .header("access-control-request-method", "PATCH")
+            .header(
+                "access-control-request-headers",
+                "authorization,idempotency-key",
+            )
+            .send()
+    };
+    let allowed = preflight("https://app.lifeos.test").await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.lifeos.test"
+    );
+    let denied = preflight("https://evil.example").await.unwrap();
+    assert!(
+        denied
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    let swagger = app.http.get(app.url("/swagger-ui/")).send().await.unwrap();
+    assert_eq!(swagger.status(), StatusCode::OK);
+    assert!(swagger.text().await.unwrap().contains("swagger"));
+
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            r#"lifeos_http_requests_total{method="GET",route="/api/v1/me",status="200"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("lifeos_http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"lifeos_db_pool_connections{state="max"} 5"#),
+        "{metrics}"
+    );
+    app.stop().await;
+}
