@@ -45,12 +45,17 @@ fn build(from: &Mailbox, mail: Mail) -> Result<Message, MailError> {
         .map_err(|e| MailError::Build(e.to_string()))
 }
 
-/// Writes `<uuid>.eml` files into a directory.
-pub struct FileMailer {
+/// A [`Mailer`] over any lettre transport.
+pub struct LettreMailer<T> {
     from: Mailbox,
-    transport: AsyncFileTransport<Tokio1Executor>,
-    dir: PathBuf,
+    transport: T,
 }
+
+/// Writes each message as `<uuid>.eml` into a directory (development and tests).
+pub type FileMailer = LettreMailer<AsyncFileTransport<Tokio1Executor>>;
+
+/// Sends over SMTP.
+pub type SmtpMailer = LettreMailer<AsyncSmtpTransport<Tokio1Executor>>;
 
 impl FileMailer {
     pub fn new(dir: impl Into<PathBuf>, from: Mailbox) -> std::io::Result<Self> {
@@ -59,34 +64,12 @@ impl FileMailer {
         Ok(Self {
             from,
             transport: AsyncFileTransport::new(&dir),
-            dir,
         })
     }
-
-    pub fn dir(&self) -> &std::path::Path {
-        &self.dir
-    }
-}
-
-#[async_trait]
-impl Mailer for FileMailer {
-    async fn send(&self, mail: Mail) -> Result<(), MailError> {
-        let message = build(&self.from, mail)?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| MailError::Transport(e.to_string()))
-    }
-}
-
-/// Sends over SMTP (`smtp://`, `smtps://` or `smtp://...?tls=required` URLs).
-pub struct SmtpMailer {
-    from: Mailbox,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
 }
 
 impl SmtpMailer {
+    /// `smtp://`, `smtps://` or `smtp://...?tls=required` URLs, credentials included.
     pub fn from_url(url: &str, from: Mailbox) -> Result<Self, MailError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| MailError::Transport(e.to_string()))?
@@ -96,7 +79,11 @@ impl SmtpMailer {
 }
 
 #[async_trait]
-impl Mailer for SmtpMailer {
+impl<T> Mailer for LettreMailer<T>
+where
+    T: AsyncTransport + Send + Sync,
+    T::Error: std::fmt::Display,
+{
     async fn send(&self, mail: Mail) -> Result<(), MailError> {
         let message = build(&self.from, mail)?;
         self.transport

@@ -327,15 +327,15 @@ async fn export_holds_the_users_data_and_erasure_leaves_no_row_behind() {
         )
         .await;
         let patched = app
-            .http
-            .patch(app.url("/api/v1/me"))
-            .bearer_auth(&ada)
-            .header("idempotency-key", "k-1")
-            .json(&json!({ "displayName": "Ada" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(patched.status(), StatusCode::OK);
+            .idempotent(
+                Method::PATCH,
+                "/api/v1/me",
+                &ada,
+                "k-1",
+                json!({ "displayName": "Ada" }),
+            )
+            .await;
+        assert_eq!(patched.status, StatusCode::OK);
         let mut tx = app.db().begin().await.unwrap();
         lifeos_kernel::sync_row::next_version(&mut tx, user_id)
             .await

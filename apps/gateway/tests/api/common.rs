@@ -104,6 +104,24 @@ impl TestApp {
         self.call(Method::POST, path, token, Some(body)).await
     }
 
+    /// Sends a JSON request with an `Idempotency-Key`.
+    pub async fn idempotent(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        key: &str,
+        body: Value,
+    ) -> Reply {
+        let request = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(&body);
+        Reply::from(request.send().await.unwrap()).await
+    }
+
     pub async fn with_key(
         &self,
         method: Method,

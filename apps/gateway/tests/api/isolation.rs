@@ -102,17 +102,25 @@ async fn users_cannot_see_or_change_each_others_data() {
         );
 
         // An idempotency key is per user: the same key from two users is two requests.
-        let send = |token: &str, name: &str| {
-            app.http
-                .patch(app.url("/api/v1/me"))
-                .bearer_auth(token)
-                .header("idempotency-key", "same-key")
-                .json(&json!({ "displayName": name }))
-                .send()
-        };
-        let a = send(&ada, "Ada 2").await.unwrap();
-        let b = send(&bob, "Bob 2").await.unwrap();
-        assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
+        let a = app
+            .idempotent(
+                Method::PATCH,
+                "/api/v1/me",
+                &ada,
+                "same-key",
+                json!({ "displayName": "Ada 2" }),
+            )
+            .await;
+        let b = app
+            .idempotent(
+                Method::PATCH,
+                "/api/v1/me",
+                &bob,
+                "same-key",
+                json!({ "displayName": "Bob 2" }),
+            )
+            .await;
+        assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK));
         assert_eq!(
             app.get("/api/v1/me", &bob).await.body["displayName"],
             "Bob 2"

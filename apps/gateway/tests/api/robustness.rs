@@ -197,20 +197,19 @@ async fn idempotency_key_replays_the_first_answer() {
     for db in testing::backends().await {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let send = |key: &'static str, body: serde_json::Value| {
-            app.http
-                .patch(app.url("/api/v1/me"))
-                .bearer_auth(&ada)
-                .header("idempotency-key", key)
-                .json(&body)
-                .send()
-        };
-        let first = Reply::from(
-            send("voice-42", json!({ "displayName": "First" }))
+        let running = &app;
+        let patch = |token: String, key: &'static str, name: &'static str| async move {
+            running
+                .idempotent(
+                    Method::PATCH,
+                    "/api/v1/me",
+                    &token,
+                    key,
+                    json!({ "displayName": name }),
+                )
                 .await
-                .unwrap(),
-        )
-        .await;
+        };
+        let first = patch(ada.clone(), "voice-42", "First").await;
         assert_eq!(first.status, StatusCode::OK);
         assert!(first.headers.get("idempotent-replayed").is_none());
 
@@ -222,12 +221,7 @@ async fn idempotency_key_replays_the_first_answer() {
             Some(json!({ "displayName": "Changed since" })),
         )
         .await;
-        let replay = Reply::from(
-            send("voice-42", json!({ "displayName": "First" }))
-                .await
-                .unwrap(),
-        )
-        .await;
+        let replay = patch(ada.clone(), "voice-42", "First").await;
         assert_eq!(replay.status, StatusCode::OK);
         assert_eq!(replay.headers["idempotent-replayed"], "true");
         assert_eq!(
@@ -239,25 +233,16 @@ async fn idempotency_key_replays_the_first_answer() {
             "Changed since"
         );
 
-        let reused = Reply::from(
-            send("voice-42", json!({ "displayName": "Other" }))
-                .await
-                .unwrap(),
-        )
-        .await;
-        reused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
+        patch(ada.clone(), "voice-42", "Other")
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
 
         // A created API key's secret is never stored for replay: the key is released instead.
-        let create = || {
-            app.http
-                .post(app.url("/api/v1/me/api-keys"))
-                .bearer_auth(&ada)
-                .header("idempotency-key", "key-1")
-                .json(&json!({ "name": "k", "scopes": ["read"] }))
-                .send()
-        };
-        let one = Reply::from(create().await.unwrap()).await;
-        assert_eq!(one.status, StatusCode::CREATED);
+        let body = json!({ "name": "k", "scopes": ["read"] });
+        let created = app
+            .idempotent(Method::POST, "/api/v1/me/api-keys", &ada, "key-1", body)
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED);
         let stored: i64 = lifeos_kernel::with_db!(app.db(), pool => {
             sqlx::query_scalar("SELECT count(*) FROM idempotency_keys WHERE key = 'key-1'").fetch_one(pool).await.unwrap()
         });
@@ -275,20 +260,8 @@ async fn idempotency_key_replays_the_first_answer() {
                 json!({ "email": "ada@example.com", "password": PASSWORD }),
             )
             .await;
-        let expired = app
-            .http
-            .patch(app.url("/api/v1/me"))
-            .bearer_auth(crate::common::token(&login.body))
-            .header("idempotency-key", "voice-42")
-            .json(&json!({ "displayName": "Other" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            expired.status(),
-            StatusCode::OK,
-            "keys expire after 24 hours"
-        );
+        let expired = patch(crate::common::token(&login.body), "voice-42", "Other").await;
+        assert_eq!(expired.status, StatusCode::OK, "keys expire after 24 hours");
         app.stop().await;
     }
 }
