@@ -1,5 +1,4 @@
-//! The `lifeos` gateway: configuration, composition, middleware, OpenAPI, CLI.
-//! Thin by design: business rules live in the domain crates.
+#![doc = include_str!("../README.md")]
 
 pub mod app;
 pub mod config;
