@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::FromRef;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
@@ -20,6 +20,7 @@ use lifeos_kernel::migrate::{self, MigrationSet};
 use lifeos_kernel::outbox::Outbox;
 use lifeos_kernel::user_data::{PlatformData, UserDataRegistry};
 use lifeos_kernel::{AppError, Db, SharedClock};
+use lifeos_tracking::{TrackingData, TrackingState};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -37,11 +38,15 @@ use crate::config::{Config, MailTarget};
 use crate::metrics::Metrics;
 use crate::{health, metrics, middleware, openapi};
 
+/// No request body is ever larger than this, whatever a route allows.
+pub const MAX_ANY_BODY_BYTES: usize = 16 * 1024 * 1024;
+
 /// State shared by every route; each domain takes its part through `FromRef`.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub identity: SharedIdentity,
+    pub tracking: TrackingState,
     pub authenticator: SharedAuthenticator,
     pub metrics: Arc<Metrics>,
 }
@@ -52,9 +57,19 @@ impl FromRef<AppState> for SharedIdentity {
     }
 }
 
+impl FromRef<AppState> for TrackingState {
+    fn from_ref(state: &AppState) -> Self {
+        state.tracking.clone()
+    }
+}
+
 /// Every crate's migrations, in the order they apply.
 pub fn migration_sets() -> Vec<MigrationSet> {
-    vec![migrate::platform(), lifeos_identity::migrations()]
+    vec![
+        migrate::platform(),
+        lifeos_identity::migrations(),
+        lifeos_tracking::migrations(),
+    ]
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,12 +115,14 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
     let outbox = Outbox::new(db.clone());
     let user_data = Arc::new(UserDataRegistry::new(
         db.clone(),
-        // Erase order: platform rows, then identity (which deletes the users row).
+        // Erase order: domains, platform rows, then identity (which deletes the users row).
         vec![
+            Arc::new(TrackingData::new(db.clone())),
             Arc::new(PlatformData::new(db.clone())),
             Arc::new(IdentityData::new(db.clone())),
         ],
     ));
+    let tracking = TrackingState::new(db.clone(), clock.clone());
     let deps = IdentityDeps {
         store: Arc::new(SqlIdentityStore::new(db.clone(), outbox)),
         mailer: mailer(config)?,
@@ -120,6 +137,7 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
     Ok(AppState {
         db,
         identity: identity.clone(),
+        tracking,
         authenticator: identity,
         metrics: Arc::new(Metrics::new()),
     })
@@ -128,7 +146,10 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
 /// The API routes and their contract.
 pub fn api() -> (Router<AppState>, OpenApi) {
     let (router, api) = OpenApiRouter::with_openapi(openapi::base())
-        .nest("/api/v1", lifeos_identity::router())
+        .nest(
+            "/api/v1",
+            lifeos_identity::router().merge(lifeos_tracking::router()),
+        )
         .routes(routes!(health::health))
         .routes(routes!(health::ready))
         .split_for_parts();
@@ -154,6 +175,7 @@ pub fn router(config: &Config, state: AppState, clock: SharedClock) -> Router {
         .fallback(|| async { AppError::not_found("resource") })
         .layer(from_fn_with_state(idempotency_state, idempotency))
         .layer(from_fn_with_state(authenticator, authenticate))
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .route_layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .with_state(state)
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", api));
@@ -162,7 +184,9 @@ pub fn router(config: &Config, state: AppState, clock: SharedClock) -> Router {
     app.layer(from_fn_with_state(config.trust_proxy, middleware::client_ip))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
         .layer(cors(&config.cors_origins))
-        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        // A hard cap for every body; the API's own limit (and larger per-route ones, such
+        // as GPX uploads) is enforced by `DefaultBodyLimit` in the extractors.
+        .layer(RequestBodyLimitLayer::new(MAX_ANY_BODY_BYTES.max(config.body_limit_bytes)))
         .layer(CompressionLayer::new().gzip(true))
         .layer(from_fn(middleware::security_headers))
         .layer(from_fn(middleware::problem_for_every_error))

@@ -3,7 +3,8 @@
 
 use lifeos_kernel::error::COMMON_CODES;
 use lifeos_kernel::http::Problem;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -19,6 +20,9 @@ use utoipa::{Modify, OpenApi as _};
     tags(
         (name = "auth", description = "Accounts, sessions, e-mail links"),
         (name = "account", description = "Profile, API keys, consents, export and erasure"),
+        (name = "day-types", description = "Free, focus and buffer days: plan versus actual"),
+        (name = "hikes", description = "Hikes, logged by hand or imported from GPX"),
+        (name = "vehicles", description = "Vehicles, maintenance log, next service due"),
         (name = "system", description = "Health, readiness, metrics"),
     ),
     components(schemas(Problem, lifeos_kernel::FieldError)),
@@ -123,7 +127,7 @@ fn problem_response(description: &str) -> Response {
 fn add_problem_responses(openapi: &mut OpenApi) {
     for (path, item) in openapi.paths.paths.iter_mut() {
         let has_path_params = path.contains('{');
-        for operation in operations(item) {
+        for (writes, operation) in operations(item) {
             let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
             let has_body = operation.request_body.is_some();
             let mut wanted = vec![
@@ -141,6 +145,9 @@ fn add_problem_responses(openapi: &mut OpenApi) {
             if has_body {
                 wanted.extend([("413", "PayloadTooLarge"), ("415", "UnsupportedMediaType")]);
             }
+            if secured && writes {
+                add_idempotency_header(operation);
+            }
             for (status, name) in wanted {
                 operation
                     .responses
@@ -154,18 +161,45 @@ fn add_problem_responses(openapi: &mut OpenApi) {
     }
 }
 
-fn operations(item: &mut utoipa::openapi::path::PathItem) -> impl Iterator<Item = &mut Operation> {
+/// Each operation of a path, with whether its method writes.
+fn operations(
+    item: &mut utoipa::openapi::path::PathItem,
+) -> impl Iterator<Item = (bool, &mut Operation)> {
     [
-        &mut item.get,
-        &mut item.put,
-        &mut item.post,
-        &mut item.delete,
-        &mut item.patch,
-        &mut item.head,
-        &mut item.options,
+        (false, &mut item.get),
+        (true, &mut item.put),
+        (true, &mut item.post),
+        (true, &mut item.delete),
+        (true, &mut item.patch),
+        (false, &mut item.head),
+        (false, &mut item.options),
     ]
     .into_iter()
-    .filter_map(Option::as_mut)
+    .filter_map(|(writes, op)| op.as_mut().map(|op| (writes, op)))
+}
+
+/// Documents the `Idempotency-Key` header that every authenticated write accepts.
+fn add_idempotency_header(operation: &mut Operation) {
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    if parameters
+        .iter()
+        .any(|p| matches!(p, RefOr::T(p) if p.name == "Idempotency-Key"))
+    {
+        return;
+    }
+    parameters.push(
+        ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Retry-safe writes: the same key with the same request replays the first answer for 24 h; \
+                 with a different request it answers 422 `idempotency_key_reused`.",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(255))))
+            .build()
+            .into(),
+    );
 }
 
 /// Lists every error code in `Problem.code`.

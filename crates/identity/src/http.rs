@@ -8,8 +8,9 @@ use lifeos_kernel::consent::Purpose;
 use lifeos_kernel::http::idempotency::NoReplay;
 use lifeos_kernel::http::{ClientIp, Json, Path, Query};
 use lifeos_kernel::page::{Page, PageParams};
+use lifeos_kernel::patch::present;
 use lifeos_kernel::{AppError, Principal, Scope, Timestamp};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -212,10 +213,6 @@ pub struct TokenRequest {
 #[schema(as = identity::MagicLinkRequest)]
 pub struct MagicLinkRequest {
     pub email: String,
-}
-
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -9,6 +9,7 @@ pub mod id;
 pub mod migrate;
 pub mod outbox;
 pub mod page;
+pub mod patch;
 pub mod principal;
 pub mod rate_limit;
 pub mod sync_row;

@@ -29,3 +29,74 @@ mod tests {
         assert!(!is_valid("../../etc/passwd"));
     }
 }
+
+/// A user's clock settings as the platform `users` table holds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserClock {
+    pub timezone: String,
+    pub day_start_hour: i32,
+}
+
+impl UserClock {
+    /// The user's local calendar date at `at`: in their zone, where the day starts at
+    /// `day_start_hour` (a 4 means 02:00 still belongs to yesterday).
+    pub fn local_date(&self, at: crate::Timestamp) -> time::Date {
+        let zone = resolve(&self.timezone).unwrap_or(TimeZone::UTC);
+        let instant =
+            jiff::Timestamp::from_second(at.unix_seconds()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        // Civil arithmetic: the day starts at that wall-clock hour, also on DST days.
+        let wall = instant.to_zoned(zone).datetime();
+        let local = wall
+            .checked_sub(jiff::Span::new().hours(i64::from(self.day_start_hour)))
+            .unwrap_or(wall)
+            .date();
+        time::Date::from_calendar_date(
+            i32::from(local.year()),
+            time::Month::try_from(u8::try_from(local.month()).unwrap_or(1))
+                .unwrap_or(time::Month::January),
+            u8::try_from(local.day()).unwrap_or(1),
+        )
+        .unwrap_or(time::Date::MIN)
+    }
+}
+
+/// Reads a user's zone and day start from the platform schema.
+pub async fn user_clock(
+    db: &crate::Db,
+    user_id: uuid::Uuid,
+) -> Result<Option<UserClock>, crate::StoreError> {
+    const SQL: &str = "SELECT timezone, day_start_hour FROM users WHERE id = $1";
+    let row: Option<(String, i32)> = crate::with_db!(db, pool => {
+        sqlx::query_as(SQL).bind(user_id).fetch_optional(pool).await?
+    });
+    Ok(row.map(|(timezone, day_start_hour)| UserClock {
+        timezone,
+        day_start_hour,
+    }))
+}
+
+#[cfg(test)]
+mod local_date_tests {
+    use super::*;
+    use crate::Timestamp;
+
+    #[test]
+    fn local_date_follows_zone_and_day_start() {
+        let berlin = UserClock {
+            timezone: "Europe/Berlin".into(),
+            day_start_hour: 0,
+        };
+        let at = Timestamp::parse("2026-03-28T23:30:00Z").unwrap();
+        assert_eq!(berlin.local_date(at).to_string(), "2026-03-29");
+        let late_sleeper = UserClock {
+            timezone: "Europe/Berlin".into(),
+            day_start_hour: 4,
+        };
+        assert_eq!(late_sleeper.local_date(at).to_string(), "2026-03-28");
+        let utc = UserClock {
+            timezone: "UTC".into(),
+            day_start_hour: 0,
+        };
+        assert_eq!(utc.local_date(at).to_string(), "2026-03-28");
+    }
+}
