@@ -277,7 +277,7 @@ async fn user_columns(db: &Db) -> Vec<(String, String)> {
     columns
 }
 
-async fn rows_referring_to(db: &Db, user_id: Uuid) -> Vec<(String, i64)> {
+pub async fn rows_referring_to(db: &Db, user_id: Uuid) -> Vec<(String, i64)> {
     let mut found = Vec::new();
     for (table, column) in user_columns(db).await {
         let sql = format!("SELECT count(*) FROM {table} WHERE {column} = $1");

@@ -1,0 +1,174 @@
+//! Tracking data is reachable only by its owner, is exported, and is erased with the account.
+
+use lifeos_kernel::testing;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::account::rows_referring_to;
+use crate::common::{TestApp, token};
+
+#[tokio::test]
+async fn other_users_get_not_found_for_every_tracking_resource() {
+    for db in testing::backends().await {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let bob = app.user("bob@example.com").await;
+        let id = |reply: crate::common::Reply| reply.body["id"].as_str().unwrap().to_owned();
+        let day = id(app
+            .post(
+                "/api/v1/day-types",
+                Some(&ada),
+                json!({ "date": "2026-02-02", "plannedType": "focus" }),
+            )
+            .await);
+        let hike = id(app
+            .post(
+                "/api/v1/hikes",
+                Some(&ada),
+                json!({ "date": "2026-02-08", "distanceKm": 8.5 }),
+            )
+            .await);
+        let car = id(app
+            .post("/api/v1/vehicles", Some(&ada), json!({ "name": "Golf" }))
+            .await);
+        let record = id(app
+            .post(
+                "/api/v1/vehicle-maintenance",
+                Some(&ada),
+                json!({ "vehicleId": car, "date": "2026-02-06", "serviceType": "oil_change" }),
+            )
+            .await);
+
+        for path in [
+            format!("/api/v1/day-types/{day}"),
+            format!("/api/v1/hikes/{hike}"),
+            format!("/api/v1/vehicles/{car}"),
+            format!("/api/v1/vehicle-maintenance/{record}"),
+        ] {
+            app.get(&path, &bob)
+                .await
+                .assert_problem(StatusCode::NOT_FOUND, "not_found");
+            app.call(Method::PATCH, &path, Some(&bob), Some(json!({})))
+                .await
+                .assert_problem(StatusCode::NOT_FOUND, "not_found");
+            app.call(Method::DELETE, &path, Some(&bob), None)
+                .await
+                .assert_problem(StatusCode::NOT_FOUND, "not_found");
+            assert_eq!(
+                app.get(&path, &ada).await.status,
+                StatusCode::OK,
+                "{}: {path} untouched for its owner",
+                app.label
+            );
+        }
+        app.get("/api/v1/day-types/date/2026-02-02", &bob)
+            .await
+            .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        app.get(&format!("/api/v1/vehicles/{car}/service-due"), &bob)
+            .await
+            .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        for list in [
+            "/api/v1/day-types",
+            "/api/v1/hikes",
+            "/api/v1/vehicles",
+            "/api/v1/vehicle-maintenance",
+        ] {
+            assert_eq!(app.get(list, &bob).await.body["items"], json!([]), "{list}");
+        }
+        assert_eq!(
+            app.get("/api/v1/day-types/report/monthly?month=2026-02", &bob)
+                .await
+                .body["days"],
+            json!([])
+        );
+        let borrowed = app
+            .post(
+                "/api/v1/vehicle-maintenance",
+                Some(&bob),
+                json!({ "vehicleId": car, "date": "2026-02-07", "serviceType": "battery" }),
+            )
+            .await;
+        borrowed.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        // Bob may plan the same date: uniqueness is per user.
+        let own = app
+            .post(
+                "/api/v1/day-types",
+                Some(&bob),
+                json!({ "date": "2026-02-02", "plannedType": "free" }),
+            )
+            .await;
+        assert_eq!(own.status, StatusCode::CREATED);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn tracking_data_is_exported_and_erased_with_the_account() {
+    for db in testing::backends().await {
+        let app = TestApp::spawn(&db).await;
+        let session = app.register("ada@example.com").await;
+        let ada = token(&session);
+        let user_id: Uuid = session["user"]["id"].as_str().unwrap().parse().unwrap();
+        app.post(
+            "/api/v1/day-types",
+            Some(&ada),
+            json!({ "date": "2026-02-02", "plannedType": "focus" }),
+        )
+        .await;
+        let deleted = app
+            .post(
+                "/api/v1/day-types",
+                Some(&ada),
+                json!({ "date": "2026-02-03", "plannedType": "free" }),
+            )
+            .await;
+        app.call(
+            Method::DELETE,
+            &format!("/api/v1/day-types/{}", deleted.body["id"].as_str().unwrap()),
+            Some(&ada),
+            None,
+        )
+        .await;
+        app.post("/api/v1/hikes", Some(&ada), json!({ "date": "2026-02-08", "distanceKm": 8.5, "track": { "type": "LineString", "coordinates": [[11.0, 47.0], [11.0, 47.001]] } })).await;
+        let car = app
+            .post("/api/v1/vehicles", Some(&ada), json!({ "name": "Golf" }))
+            .await;
+        app.post("/api/v1/vehicle-maintenance", Some(&ada), json!({ "vehicleId": car.body["id"], "date": "2026-02-06", "serviceType": "oil_change", "mileage": 47000 })).await;
+
+        let export = app.get("/api/v1/me/export", &ada).await;
+        let tracking = &export.body["data"]["tracking"];
+        assert_eq!(
+            tracking["day_types"].as_array().unwrap().len(),
+            2,
+            "{}: tombstones are data too: {tracking}",
+            app.label
+        );
+        assert_eq!(tracking["hikes"][0]["distance_m"], 8500);
+        assert_eq!(tracking["hikes"][0]["track"]["type"], "LineString");
+        assert_eq!(tracking["vehicles"][0]["name"], "Golf");
+        assert_eq!(
+            tracking["vehicle_maintenance"][0]["vehicle_id"],
+            car.body["id"]
+        );
+        assert_eq!(tracking["vehicle_maintenance"][0]["mileage"], 47000);
+
+        assert_eq!(
+            app.call(Method::DELETE, "/api/v1/me", Some(&ada), None)
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
+        let left: Vec<_> = rows_referring_to(app.db(), user_id)
+            .await
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        assert!(
+            left.is_empty(),
+            "{}: rows still refer to the erased user: {left:?}",
+            app.label
+        );
+        app.stop().await;
+    }
+}
