@@ -126,6 +126,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/day-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's day types in a date range, ordered by date. */
+        get: operations["listDayTypes"];
+        put?: never;
+        /** Plan a day. One live entry per date (409 `day_already_planned`). */
+        post: operations["createDayType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/day-types/date/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The day type planned for a date. */
+        get: operations["getDayTypeByDate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/day-types/report/monthly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Plan versus actual for a month. */
+        get: operations["dayTypesMonthlyReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/day-types/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One day type. */
+        get: operations["getDayType"];
+        put?: never;
+        post?: never;
+        /** Delete a day type (a tombstone that sync carries). */
+        delete: operations["deleteDayType"];
+        options?: never;
+        head?: never;
+        /** Change a day type, e.g. record `actualType` at the end of the day. */
+        patch: operations["updateDayType"];
+        trace?: never;
+    };
+    "/api/v1/hikes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's hikes in a date range, ordered by date. */
+        get: operations["listHikes"];
+        put?: never;
+        /** Log a hike by hand. */
+        post: operations["createHike"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hikes/import-gpx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log a hike from a GPX 1.1 file (up to 10 MiB): distance, climb, duration and the
+         *     track (GeoJSON) are computed from it. Malformed files answer 422 `invalid_gpx`.
+         */
+        post: operations["importHikeGpx"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hikes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One hike. */
+        get: operations["getHike"];
+        put?: never;
+        post?: never;
+        /** Delete a hike. */
+        delete: operations["deleteHike"];
+        options?: never;
+        head?: never;
+        /** Change a hike. */
+        patch: operations["updateHike"];
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -231,6 +359,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vehicle-maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Maintenance records, ordered by date, filtered by date range, service type, vehicle. */
+        get: operations["listMaintenance"];
+        put?: never;
+        /** Log a service ("oil change at 47,000 miles"). */
+        post: operations["createMaintenance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vehicle-maintenance/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One maintenance record. */
+        get: operations["getMaintenance"];
+        put?: never;
+        post?: never;
+        /** Delete a maintenance record. */
+        delete: operations["deleteMaintenance"];
+        options?: never;
+        head?: never;
+        /** Change a maintenance record. */
+        patch: operations["updateMaintenance"];
+        trace?: never;
+    };
+    "/api/v1/vehicles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's vehicles. */
+        get: operations["listVehicles"];
+        put?: never;
+        /** Register a vehicle. */
+        post: operations["createVehicle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vehicles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One vehicle. */
+        get: operations["getVehicle"];
+        put?: never;
+        post?: never;
+        /** Delete a vehicle and its maintenance records. */
+        delete: operations["deleteVehicle"];
+        options?: never;
+        head?: never;
+        /** Change a vehicle. */
+        patch: operations["updateVehicle"];
+        trace?: never;
+    };
+    "/api/v1/vehicles/{id}/service-due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** When each service with a history (two or more records) is next due. */
+        get: operations["vehicleServiceDue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -279,6 +498,113 @@ export interface components {
                 scopes: components["schemas"]["kernel.Scope"][];
                 createdAt: components["schemas"]["Timestamp"];
                 lastUsedAt?: components["schemas"]["Timestamp"] | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_tracking.DayType": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date */
+                date: string;
+                plannedType: components["schemas"]["tracking.DayKind"];
+                actualType?: components["schemas"]["tracking.DayKind"] | null;
+                notes?: string | null;
+                /**
+                 * Format: int64
+                 * @description The user's change counter at the last write (for sync).
+                 */
+                version: number;
+                createdAt: components["schemas"]["Timestamp"];
+                updatedAt: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_tracking.Hike": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: date
+                 * @description The day of the hike.
+                 */
+                date: string;
+                startedAt?: components["schemas"]["Timestamp"] | null;
+                /**
+                 * Format: double
+                 * @description Kilometres (stored exactly as whole metres).
+                 */
+                distanceKm: number;
+                /** Format: int32 */
+                elevationGainM?: number | null;
+                /** Format: int32 */
+                durationMinutes?: number | null;
+                screenshotUrl?: string | null;
+                /** @description GeoJSON `LineString` (or `MultiLineString` for a GPX with several segments). */
+                track?: Record<string, never> | null;
+                source: components["schemas"]["tracking.HikeSource"];
+                notes?: string | null;
+                /** Format: int64 */
+                version: number;
+                createdAt: components["schemas"]["Timestamp"];
+                updatedAt: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_tracking.Maintenance": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: uuid
+                 * @description Null for people who log a single car without registering it.
+                 */
+                vehicleId?: string | null;
+                /** Format: date */
+                date: string;
+                serviceType: components["schemas"]["tracking.ServiceType"];
+                /** @description What was done, for `other` (and optionally any type). */
+                serviceLabel?: string | null;
+                /**
+                 * Format: int32
+                 * @description Odometer reading at the service.
+                 */
+                mileage?: number | null;
+                odometerUnit: components["schemas"]["tracking.OdometerUnit"];
+                /**
+                 * Format: int64
+                 * @description Cost in minor units of `currency` (cents).
+                 */
+                costMinor?: number | null;
+                /** @description ISO 4217 code, e.g. `EUR`. */
+                currency?: string | null;
+                provider?: string | null;
+                notes?: string | null;
+                /** Format: int64 */
+                version: number;
+                createdAt: components["schemas"]["Timestamp"];
+                updatedAt: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_tracking.Vehicle": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                make?: string | null;
+                model?: string | null;
+                /** Format: int32 */
+                year?: number | null;
+                vin?: string | null;
+                /** Format: int64 */
+                version: number;
+                createdAt: components["schemas"]["Timestamp"];
+                updatedAt: components["schemas"]["Timestamp"];
             }[];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor?: string | null;
@@ -422,6 +748,284 @@ export interface components {
         };
         /** @enum {string} */
         "kernel.Scope": "read" | "write";
+        /** @enum {string} */
+        "tracking.DayKind": "free" | "focus" | "buffer";
+        "tracking.DayKindCounts": {
+            /** Format: int32 */
+            free: number;
+            /** Format: int32 */
+            focus: number;
+            /** Format: int32 */
+            buffer: number;
+        };
+        "tracking.DayType": {
+            /** Format: uuid */
+            id: string;
+            /** Format: date */
+            date: string;
+            plannedType: components["schemas"]["tracking.DayKind"];
+            actualType?: components["schemas"]["tracking.DayKind"] | null;
+            notes?: string | null;
+            /**
+             * Format: int64
+             * @description The user's change counter at the last write (for sync).
+             */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A partial update; absent fields stay, `null` clears the nullable ones. */
+        "tracking.DayTypePatch": {
+            /** Format: date */
+            date?: string | null;
+            plannedType?: components["schemas"]["tracking.DayKind"] | null;
+            actualType?: components["schemas"]["tracking.DayKind"] | null;
+            notes?: string | null;
+        };
+        "tracking.DuePrediction": {
+            serviceType: components["schemas"]["tracking.ServiceType"];
+            /** @description For `other`, the label the records share. */
+            serviceLabel?: string | null;
+            /** Format: int32 */
+            records: number;
+            /** Format: date */
+            lastDate: string;
+            /** Format: int32 */
+            lastMileage?: number | null;
+            odometerUnit: components["schemas"]["tracking.OdometerUnit"];
+            /** Format: int64 */
+            typicalIntervalDays: number;
+            /** Format: int64 */
+            typicalIntervalDistance?: number | null;
+            /** Format: date */
+            nextDueDate: string;
+            /** Format: int64 */
+            nextDueMileage?: number | null;
+        };
+        "tracking.Hike": {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date
+             * @description The day of the hike.
+             */
+            date: string;
+            startedAt?: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: double
+             * @description Kilometres (stored exactly as whole metres).
+             */
+            distanceKm: number;
+            /** Format: int32 */
+            elevationGainM?: number | null;
+            /** Format: int32 */
+            durationMinutes?: number | null;
+            screenshotUrl?: string | null;
+            /** @description GeoJSON `LineString` (or `MultiLineString` for a GPX with several segments). */
+            track?: Record<string, never> | null;
+            source: components["schemas"]["tracking.HikeSource"];
+            notes?: string | null;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        "tracking.HikePatch": {
+            /** Format: date */
+            date?: string | null;
+            startedAt?: components["schemas"]["Timestamp"] | null;
+            /** Format: double */
+            distanceKm?: number | null;
+            /** Format: int32 */
+            elevationGainM?: number | null;
+            /** Format: int32 */
+            durationMinutes?: number | null;
+            screenshotUrl?: string | null;
+            track?: Record<string, never> | null;
+            notes?: string | null;
+        };
+        /** @enum {string} */
+        "tracking.HikeSource": "manual" | "gpx";
+        "tracking.Maintenance": {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Null for people who log a single car without registering it.
+             */
+            vehicleId?: string | null;
+            /** Format: date */
+            date: string;
+            serviceType: components["schemas"]["tracking.ServiceType"];
+            /** @description What was done, for `other` (and optionally any type). */
+            serviceLabel?: string | null;
+            /**
+             * Format: int32
+             * @description Odometer reading at the service.
+             */
+            mileage?: number | null;
+            odometerUnit: components["schemas"]["tracking.OdometerUnit"];
+            /**
+             * Format: int64
+             * @description Cost in minor units of `currency` (cents).
+             */
+            costMinor?: number | null;
+            /** @description ISO 4217 code, e.g. `EUR`. */
+            currency?: string | null;
+            provider?: string | null;
+            notes?: string | null;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        "tracking.MaintenancePatch": {
+            /** Format: uuid */
+            vehicleId?: string | null;
+            /** Format: date */
+            date?: string | null;
+            serviceType?: components["schemas"]["tracking.ServiceType"] | null;
+            serviceLabel?: string | null;
+            /** Format: int32 */
+            mileage?: number | null;
+            odometerUnit?: components["schemas"]["tracking.OdometerUnit"] | null;
+            /** Format: int64 */
+            costMinor?: number | null;
+            currency?: string | null;
+            provider?: string | null;
+            notes?: string | null;
+        };
+        "tracking.MonthlyReport": {
+            /** @description `YYYY-MM`. */
+            month: string;
+            plannedByType: components["schemas"]["tracking.DayKindCounts"];
+            actualByType: components["schemas"]["tracking.DayKindCounts"];
+            /**
+             * Format: int32
+             * @description Days with both a plan and an actual type.
+             */
+            daysWithBoth: number;
+            /**
+             * Format: int32
+             * @description Of those, days where the actual type equals the plan.
+             */
+            matched: number;
+            /**
+             * Format: double
+             * @description `matched / daysWithBoth`, 0 when no day has both.
+             */
+            matchRate: number;
+            /**
+             * Format: int32
+             * @description Days of the month without any entry.
+             */
+            unplannedDays: number;
+            days: components["schemas"]["tracking.ReportDay"][];
+        };
+        "tracking.NewDayType": {
+            /**
+             * Format: uuid
+             * @description Optional client-generated id (UUID), for offline clients.
+             */
+            id?: string | null;
+            /** Format: date */
+            date: string;
+            plannedType: components["schemas"]["tracking.DayKind"];
+            actualType?: components["schemas"]["tracking.DayKind"] | null;
+            notes?: string | null;
+        };
+        "tracking.NewHike": {
+            /** Format: uuid */
+            id?: string | null;
+            /** Format: date */
+            date: string;
+            startedAt?: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: double
+             * @example 8.5
+             */
+            distanceKm: number;
+            /** Format: int32 */
+            elevationGainM?: number | null;
+            /** Format: int32 */
+            durationMinutes?: number | null;
+            /** @description An https URL, at most 500 characters. */
+            screenshotUrl?: string | null;
+            track?: Record<string, never> | null;
+            notes?: string | null;
+        };
+        "tracking.NewMaintenance": {
+            /** Format: uuid */
+            id?: string | null;
+            /** Format: uuid */
+            vehicleId?: string | null;
+            /** Format: date */
+            date: string;
+            serviceType: components["schemas"]["tracking.ServiceType"];
+            serviceLabel?: string | null;
+            /** Format: int32 */
+            mileage?: number | null;
+            odometerUnit?: components["schemas"]["tracking.OdometerUnit"] | null;
+            /** Format: int64 */
+            costMinor?: number | null;
+            currency?: string | null;
+            provider?: string | null;
+            notes?: string | null;
+        };
+        "tracking.NewVehicle": {
+            /** Format: uuid */
+            id?: string | null;
+            /** @example Blue Golf */
+            name: string;
+            make?: string | null;
+            model?: string | null;
+            /** Format: int32 */
+            year?: number | null;
+            /** @description 17-character vehicle identification number. */
+            vin?: string | null;
+        };
+        /** @enum {string} */
+        "tracking.OdometerUnit": "km" | "mi";
+        "tracking.ReportDay": {
+            /** Format: date */
+            date: string;
+            plannedType: components["schemas"]["tracking.DayKind"];
+            actualType?: components["schemas"]["tracking.DayKind"] | null;
+        };
+        "tracking.ServiceDue": {
+            /** Format: uuid */
+            vehicleId: string;
+            /** @description How predictions are made. */
+            method: string;
+            items: components["schemas"]["tracking.DuePrediction"][];
+        };
+        /**
+         * @description Known service codes, as clients send them; anything else is `other` with a label.
+         * @enum {string}
+         */
+        "tracking.ServiceType": "oil_change" | "tire_rotation" | "tire_change" | "brake_service" | "inspection" | "battery" | "air_filter" | "cabin_filter" | "coolant" | "transmission_service" | "alignment" | "wiper_blades" | "other";
+        "tracking.Vehicle": {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            make?: string | null;
+            model?: string | null;
+            /** Format: int32 */
+            year?: number | null;
+            vin?: string | null;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        "tracking.VehiclePatch": {
+            name?: string | null;
+            make?: string | null;
+            model?: string | null;
+            /** Format: int32 */
+            year?: number | null;
+            vin?: string | null;
+        };
     };
     responses: {
         /** @description Malformed request (`malformed_json`, `invalid_path_parameter`, `invalid_query`...) */
@@ -728,6 +1332,459 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listDayTypes: {
+        parameters: {
+            query?: {
+                /** @description First date (inclusive). */
+                from?: string;
+                /** @description Last date (inclusive). */
+                to?: string;
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Day types */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_tracking.DayType"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createDayType: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.NewDayType"];
+            };
+        };
+        responses: {
+            /** @description Planned */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.DayType"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `day_already_planned` (with `existingId`) or `id_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getDayTypeByDate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description YYYY-MM-DD */
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Day type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.DayType"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    dayTypesMonthlyReport: {
+        parameters: {
+            query: {
+                /**
+                 * @description `YYYY-MM`.
+                 * @example 2026-02
+                 */
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The month's report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.MonthlyReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getDayType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Day type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.DayType"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteDayType: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateDayType: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.DayTypePatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.DayType"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listHikes: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Hikes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_tracking.Hike"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createHike: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.NewHike"];
+            };
+        };
+        responses: {
+            /** @description Logged */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Hike"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    importHikeGpx: {
+        parameters: {
+            query?: {
+                /** @description The day of the hike; default: the local date of the first track point (or today). */
+                date?: string;
+            };
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A GPX 1.1 document */
+        requestBody: {
+            content: {
+                "application/gpx+xml": string;
+            };
+        };
+        responses: {
+            /** @description Imported */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Hike"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `invalid_gpx` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getHike: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Hike */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Hike"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteHike: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateHike: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.HikePatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Hike"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -758,7 +1815,10 @@ export interface operations {
     deleteMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -783,7 +1843,10 @@ export interface operations {
     updateMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -848,7 +1911,10 @@ export interface operations {
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -881,7 +1947,10 @@ export interface operations {
     deleteApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description API key id */
                 id: string;
@@ -936,7 +2005,10 @@ export interface operations {
     setConsent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The purpose */
                 purpose: components["schemas"]["kernel.ConsentPurpose"];
@@ -985,6 +2057,367 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["identity.Export"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listMaintenance: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                serviceType?: components["schemas"]["tracking.ServiceType"];
+                vehicleId?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Records */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_tracking.Maintenance"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createMaintenance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.NewMaintenance"];
+            };
+        };
+        responses: {
+            /** @description Logged */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Maintenance"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMaintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Maintenance"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteMaintenance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateMaintenance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.MaintenancePatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Maintenance"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listVehicles: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Vehicles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_tracking.Vehicle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createVehicle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.NewVehicle"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Vehicle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getVehicle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Vehicle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Vehicle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteVehicle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateVehicle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.VehiclePatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Vehicle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    vehicleServiceDue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Predictions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.ServiceDue"];
                 };
             };
             400: components["responses"]["BadRequest"];

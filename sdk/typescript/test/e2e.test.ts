@@ -1,79 +1,17 @@
 /**
  * End-to-end story through the SDK against the real server binary.
  *
- * Binary: $LIFEOS_BIN or ../../target/debug/lifeos (both resolved from sdk/typescript).
- * Build it with `cargo build -p lifeos-gateway`.
+ * The server is started by ./server.ts (binary: $LIFEOS_BIN or ../../target/debug/lifeos,
+ * built with `cargo build -p lifeos-gateway`).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { randomBytes } from "node:crypto";
 
 import { createLifeosClient, LifeosApiError, type Tokens } from "../src/index.js";
+import { PASSWORD, randomEmail, startServer, type RunningServer } from "./server.js";
 
-// dist/test/e2e.test.js -> sdk/typescript/
-const SDK_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = resolve(SDK_ROOT, process.env.LIFEOS_BIN ?? "../../target/debug/lifeos");
-const JWT_SECRET = "sdk-e2e-test-secret-0123456789abcdef0123456789abcdef0123456789ab"; // 64 chars
-const PASSWORD = "correct horse battery";
-const HEALTH_TIMEOUT_MS = 30_000;
-
-let server: ChildProcess | undefined;
-let workDir: string | undefined;
+let server: RunningServer | undefined;
 let baseUrl = "";
-let serverLog = "";
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      if (address === null || typeof address === "string") {
-        srv.close();
-        reject(new Error("could not read the ephemeral port"));
-        return;
-      }
-      const { port } = address;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  let last = "no answer yet";
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `lifeos exited early (code ${child.exitCode}, signal ${child.signalCode}); its output:\n${serverLog}`,
-      );
-    }
-    try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return;
-      last = `HTTP ${res.status}`;
-      await res.body?.cancel();
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    await sleep(100);
-  }
-  throw new Error(`GET ${url}/health did not answer 200 within 30 s (last: ${last}); output:\n${serverLog}`);
-}
-
-function randomEmail(): string {
-  return `sdk-${randomBytes(6).toString("hex")}@example.com`;
-}
 
 /** Awaits `promise`, asserting it rejects with a LifeosApiError of that status (and code). */
 async function expectApiError(promise: Promise<unknown>, status: number, code?: string): Promise<LifeosApiError> {
@@ -90,48 +28,12 @@ async function expectApiError(promise: Promise<unknown>, status: number, code?: 
 
 describe("lifeos server through the SDK", () => {
   before(async () => {
-    if (!existsSync(BIN)) {
-      throw new Error(
-        `lifeos binary not found at ${BIN}: build it with cargo build -p lifeos-gateway ` +
-          `(or point LIFEOS_BIN at it)`,
-      );
-    }
-    workDir = await mkdtemp(join(tmpdir(), "lifeos-sdk-e2e-"));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    const child = spawn(BIN, ["serve"], {
-      cwd: workDir,
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        DATABASE_URL: `sqlite://${join(workDir, "lifeos.db")}`,
-        LIFEOS_BIND: `127.0.0.1:${port}`,
-        LIFEOS_ENV: "dev",
-        LIFEOS_JWT_SECRET: JWT_SECRET,
-        LIFEOS_MAIL_DIR: join(workDir, "mail"),
-        RUST_LOG: "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    server = child;
-    const collect = (chunk: Buffer) => {
-      serverLog = (serverLog + chunk.toString("utf8")).slice(-20_000);
-    };
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
-    child.on("error", (err) => collect(Buffer.from(`spawn error: ${err.message}\n`)));
-    await waitForHealth(baseUrl, child);
+    server = await startServer();
+    baseUrl = server.baseUrl;
   });
 
   after(async () => {
-    const child = server;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once("exit", () => r()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   it("account story: register, profile, refresh rotation and reuse, API keys, export, erasure", async () => {
