@@ -122,7 +122,7 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
             Arc::new(IdentityData::new(db.clone())),
         ],
     ));
-    let tracking = TrackingState::new(db.clone(), clock.clone());
+    let tracking = TrackingState::new(db.clone(), clock.clone(), outbox.clone());
     let deps = IdentityDeps {
         store: Arc::new(SqlIdentityStore::new(db.clone(), outbox)),
         mailer: mailer(config)?,

@@ -23,6 +23,10 @@ use utoipa::{Modify, OpenApi as _};
         (name = "day-types", description = "Free, focus and buffer days: plan versus actual"),
         (name = "hikes", description = "Hikes, logged by hand or imported from GPX"),
         (name = "vehicles", description = "Vehicles, maintenance log, next service due"),
+        (name = "plans", description = "Tracks (projects and areas) and their nodes"),
+        (name = "habits", description = "Habit schedules and the habits due on a day"),
+        (name = "time-entries", description = "Timers, manual entries and time summaries"),
+        (name = "docs", description = "Markdown docs on tracks and nodes"),
         (name = "system", description = "Health, readiness, metrics"),
     ),
     components(schemas(Problem, lifeos_kernel::FieldError)),
@@ -40,6 +44,7 @@ pub fn all_codes() -> Vec<&'static str> {
     let mut codes: Vec<&'static str> = COMMON_CODES
         .iter()
         .chain(lifeos_identity::CODES)
+        .chain(lifeos_tracking::CODES)
         .copied()
         .collect();
     codes.sort_unstable();

@@ -60,6 +60,30 @@ impl UserClock {
     }
 }
 
+impl UserClock {
+    /// The instant the local calendar `date` begins (midnight, or the first existing
+    /// instant on a day whose midnight a DST change skips).
+    pub fn start_of(&self, date: time::Date) -> crate::Timestamp {
+        let zone = resolve(&self.timezone).unwrap_or(TimeZone::UTC);
+        let civil = jiff::civil::date(
+            i16::try_from(date.year()).unwrap_or(1970),
+            i8::try_from(u8::from(date.month())).unwrap_or(1),
+            i8::try_from(date.day()).unwrap_or(1),
+        );
+        let seconds = civil
+            .to_zoned(zone)
+            .and_then(|z| z.start_of_day())
+            .map(|z| z.timestamp().as_second())
+            .unwrap_or(0);
+        crate::Timestamp::from_unix_seconds(seconds)
+            .unwrap_or_else(|| crate::Timestamp::from(time::OffsetDateTime::UNIX_EPOCH))
+    }
+
+    pub fn zone(&self) -> TimeZone {
+        resolve(&self.timezone).unwrap_or(TimeZone::UTC)
+    }
+}
+
 /// Reads a user's zone and day start from the platform schema.
 pub async fn user_clock(
     db: &crate::Db,
@@ -98,5 +122,25 @@ mod local_date_tests {
             day_start_hour: 0,
         };
         assert_eq!(utc.local_date(at).to_string(), "2026-03-28");
+    }
+
+    #[test]
+    fn local_days_start_at_local_midnight() {
+        let berlin = UserClock {
+            timezone: "Europe/Berlin".into(),
+            day_start_hour: 0,
+        };
+        assert_eq!(
+            berlin
+                .start_of(time::macros::date!(2026 - 03 - 29))
+                .to_string(),
+            "2026-03-28T23:00:00Z"
+        );
+        assert_eq!(
+            berlin
+                .start_of(time::macros::date!(2026 - 03 - 30))
+                .to_string(),
+            "2026-03-29T22:00:00Z"
+        );
     }
 }

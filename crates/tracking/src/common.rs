@@ -60,6 +60,11 @@ pub enum Table {
     Hikes,
     Vehicles,
     VehicleMaintenance,
+    Tracks,
+    Nodes,
+    HabitSchedules,
+    TimeEntries,
+    Docs,
 }
 
 impl Table {
@@ -76,6 +81,11 @@ impl Table {
             Table::Hikes => "hikes",
             Table::Vehicles => "vehicles",
             Table::VehicleMaintenance => "vehicle_maintenance",
+            Table::Tracks => "tracks",
+            Table::Nodes => "nodes",
+            Table::HabitSchedules => "habit_schedules",
+            Table::TimeEntries => "time_entries",
+            Table::Docs => "docs",
         }
     }
 }

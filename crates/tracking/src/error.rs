@@ -17,12 +17,31 @@ pub enum TrackingError {
     InvalidGpx(String),
     #[error("send the GPX file as application/gpx+xml")]
     UnsupportedMediaType,
+    #[error("the node is locked; unlock it first")]
+    NodeLocked,
+    #[error("a habit needs a schedule before it can be completed")]
+    HabitWithoutSchedule,
+    #[error("a timer is already running")]
+    TimerAlreadyRunning { running: Uuid },
+    #[error("this time entry is not running")]
+    TimerNotRunning,
+    #[error("the entry overlaps another time entry")]
+    TimeEntryOverlap { conflicting: Uuid },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 /// Codes this crate answers with, listed in the OpenAPI contract.
-pub const CODES: &[&str] = &["day_already_planned", "id_conflict", "invalid_gpx"];
+pub const CODES: &[&str] = &[
+    "day_already_planned",
+    "id_conflict",
+    "invalid_gpx",
+    "node_locked",
+    "habit_without_schedule",
+    "timer_already_running",
+    "timer_not_running",
+    "time_entry_overlap",
+];
 
 impl TrackingError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -52,6 +71,21 @@ impl From<TrackingError> for AppError {
                 "unsupported_media_type",
                 detail,
             ),
+            TrackingError::NodeLocked => AppError::new(ErrorKind::Conflict, "node_locked", detail),
+            TrackingError::HabitWithoutSchedule => {
+                AppError::new(ErrorKind::Conflict, "habit_without_schedule", detail)
+            }
+            TrackingError::TimerAlreadyRunning { running } => {
+                AppError::new(ErrorKind::Conflict, "timer_already_running", detail)
+                    .with_extension("runningId", running)
+            }
+            TrackingError::TimerNotRunning => {
+                AppError::new(ErrorKind::Conflict, "timer_not_running", detail)
+            }
+            TrackingError::TimeEntryOverlap { conflicting } => {
+                AppError::new(ErrorKind::Conflict, "time_entry_overlap", detail)
+                    .with_extension("conflictingId", conflicting)
+            }
             TrackingError::Store(store) => AppError::internal(store),
         }
     }

@@ -2,8 +2,12 @@
 
 pub mod common;
 pub mod day_types;
+pub mod docs;
 pub mod error;
+pub mod habits;
 pub mod hikes;
+pub mod plans;
+pub mod time_entries;
 mod user_data;
 pub mod vehicles;
 
@@ -11,6 +15,7 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, FromRef};
 use lifeos_kernel::migrate::MigrationSet;
+use lifeos_kernel::outbox::Outbox;
 use lifeos_kernel::{Db, SharedClock};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,7 +24,11 @@ pub use error::{CODES, TrackingError};
 pub use user_data::TrackingData;
 
 use day_types::{SharedDayTypes, SqlDayTypes};
+use docs::{SharedDocs, SqlDocs};
+use habits::{SharedHabits, SqlHabits};
 use hikes::{SharedHikes, SqlHikes};
+use plans::{SharedPlans, SqlPlans};
+use time_entries::{SharedTimeEntries, SqlTimeEntries};
 use vehicles::{SharedVehicles, SqlVehicles};
 
 /// Tracking's services, handed to its routes by the app state.
@@ -28,15 +37,23 @@ pub struct TrackingState {
     pub day_types: SharedDayTypes,
     pub hikes: SharedHikes,
     pub vehicles: SharedVehicles,
+    pub plans: SharedPlans,
+    pub habits: SharedHabits,
+    pub time_entries: SharedTimeEntries,
+    pub docs: SharedDocs,
 }
 
 impl TrackingState {
     /// The SQL-backed services on one database.
-    pub fn new(db: Db, clock: SharedClock) -> Self {
+    pub fn new(db: Db, clock: SharedClock, outbox: Outbox) -> Self {
         Self {
             day_types: Arc::new(SqlDayTypes::new(db.clone(), clock.clone())),
             hikes: Arc::new(SqlHikes::new(db.clone(), clock.clone())),
-            vehicles: Arc::new(SqlVehicles::new(db, clock)),
+            vehicles: Arc::new(SqlVehicles::new(db.clone(), clock.clone())),
+            plans: Arc::new(SqlPlans::new(db.clone(), clock.clone(), outbox.clone())),
+            habits: Arc::new(SqlHabits::new(db.clone(), clock.clone())),
+            time_entries: Arc::new(SqlTimeEntries::new(db.clone(), clock.clone(), outbox)),
+            docs: Arc::new(SqlDocs::new(db, clock)),
         }
     }
 }
@@ -60,6 +77,15 @@ where
     let gpx = OpenApiRouter::new()
         .routes(routes!(hikes::http::import_gpx))
         .layer(DefaultBodyLimit::max(hikes::MAX_GPX_BYTES));
+    // A 1 MiB doc body needs a little more than 1 MiB of JSON.
+    let docs = OpenApiRouter::new()
+        .routes(routes!(docs::http::list, docs::http::create))
+        .routes(routes!(
+            docs::http::get,
+            docs::http::update,
+            docs::http::delete
+        ))
+        .layer(DefaultBodyLimit::max(2 * docs::MAX_BODY_BYTES));
     OpenApiRouter::new()
         .routes(routes!(day_types::http::list, day_types::http::create))
         .routes(routes!(
@@ -95,4 +121,40 @@ where
             vehicles::http::update_maintenance,
             vehicles::http::delete_maintenance
         ))
+        .routes(routes!(plans::http::list_tracks, plans::http::create_track))
+        .routes(routes!(
+            plans::http::get_track,
+            plans::http::update_track,
+            plans::http::delete_track
+        ))
+        .routes(routes!(plans::http::reorder_tracks))
+        .routes(routes!(plans::http::list_nodes, plans::http::create_node))
+        .routes(routes!(
+            plans::http::get_node,
+            plans::http::update_node,
+            plans::http::delete_node
+        ))
+        .routes(routes!(plans::http::reorder_nodes))
+        .routes(routes!(plans::http::lock_node))
+        .routes(routes!(plans::http::unlock_node))
+        .routes(routes!(
+            habits::http::put_schedule,
+            habits::http::get_schedule,
+            habits::http::delete_schedule
+        ))
+        .routes(routes!(habits::http::occurrences))
+        .routes(routes!(habits::http::due))
+        .routes(routes!(time_entries::http::start))
+        .routes(routes!(time_entries::http::stop))
+        .routes(routes!(
+            time_entries::http::list,
+            time_entries::http::create
+        ))
+        .routes(routes!(time_entries::http::summary))
+        .routes(routes!(
+            time_entries::http::get,
+            time_entries::http::update,
+            time_entries::http::delete
+        ))
+        .merge(docs)
 }

@@ -72,7 +72,7 @@ async fn export_table(
                     // Ids are BLOBs in SQLite: export them as UUID text like PostgreSQL does.
                     if c == "id" || c.ends_with("_id") {
                         format!("'{c}', lower(substr(hex({c}),1,8)||'-'||substr(hex({c}),9,4)||'-'||substr(hex({c}),13,4)||'-'||substr(hex({c}),17,4)||'-'||substr(hex({c}),21))")
-                    } else if c == "track" {
+                    } else if c == "track" || c == "schedule" {
                         format!("'{c}', json({c})")
                     } else {
                         format!("'{c}', {c}")

@@ -197,6 +197,60 @@ export interface paths {
         patch: operations["updateDayType"];
         trace?: never;
     };
+    "/api/v1/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's docs, filtered by track, node or text. */
+        get: operations["listDocs"];
+        put?: never;
+        /** Write a markdown doc (body up to 1 MiB). */
+        post: operations["createDoc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/docs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One doc. */
+        get: operations["getDoc"];
+        put?: never;
+        post?: never;
+        /** Delete a doc. */
+        delete: operations["deleteDoc"];
+        options?: never;
+        head?: never;
+        /** Change a doc. */
+        patch: operations["updateDoc"];
+        trace?: never;
+    };
+    "/api/v1/habits/due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's habits due on a day. */
+        get: operations["dueHabits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/hikes": {
         parameters: {
             query?: never;
@@ -353,6 +407,275 @@ export interface paths {
         get: operations["exportMe"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/nodes/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the full order of a track's nodes. */
+        post: operations["reorderNodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/nodes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One node. */
+        get: operations["getNode"];
+        put?: never;
+        post?: never;
+        /** Delete a node (not while locked). */
+        delete: operations["deleteNode"];
+        options?: never;
+        head?: never;
+        /** Change a node; `trackId` moves it. Locked nodes answer 409 `node_locked`. */
+        patch: operations["updateNode"];
+        trace?: never;
+    };
+    "/api/v1/nodes/{id}/habit-schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A habit's schedule. */
+        get: operations["getHabitSchedule"];
+        /** Set a habit's schedule (habit nodes only; 422 otherwise). */
+        put: operations["putHabitSchedule"];
+        post?: never;
+        /** Remove a habit's schedule. */
+        delete: operations["deleteHabitSchedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/nodes/{id}/habit-schedule/occurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The habit's due dates in a range (the user's calendar). */
+        get: operations["habitOccurrences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/nodes/{id}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lock a node: it cannot be edited, completed or deleted until unlocked. */
+        post: operations["lockNode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/nodes/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unlock a node. */
+        post: operations["unlockNode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/time-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Time entries touching a local date range, ordered by start. */
+        get: operations["listTimeEntries"];
+        put?: never;
+        /** Log time by hand. Entries are half-open intervals: back-to-back is fine, overlap is 409. */
+        post: operations["createTimeEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/time-entries/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a timer. At most one runs per user (409 `timer_already_running` with `runningId`). */
+        post: operations["startTimer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/time-entries/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Minutes per day, node or track in the user's zone; entries crossing midnight are
+         *     split; a running timer counts up to now.
+         */
+        get: operations["timeEntriesSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/time-entries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One time entry. */
+        get: operations["getTimeEntry"];
+        put?: never;
+        post?: never;
+        /** Delete a time entry. */
+        delete: operations["deleteTimeEntry"];
+        options?: never;
+        head?: never;
+        /** Change a time entry (same rules as creating one). */
+        patch: operations["updateTimeEntry"];
+        trace?: never;
+    };
+    "/api/v1/time-entries/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a running timer, now or at `endedAt` (not in the future). */
+        post: operations["stopTimer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tracks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's tracks in order, each with node counts and this week's minutes. */
+        get: operations["listTracks"];
+        put?: never;
+        /** Create a track (a project or an area), placed last. */
+        post: operations["createTrack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tracks/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the full order of the user's tracks. */
+        post: operations["reorderTracks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tracks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One track with its figures. */
+        get: operations["getTrack"];
+        put?: never;
+        post?: never;
+        /** Delete a track and its nodes. */
+        delete: operations["deleteTrack"];
+        options?: never;
+        head?: never;
+        /** Change or archive a track. */
+        patch: operations["updateTrack"];
+        trace?: never;
+    };
+    "/api/v1/tracks/{id}/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The nodes of a track in order, filtered by type and status. */
+        get: operations["listNodes"];
+        put?: never;
+        /** Add a node (task, habit, focus session, milestone) at the end of a track. */
+        post: operations["createNode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -522,6 +845,25 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor?: string | null;
         };
+        "Page_tracking.Doc": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                /** @description Markdown, up to 1 MiB. */
+                body: string;
+                /** Format: uuid */
+                trackId?: string | null;
+                /** Format: uuid */
+                nodeId?: string | null;
+                /** Format: int64 */
+                version: number;
+                createdAt: components["schemas"]["Timestamp"];
+                updatedAt: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
         "Page_tracking.Hike": {
             items: {
                 /** Format: uuid */
@@ -591,6 +933,67 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor?: string | null;
         };
+        "Page_tracking.Node": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                trackId: string;
+                type: components["schemas"]["tracking.NodeType"];
+                title: string;
+                /** @description Markdown. */
+                body?: string | null;
+                status: components["schemas"]["tracking.NodeStatus"];
+                /**
+                 * Format: int32
+                 * @description 0-based order within the track.
+                 */
+                position: number;
+                locked: boolean;
+                /** Format: date */
+                dueOn?: string | null;
+                /** Format: int32 */
+                estimateMinutes?: number | null;
+                /**
+                 * Format: int32
+                 * @description Overrides the default XP of the node's type.
+                 */
+                xpValue?: number | null;
+                /** Format: int64 */
+                version: number;
+                createdAt: components["schemas"]["Timestamp"];
+                updatedAt: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_tracking.TimeEntry": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                nodeId?: string | null;
+                /** Format: uuid */
+                trackId?: string | null;
+                startedAt: components["schemas"]["Timestamp"];
+                endedAt?: components["schemas"]["Timestamp"] | null;
+                note?: string | null;
+                source: components["schemas"]["tracking.TimeEntrySource"];
+                /** Format: int64 */
+                version: number;
+                createdAt: components["schemas"]["Timestamp"];
+                updatedAt: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_tracking.TrackOverview": {
+            items: (components["schemas"]["tracking.Track"] & {
+                stats: components["schemas"]["tracking.TrackStats"];
+            })[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
         "Page_tracking.Vehicle": {
             items: {
                 /** Format: uuid */
@@ -623,7 +1026,7 @@ export interface components {
              * @description Stable machine-readable code; clients branch on this.
              * @enum {string}
              */
-            code: "bad_request" | "email_taken" | "forbidden" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_token" | "malformed_json" | "method_not_allowed" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "unauthenticated" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
+            code: "bad_request" | "day_already_planned" | "email_taken" | "forbidden" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_token" | "malformed_json" | "method_not_allowed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
             /** @description The request's `x-request-id`, for support and logs. */
             requestId?: string | null;
             /** @description Invalid fields, for validation problems. */
@@ -782,6 +1185,38 @@ export interface components {
             actualType?: components["schemas"]["tracking.DayKind"] | null;
             notes?: string | null;
         };
+        "tracking.Doc": {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            /** @description Markdown, up to 1 MiB. */
+            body: string;
+            /** Format: uuid */
+            trackId?: string | null;
+            /** Format: uuid */
+            nodeId?: string | null;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        "tracking.DocPatch": {
+            title?: string | null;
+            body?: string | null;
+            /** Format: uuid */
+            trackId?: string | null;
+            /** Format: uuid */
+            nodeId?: string | null;
+        };
+        "tracking.DueHabit": {
+            node: components["schemas"]["tracking.Node"];
+            schedule: components["schemas"]["tracking.HabitSchedule"];
+        };
+        "tracking.DueHabits": {
+            /** Format: date */
+            date: string;
+            items: components["schemas"]["tracking.DueHabit"][];
+        };
         "tracking.DuePrediction": {
             serviceType: components["schemas"]["tracking.ServiceType"];
             /** @description For `other`, the label the records share. */
@@ -801,6 +1236,115 @@ export interface components {
             nextDueDate: string;
             /** Format: int64 */
             nextDueMileage?: number | null;
+        };
+        /**
+         * @description How often a habit is due.
+         * @enum {string}
+         */
+        "tracking.HabitFrequency": "daily" | "weekly" | "monthly" | "every_n_days" | "times_per_period";
+        /**
+         * @description A habit schedule as the API receives and returns it, as one flat object. Only the
+         *     fields of the chosen `frequency` may be set; the others are null or absent (responses
+         *     carry every field, null where it does not apply). Unknown fields are rejected.
+         *
+         *     - `daily`: no further fields.
+         *     - `weekly`: `daysOfWeek`, ISO weekdays 1 (Monday) to 7 (Sunday).
+         *     - `monthly`: `daysOfMonth`, 1 to 31; a day the month does not have means its last day.
+         *     - `every_n_days`: `interval` (1 to 365) and `startOn`, the first due date.
+         *     - `times_per_period`: `times` due dates spread evenly over each block of `periodDays`
+         *       days, the first block starting on `startOn`.
+         */
+        "tracking.HabitSchedule": {
+            frequency: components["schemas"]["tracking.HabitFrequency"];
+            /** @description `weekly`: ISO weekdays, 1 = Monday to 7 = Sunday; non-empty, no duplicates. */
+            daysOfWeek?: number[] | null;
+            /**
+             * @description `monthly`: days 1 to 31; non-empty, no duplicates. A day past the month's end
+             *     means the month's last day.
+             */
+            daysOfMonth?: number[] | null;
+            /**
+             * Format: int32
+             * @description `every_n_days`: days between due dates, 1 to 365.
+             */
+            interval?: number | null;
+            /**
+             * Format: date
+             * @description `every_n_days`: the first due date. `times_per_period`: the first day of the first
+             *     period.
+             */
+            startOn?: string | null;
+            /**
+             * Format: int32
+             * @description `times_per_period`: due dates per period, 1 to `periodDays`.
+             */
+            times?: number | null;
+            /**
+             * Format: int32
+             * @description `times_per_period`: length of a period in days, 1 to 366.
+             */
+            periodDays?: number | null;
+            /**
+             * Format: double
+             * @description An optional numeric goal per due date (greater than 0).
+             */
+            target?: number | null;
+        };
+        /**
+         * @description A habit schedule as the API receives and returns it, as one flat object. Only the
+         *     fields of the chosen `frequency` may be set; the others are null or absent (responses
+         *     carry every field, null where it does not apply). Unknown fields are rejected.
+         *
+         *     - `daily`: no further fields.
+         *     - `weekly`: `daysOfWeek`, ISO weekdays 1 (Monday) to 7 (Sunday).
+         *     - `monthly`: `daysOfMonth`, 1 to 31; a day the month does not have means its last day.
+         *     - `every_n_days`: `interval` (1 to 365) and `startOn`, the first due date.
+         *     - `times_per_period`: `times` due dates spread evenly over each block of `periodDays`
+         *       days, the first block starting on `startOn`.
+         */
+        "tracking.HabitScheduleInput": {
+            frequency: components["schemas"]["tracking.HabitFrequency"];
+            /** @description `weekly`: ISO weekdays, 1 = Monday to 7 = Sunday; non-empty, no duplicates. */
+            daysOfWeek?: number[] | null;
+            /**
+             * @description `monthly`: days 1 to 31; non-empty, no duplicates. A day past the month's end
+             *     means the month's last day.
+             */
+            daysOfMonth?: number[] | null;
+            /**
+             * Format: int32
+             * @description `every_n_days`: days between due dates, 1 to 365.
+             */
+            interval?: number | null;
+            /**
+             * Format: date
+             * @description `every_n_days`: the first due date. `times_per_period`: the first day of the first
+             *     period.
+             */
+            startOn?: string | null;
+            /**
+             * Format: int32
+             * @description `times_per_period`: due dates per period, 1 to `periodDays`.
+             */
+            times?: number | null;
+            /**
+             * Format: int32
+             * @description `times_per_period`: length of a period in days, 1 to 366.
+             */
+            periodDays?: number | null;
+            /**
+             * Format: double
+             * @description An optional numeric goal per due date (greater than 0).
+             */
+            target?: number | null;
+        };
+        "tracking.HabitScheduleView": {
+            /** Format: uuid */
+            nodeId: string;
+            schedule: components["schemas"]["tracking.HabitSchedule"];
+            /** Format: int64 */
+            version: number;
+            updatedAt: components["schemas"]["Timestamp"];
         };
         "tracking.Hike": {
             /** Format: uuid */
@@ -934,6 +1478,16 @@ export interface components {
             actualType?: components["schemas"]["tracking.DayKind"] | null;
             notes?: string | null;
         };
+        "tracking.NewDoc": {
+            /** Format: uuid */
+            id?: string | null;
+            title: string;
+            body: string;
+            /** Format: uuid */
+            trackId?: string | null;
+            /** Format: uuid */
+            nodeId?: string | null;
+        };
         "tracking.NewHike": {
             /** Format: uuid */
             id?: string | null;
@@ -972,6 +1526,39 @@ export interface components {
             provider?: string | null;
             notes?: string | null;
         };
+        "tracking.NewNode": {
+            /** Format: uuid */
+            id?: string | null;
+            type: components["schemas"]["tracking.NodeType"];
+            title: string;
+            body?: string | null;
+            /** Format: date */
+            dueOn?: string | null;
+            /** Format: int32 */
+            estimateMinutes?: number | null;
+            /** Format: int32 */
+            xpValue?: number | null;
+        };
+        "tracking.NewTimeEntry": {
+            /** Format: uuid */
+            id?: string | null;
+            startedAt: components["schemas"]["Timestamp"];
+            endedAt: components["schemas"]["Timestamp"];
+            /** Format: uuid */
+            nodeId?: string | null;
+            /** Format: uuid */
+            trackId?: string | null;
+            note?: string | null;
+        };
+        "tracking.NewTrack": {
+            /** Format: uuid */
+            id?: string | null;
+            title: string;
+            description?: string | null;
+            /** @description `#rrggbb`. */
+            color?: string | null;
+            icon?: string | null;
+        };
         "tracking.NewVehicle": {
             /** Format: uuid */
             id?: string | null;
@@ -984,8 +1571,72 @@ export interface components {
             /** @description 17-character vehicle identification number. */
             vin?: string | null;
         };
+        "tracking.Node": {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            trackId: string;
+            type: components["schemas"]["tracking.NodeType"];
+            title: string;
+            /** @description Markdown. */
+            body?: string | null;
+            status: components["schemas"]["tracking.NodeStatus"];
+            /**
+             * Format: int32
+             * @description 0-based order within the track.
+             */
+            position: number;
+            locked: boolean;
+            /** Format: date */
+            dueOn?: string | null;
+            /** Format: int32 */
+            estimateMinutes?: number | null;
+            /**
+             * Format: int32
+             * @description Overrides the default XP of the node's type.
+             */
+            xpValue?: number | null;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        "tracking.NodePatch": {
+            /**
+             * Format: uuid
+             * @description Moves the node to another of the user's tracks (at the end).
+             */
+            trackId?: string | null;
+            title?: string | null;
+            body?: string | null;
+            status?: components["schemas"]["tracking.NodeStatus"] | null;
+            /** Format: date */
+            dueOn?: string | null;
+            /** Format: int32 */
+            estimateMinutes?: number | null;
+            /** Format: int32 */
+            xpValue?: number | null;
+        };
+        /** @enum {string} */
+        "tracking.NodeStatus": "open" | "done" | "archived";
+        /** @enum {string} */
+        "tracking.NodeType": "task" | "habit" | "focus_session" | "milestone";
+        "tracking.Occurrences": {
+            /** @description Due dates (`YYYY-MM-DD`, the user's calendar), ascending. */
+            dates: string[];
+        };
         /** @enum {string} */
         "tracking.OdometerUnit": "km" | "mi";
+        "tracking.ReorderNodes": {
+            /** Format: uuid */
+            trackId: string;
+            /** @description Every live node of the track, in the new order. */
+            ids: string[];
+        };
+        "tracking.ReorderTracks": {
+            /** @description Every live track of the user, in the new order. */
+            ids: string[];
+        };
         "tracking.ReportDay": {
             /** Format: date */
             date: string;
@@ -1004,6 +1655,120 @@ export interface components {
          * @enum {string}
          */
         "tracking.ServiceType": "oil_change" | "tire_rotation" | "tire_change" | "brake_service" | "inspection" | "battery" | "air_filter" | "cabin_filter" | "coolant" | "transmission_service" | "alignment" | "wiper_blades" | "other";
+        "tracking.StartTimer": {
+            /** Format: uuid */
+            nodeId?: string | null;
+            /** Format: uuid */
+            trackId?: string | null;
+            note?: string | null;
+        };
+        "tracking.StopTimer": {
+            endedAt?: components["schemas"]["Timestamp"] | null;
+        };
+        /** @enum {string} */
+        "tracking.SummaryGroupBy": "day" | "node" | "track";
+        "tracking.TimeEntry": {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            nodeId?: string | null;
+            /** Format: uuid */
+            trackId?: string | null;
+            startedAt: components["schemas"]["Timestamp"];
+            endedAt?: components["schemas"]["Timestamp"] | null;
+            note?: string | null;
+            source: components["schemas"]["tracking.TimeEntrySource"];
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        "tracking.TimeEntryPatch": {
+            startedAt?: components["schemas"]["Timestamp"] | null;
+            endedAt?: components["schemas"]["Timestamp"] | null;
+            /** Format: uuid */
+            nodeId?: string | null;
+            /** Format: uuid */
+            trackId?: string | null;
+            note?: string | null;
+        };
+        /** @enum {string} */
+        "tracking.TimeEntrySource": "timer" | "manual";
+        /**
+         * @description Tracked time in a range of local dates.
+         *
+         *     Each item's minutes and the total are rounded (half up) from exact seconds on their
+         *     own, so the items may add up to a little more or less than `totalMinutes`.
+         */
+        "tracking.TimeSummary": {
+            groupBy: components["schemas"]["tracking.SummaryGroupBy"];
+            /**
+             * @description `day`: every local date with tracked time, ascending. `node`/`track`: every group
+             *     with tracked time, most minutes first, then by key.
+             */
+            items: components["schemas"]["tracking.TimeSummaryItem"][];
+            /** Format: int64 */
+            totalMinutes: number;
+        };
+        "tracking.TimeSummaryItem": {
+            /**
+             * @description The local date (`YYYY-MM-DD`), the node or track id, or `none` for time without a
+             *     node or track.
+             */
+            key: string;
+            /**
+             * Format: int64
+             * @description Rounded to the nearest minute; time under 30 seconds shows as 0.
+             */
+            minutes: number;
+        };
+        "tracking.Track": {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            description?: string | null;
+            color?: string | null;
+            icon?: string | null;
+            /**
+             * Format: int32
+             * @description 0-based order among the user's tracks.
+             */
+            position: number;
+            archivedAt?: components["schemas"]["Timestamp"] | null;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        "tracking.TrackOverview": components["schemas"]["tracking.Track"] & {
+            stats: components["schemas"]["tracking.TrackStats"];
+        };
+        "tracking.TrackPatch": {
+            title?: string | null;
+            description?: string | null;
+            color?: string | null;
+            icon?: string | null;
+            /** @description `true` archives the track, `false` brings it back. */
+            archived?: boolean | null;
+        };
+        /** @description Per-track figures for the overview. */
+        "tracking.TrackStats": {
+            /** @description Live nodes per type (`task`, `habit`, `focus_session`, `milestone`). */
+            nodesByType: {
+                [key: string]: number;
+            };
+            /** @description Live nodes per status (`open`, `done`, `archived`). */
+            nodesByStatus: {
+                [key: string]: number;
+            };
+            /** Format: int32 */
+            openTasks: number;
+            /**
+             * Format: int64
+             * @description Minutes logged on the track (or its nodes) this ISO week, in the user's zone.
+             */
+            minutesThisWeek: number;
+        };
         "tracking.Vehicle": {
             /** Format: uuid */
             id: string;
@@ -1572,6 +2337,203 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listDocs: {
+        parameters: {
+            query?: {
+                trackId?: string;
+                nodeId?: string;
+                /** @description Case-insensitive search in title and body. */
+                q?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Docs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_tracking.Doc"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createDoc: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.NewDoc"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Doc"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getDoc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Doc */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Doc"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteDoc: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateDoc: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.DocPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Doc"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    dueHabits: {
+        parameters: {
+            query?: {
+                /** @description Default: today in the user's zone. */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Due habits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.DueHabits"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     listHikes: {
         parameters: {
             query?: {
@@ -2063,6 +3025,899 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    reorderNodes: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.ReorderNodes"];
+            };
+        };
+        responses: {
+            /** @description The nodes in their new order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Node"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getNode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Node */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Node"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteNode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateNode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.NodePatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Node"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `node_locked` or `habit_without_schedule` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getHabitSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.HabitScheduleView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    putHabitSchedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.HabitScheduleInput"];
+            };
+        };
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.HabitScheduleView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteHabitSchedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    habitOccurrences: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Due dates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Occurrences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    lockNode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Locked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Node"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    unlockNode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlocked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Node"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listTimeEntries: {
+        parameters: {
+            query?: {
+                /** @description First local date (in the user's zone) the entries touch. */
+                from?: string;
+                to?: string;
+                nodeId?: string;
+                trackId?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_tracking.TimeEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createTimeEntry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.NewTimeEntry"];
+            };
+        };
+        responses: {
+            /** @description Logged */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.TimeEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `time_entry_overlap` with `conflictingId` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    startTimer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.StartTimer"];
+            };
+        };
+        responses: {
+            /** @description Running */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.TimeEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `timer_already_running` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    timeEntriesSummary: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                /** @description `day` (default), `node` or `track`. */
+                groupBy?: components["schemas"]["tracking.SummaryGroupBy"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Summary */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.TimeSummary"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getTimeEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.TimeEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteTimeEntry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateTimeEntry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.TimeEntryPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.TimeEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    stopTimer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.StopTimer"];
+            };
+        };
+        responses: {
+            /** @description Stopped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.TimeEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listTracks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tracks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_tracking.TrackOverview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createTrack: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.NewTrack"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Track"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    reorderTracks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.ReorderTracks"];
+            };
+        };
+        responses: {
+            /** @description The tracks in their new order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Track"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getTrack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Track */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.TrackOverview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteTrack: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateTrack: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.TrackPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Track"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listNodes: {
+        parameters: {
+            query?: {
+                type?: components["schemas"]["tracking.NodeType"];
+                status?: components["schemas"]["tracking.NodeStatus"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nodes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_tracking.Node"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createNode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tracking.NewNode"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking.Node"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];

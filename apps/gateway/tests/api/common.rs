@@ -163,6 +163,25 @@ impl TestApp {
         token(&self.register(email).await)
     }
 
+    /// Signs in again (e.g. after moving the clock past the access token's life).
+    pub async fn login(&self, email: &str) -> String {
+        let reply = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({ "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{}: login {email}: {}",
+            self.label,
+            reply.body
+        );
+        token(&reply.body)
+    }
+
     /// The token of the newest mail to `to` whose link goes to `/{path}?token=`.
     pub fn mailed_token(&self, to: &str, path: &str) -> Option<String> {
         let mut mails: Vec<(std::time::SystemTime, String)> =

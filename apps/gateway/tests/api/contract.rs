@@ -56,6 +56,10 @@ fn every_operation_is_documented() {
         "insufficient_scope",
         "payload_too_large",
         "rate_limited",
+        "day_already_planned",
+        "invalid_gpx",
+        "timer_already_running",
+        "time_entry_overlap",
     ] {
         assert!(
             codes.as_array().unwrap().iter().any(|c| c == code),

@@ -172,3 +172,180 @@ async fn tracking_data_is_exported_and_erased_with_the_account() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn plans_time_and_docs_are_private_and_erased() {
+    for db in testing::backends().await {
+        let app = TestApp::spawn(&db).await;
+        let session = app.register("ada@example.com").await;
+        let ada = token(&session);
+        let user_id: Uuid = session["user"]["id"].as_str().unwrap().parse().unwrap();
+        let bob = app.user("bob@example.com").await;
+        let id = |reply: crate::common::Reply| reply.body["id"].as_str().unwrap().to_owned();
+        let track = id(app
+            .post("/api/v1/tracks", Some(&ada), json!({ "title": "Health" }))
+            .await);
+        let habit = id(app
+            .post(
+                &format!("/api/v1/tracks/{track}/nodes"),
+                Some(&ada),
+                json!({ "type": "habit", "title": "Stretch" }),
+            )
+            .await);
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/nodes/{habit}/habit-schedule"),
+            Some(&ada),
+            Some(json!({ "frequency": "daily" })),
+        )
+        .await;
+        let entry = id(app
+            .post(
+                "/api/v1/time-entries/start",
+                Some(&ada),
+                json!({ "nodeId": habit }),
+            )
+            .await);
+        let doc = id(app
+            .post(
+                "/api/v1/docs",
+                Some(&ada),
+                json!({ "title": "Routine", "body": "10 min", "nodeId": habit }),
+            )
+            .await);
+
+        for path in [
+            format!("/api/v1/tracks/{track}"),
+            format!("/api/v1/nodes/{habit}"),
+            format!("/api/v1/time-entries/{entry}"),
+            format!("/api/v1/docs/{doc}"),
+        ] {
+            app.get(&path, &bob)
+                .await
+                .assert_problem(StatusCode::NOT_FOUND, "not_found");
+            app.call(Method::PATCH, &path, Some(&bob), Some(json!({})))
+                .await
+                .assert_problem(StatusCode::NOT_FOUND, "not_found");
+            app.call(Method::DELETE, &path, Some(&bob), None)
+                .await
+                .assert_problem(StatusCode::NOT_FOUND, "not_found");
+            assert_eq!(
+                app.get(&path, &ada).await.status,
+                StatusCode::OK,
+                "{}: {path}",
+                app.label
+            );
+        }
+        let schedule = format!("/api/v1/nodes/{habit}/habit-schedule");
+        app.get(&schedule, &bob)
+            .await
+            .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        app.call(
+            Method::PUT,
+            &schedule,
+            Some(&bob),
+            Some(json!({ "frequency": "daily" })),
+        )
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        app.get(
+            &format!("{schedule}/occurrences?from=2026-01-01&to=2026-01-31"),
+            &bob,
+        )
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        app.get(&format!("/api/v1/tracks/{track}/nodes"), &bob)
+            .await
+            .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        app.post(
+            &format!("/api/v1/tracks/{track}/nodes"),
+            Some(&bob),
+            json!({ "type": "task", "title": "x" }),
+        )
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        for action in ["lock", "unlock"] {
+            app.post(
+                &format!("/api/v1/nodes/{habit}/{action}"),
+                Some(&bob),
+                json!({}),
+            )
+            .await
+            .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        }
+        app.post(
+            &format!("/api/v1/time-entries/{entry}/stop"),
+            Some(&bob),
+            json!({}),
+        )
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        app.post(
+            "/api/v1/nodes/reorder",
+            Some(&bob),
+            json!({ "trackId": track, "ids": [habit] }),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        app.post(
+            "/api/v1/time-entries/start",
+            Some(&bob),
+            json!({ "nodeId": habit }),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(
+            app.get("/api/v1/tracks", &bob).await.body["items"],
+            json!([])
+        );
+        assert_eq!(
+            app.get("/api/v1/habits/due", &bob).await.body["items"],
+            json!([])
+        );
+        assert_eq!(app.get("/api/v1/docs", &bob).await.body["items"], json!([]));
+        assert_eq!(
+            app.get("/api/v1/time-entries", &bob).await.body["items"],
+            json!([])
+        );
+        let bob_summary = app
+            .get(
+                "/api/v1/time-entries/summary?from=2026-01-01&to=2026-12-31",
+                &bob,
+            )
+            .await;
+        assert_eq!(bob_summary.body["totalMinutes"], 0);
+        let bob_start = app
+            .post("/api/v1/time-entries/start", Some(&bob), json!({}))
+            .await;
+        assert_eq!(
+            bob_start.status,
+            StatusCode::CREATED,
+            "Ada's running timer is not Bob's"
+        );
+
+        assert_eq!(
+            app.call(Method::DELETE, "/api/v1/me", Some(&ada), None)
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
+        let left: Vec<_> = rows_referring_to(app.db(), user_id)
+            .await
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        assert!(
+            left.is_empty(),
+            "{}: rows still refer to the erased user: {left:?}",
+            app.label
+        );
+        assert_eq!(
+            app.get("/api/v1/time-entries", &bob).await.body["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        app.stop().await;
+    }
+}

@@ -1,0 +1,56 @@
+//! Markdown docs, linked to a track, a node, or neither.
+
+pub mod http;
+pub mod service;
+
+use lifeos_kernel::Timestamp;
+use lifeos_kernel::patch::present;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub use service::{Docs, SharedDocs, SqlDocs};
+
+/// Largest doc body, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = tracking::Doc)]
+pub struct Doc {
+    pub id: Uuid,
+    pub title: String,
+    /// Markdown, up to 1 MiB.
+    pub body: String,
+    pub track_id: Option<Uuid>,
+    pub node_id: Option<Uuid>,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = tracking::NewDoc)]
+pub struct NewDoc {
+    pub id: Option<Uuid>,
+    #[schema(max_length = 200)]
+    pub title: String,
+    pub body: String,
+    pub track_id: Option<Uuid>,
+    pub node_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = tracking::DocPatch)]
+pub struct DocPatch {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub track_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub node_id: Option<Option<Uuid>>,
+}
