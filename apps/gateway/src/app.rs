@@ -17,9 +17,10 @@ use lifeos_kernel::http::auth::{SharedAuthenticator, authenticate};
 use lifeos_kernel::http::idempotency::{IdempotencyState, idempotency};
 use lifeos_kernel::http::request_id;
 use lifeos_kernel::migrate::{self, MigrationSet};
-use lifeos_kernel::outbox::Outbox;
+use lifeos_kernel::outbox::{Outbox, spawn_subscriber};
 use lifeos_kernel::user_data::{PlatformData, UserDataRegistry};
 use lifeos_kernel::{AppError, Db, SharedClock};
+use lifeos_omtobe_brake::{BrakeData, ConsentListener, SharedBrake, SqlBrake};
 use lifeos_tracking::{TrackingData, TrackingState};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -47,13 +48,22 @@ pub struct AppState {
     pub db: Db,
     pub identity: SharedIdentity,
     pub tracking: TrackingState,
+    pub brake: SharedBrake,
     pub authenticator: SharedAuthenticator,
+    /// The outbox, for subscribers the app runs.
+    pub outbox: Outbox,
     pub metrics: Arc<Metrics>,
 }
 
 impl FromRef<AppState> for SharedIdentity {
     fn from_ref(state: &AppState) -> Self {
         state.identity.clone()
+    }
+}
+
+impl FromRef<AppState> for SharedBrake {
+    fn from_ref(state: &AppState) -> Self {
+        state.brake.clone()
     }
 }
 
@@ -69,6 +79,7 @@ pub fn migration_sets() -> Vec<MigrationSet> {
         migrate::platform(),
         lifeos_identity::migrations(),
         lifeos_tracking::migrations(),
+        lifeos_omtobe_brake::migrations(),
     ]
 }
 
@@ -118,15 +129,16 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
         // Erase order: domains, platform rows, then identity (which deletes the users row).
         vec![
             Arc::new(TrackingData::new(db.clone())),
+            Arc::new(BrakeData::new(db.clone())),
             Arc::new(PlatformData::new(db.clone())),
             Arc::new(IdentityData::new(db.clone())),
         ],
     ));
     let tracking = TrackingState::new(db.clone(), clock.clone(), outbox.clone());
     let deps = IdentityDeps {
-        store: Arc::new(SqlIdentityStore::new(db.clone(), outbox)),
+        store: Arc::new(SqlIdentityStore::new(db.clone(), outbox.clone())),
         mailer: mailer(config)?,
-        clock,
+        clock: clock.clone(),
         jwt_secret: config.jwt_secret.clone(),
         user_data,
     };
@@ -134,11 +146,20 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
         deps,
         IdentityConfig::new(config.public_url.clone()),
     ));
+    // The brake asks identity whether health data may be processed.
+    let brake: SharedBrake = Arc::new(SqlBrake::new(
+        db.clone(),
+        clock,
+        outbox.clone(),
+        identity.clone(),
+    ));
     Ok(AppState {
         db,
         identity: identity.clone(),
         tracking,
+        brake,
         authenticator: identity,
+        outbox,
         metrics: Arc::new(Metrics::new()),
     })
 }
@@ -148,7 +169,9 @@ pub fn api() -> (Router<AppState>, OpenApi) {
     let (router, api) = OpenApiRouter::with_openapi(openapi::base())
         .nest(
             "/api/v1",
-            lifeos_identity::router().merge(lifeos_tracking::router()),
+            lifeos_identity::router()
+                .merge(lifeos_tracking::router())
+                .merge(lifeos_omtobe_brake::router()),
         )
         .routes(routes!(health::health))
         .routes(routes!(health::ready))
@@ -232,6 +255,7 @@ pub struct Server {
     pub db: Db,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    subscribers: Vec<JoinHandle<()>>,
 }
 
 impl Server {
@@ -239,6 +263,9 @@ impl Server {
     pub async fn stop(mut self) -> std::io::Result<()> {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
+        }
+        for subscriber in &self.subscribers {
+            subscriber.abort();
         }
         let result = (&mut self.task)
             .await
@@ -253,6 +280,9 @@ impl Server {
             .task
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        for subscriber in &self.subscribers {
+            subscriber.abort();
+        }
         self.db.close().await;
         result
     }
@@ -267,6 +297,13 @@ pub async fn start(
     let db = connect(config).await?;
     migrate::run(&db, &migration_sets()).await?;
     let state = state(config, db.clone(), clock.clone())?;
+    let subscribers = vec![spawn_subscriber(
+        Arc::new(state.outbox.clone()),
+        clock.clone(),
+        Arc::new(ConsentListener {
+            brake: state.brake.clone(),
+        }),
+    )];
     let app = router(config, state, clock);
     let listener = TcpListener::bind(config.bind)
         .await
@@ -295,5 +332,6 @@ pub async fn start(
         db,
         shutdown: Some(shutdown),
         task,
+        subscribers,
     })
 }

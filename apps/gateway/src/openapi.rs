@@ -27,6 +27,7 @@ use utoipa::{Modify, OpenApi as _};
         (name = "habits", description = "Habit schedules and the habits due on a day"),
         (name = "time-entries", description = "Timers, manual entries and time summaries"),
         (name = "docs", description = "Markdown docs on tracks and nodes"),
+        (name = "brake", description = "The 7-day decision brake: HRV, high-stakes events, decisions, reflections"),
         (name = "system", description = "Health, readiness, metrics"),
     ),
     components(schemas(Problem, lifeos_kernel::FieldError)),
@@ -45,6 +46,7 @@ pub fn all_codes() -> Vec<&'static str> {
         .iter()
         .chain(lifeos_identity::CODES)
         .chain(lifeos_tracking::CODES)
+        .chain(lifeos_omtobe_brake::CODES)
         .copied()
         .collect();
     codes.sort_unstable();

@@ -125,3 +125,53 @@ impl EventSource for Outbox {
         let _ = tokio::time::timeout(timeout, self.notify.notified()).await;
     }
 }
+
+/// A consumer of outbox events, with its own cursor.
+#[async_trait]
+pub trait Subscriber: Send + Sync {
+    /// The cursor's name; stable across releases.
+    fn name(&self) -> &'static str;
+    /// Handles one event. Delivery is at least once, so handlers are idempotent.
+    async fn handle(&self, event: &Event) -> Result<(), StoreError>;
+}
+
+/// How long a subscriber sleeps when nothing woke it: also how soon it notices events
+/// written by other replicas.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Feeds `subscriber` every event after its cursor, in order, until the task is aborted.
+/// A failing handler is retried (after a pause) without moving the cursor.
+pub fn spawn_subscriber(
+    source: Arc<dyn EventSource>,
+    clock: crate::SharedClock,
+    subscriber: Arc<dyn Subscriber>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let name = subscriber.name();
+        loop {
+            let events = match source.fetch(name, 100).await {
+                Ok(events) => events,
+                Err(error) => {
+                    tracing::warn!(subscriber = name, %error, "outbox fetch failed");
+                    tokio::time::sleep(POLL_INTERVAL).await;
+                    continue;
+                }
+            };
+            if events.is_empty() {
+                source.wait(POLL_INTERVAL).await;
+                continue;
+            }
+            for event in events {
+                if let Err(error) = subscriber.handle(&event).await {
+                    tracing::warn!(subscriber = name, seq = event.seq, %error, "event handler failed; will retry");
+                    tokio::time::sleep(POLL_INTERVAL).await;
+                    break;
+                }
+                if let Err(error) = source.ack(name, event.seq, clock.now()).await {
+                    tracing::warn!(subscriber = name, %error, "outbox ack failed");
+                    break;
+                }
+            }
+        }
+    })
+}

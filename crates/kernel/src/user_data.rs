@@ -107,3 +107,60 @@ impl UserData for PlatformData {
         Ok(())
     }
 }
+
+/// One user's rows of `table`, every column, as JSON objects keyed by column name,
+/// serialised by the database itself so a new column is exported without code changes.
+/// `json_columns` hold JSON documents (exported as JSON, not as text). Ids stored as
+/// BLOBs on SQLite are exported as UUID text, as PostgreSQL does. `table` and the column
+/// names are the caller's constants, never user input.
+pub async fn export_rows(
+    db: &crate::Db,
+    table: &str,
+    user_id: Uuid,
+    json_columns: &[&str],
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    let texts: Vec<String> = match db {
+        crate::Db::Postgres(pool) => {
+            let sql = format!(
+                "SELECT row_to_json(t)::text FROM (SELECT * FROM {table} WHERE user_id = $1 ORDER BY 1) t"
+            );
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?
+        }
+        crate::Db::Sqlite(pool) => {
+            let columns_sql = format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid");
+            let columns: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(columns_sql))
+                .fetch_all(pool)
+                .await?;
+            let pairs: Vec<String> = columns
+                .iter()
+                .map(|c| {
+                    if c == "id" || c.ends_with("_id") {
+                        format!(
+                            "'{c}', CASE WHEN {c} IS NULL THEN NULL ELSE lower(substr(hex({c}),1,8)||'-'||substr(hex({c}),9,4)||'-'||\
+                             substr(hex({c}),13,4)||'-'||substr(hex({c}),17,4)||'-'||substr(hex({c}),21)) END"
+                        )
+                    } else if json_columns.contains(&c.as_str()) {
+                        format!("'{c}', json({c})")
+                    } else {
+                        format!("'{c}', {c}")
+                    }
+                })
+                .collect();
+            let sql = format!(
+                "SELECT json_object({}) FROM {table} WHERE user_id = $1 ORDER BY 1",
+                pairs.join(", ")
+            );
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?
+        }
+    };
+    texts
+        .iter()
+        .map(|t| serde_json::from_str(t).map_err(StoreError::from))
+        .collect()
+}

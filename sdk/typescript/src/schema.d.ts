@@ -126,6 +126,186 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/brake/calendar-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert calendar events by `externalId`; titles are classified (high stakes or not)
+         *     and never stored.
+         */
+        post: operations["upsertBrakeCalendarEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brake/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Should the client show the Brake screen now? Rate limited per user. */
+        post: operations["brakeCheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brake/cycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start (or restart) a cycle on `startDate` (default today, local). */
+        post: operations["startBrakeCycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brake/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the person's choice on a displayed brake: `delay` (cooling period) or `proceed`. */
+        post: operations["recordBrakeDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brake/decisions/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Decisions, newest first (time, type and cycle day only). */
+        get: operations["brakeDecisionHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brake/hrv-samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Store HRV samples pushed by the phone (HealthKit) or a wearable's export. Needs the
+         *     `health_data` consent (403 `consent_required`).
+         */
+        post: operations["addHrvSamples"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brake/reflections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer "In the past 7 days, did pausing help?"; starts the next cycle tomorrow. */
+        post: operations["recordBrakeReflection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brake/reflections/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reflections, newest first. */
+        get: operations["brakeReflectionHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brake/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The brake settings. */
+        get: operations["getBrakeSettings"];
+        /**
+         * Change keywords, drop threshold, cooling minutes or the reflection hour. New keywords
+         *     apply to events sent afterwards (titles are not kept to reclassify).
+         */
+        put: operations["putBrakeSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brake/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cycle: day, phase, cooling, locks, and whether to ask the day-7 question. */
+        get: operations["brakeState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/day-types": {
         parameters: {
             query?: never;
@@ -811,6 +991,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        "Page_brake.DecisionRecord": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                decisionType: components["schemas"]["brake.Decision"];
+                /** Format: int32 */
+                cycleDay: number;
+                timestamp: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_brake.ReflectionRecord": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                response: components["schemas"]["brake.ReflectionResponse"];
+                /** Format: int32 */
+                cycleDay: number;
+                timestamp: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
         "Page_identity.ApiKey": {
             items: {
                 /** Format: uuid */
@@ -1026,7 +1230,7 @@ export interface components {
              * @description Stable machine-readable code; clients branch on this.
              * @enum {string}
              */
-            code: "bad_request" | "day_already_planned" | "email_taken" | "forbidden" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_token" | "malformed_json" | "method_not_allowed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
+            code: "bad_request" | "brake_busy" | "consent_required" | "day_already_planned" | "email_taken" | "forbidden" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_token" | "malformed_json" | "method_not_allowed" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
             /** @description The request's `x-request-id`, for support and logs. */
             requestId?: string | null;
             /** @description Invalid fields, for validation problems. */
@@ -1042,6 +1246,184 @@ export interface components {
          * @example 2026-11-21T08:30:00Z
          */
         Timestamp: string;
+        "brake.CalendarEventInput": {
+            externalId: string;
+            /** @description Classified for high stakes, then dropped: titles are never stored. */
+            title: string;
+            startsAt: components["schemas"]["Timestamp"];
+            endsAt: components["schemas"]["Timestamp"];
+        };
+        "brake.CalendarEventsAccepted": {
+            /** Format: int32 */
+            upserted: number;
+            /** Format: int32 */
+            highStakes: number;
+        };
+        "brake.CalendarEventsRequest": {
+            events: components["schemas"]["brake.CalendarEventInput"][];
+        };
+        "brake.CheckRequest": {
+            hrvSample?: components["schemas"]["brake.HrvSample"] | null;
+        };
+        "brake.CheckResult": {
+            shouldDisplay: boolean;
+            reason: components["schemas"]["brake.Reason"];
+            eventId?: string | null;
+            /** Format: int32 */
+            currentDay: number;
+            phase: components["schemas"]["brake.Phase"];
+            /** Format: double */
+            hrvCurrent?: number | null;
+            /** Format: double */
+            hrvBaselineMean?: number | null;
+            /** Format: double */
+            hrvBaselineStdDev?: number | null;
+            coolingEndsAt?: components["schemas"]["Timestamp"] | null;
+            timestamp: components["schemas"]["Timestamp"];
+        };
+        "brake.Cooling": {
+            eventId: string;
+            endsAt: components["schemas"]["Timestamp"];
+        };
+        "brake.CycleRequest": {
+            /**
+             * Format: date
+             * @description Day 1 of the cycle (local date); default today.
+             */
+            startDate?: string | null;
+        };
+        "brake.CycleReset": {
+            /** @description Always `cycle_reset`. */
+            status: string;
+            /** @description The next local midnight, in UTC. */
+            newCycleStart: components["schemas"]["Timestamp"];
+            /** Format: int32 */
+            currentDay: number;
+        };
+        /** @enum {string} */
+        "brake.Decision": "proceed" | "delay";
+        "brake.DecisionRecord": {
+            /** Format: uuid */
+            id: string;
+            decisionType: components["schemas"]["brake.Decision"];
+            /** Format: int32 */
+            cycleDay: number;
+            timestamp: components["schemas"]["Timestamp"];
+        };
+        "brake.DecisionRequest": {
+            decisionType: components["schemas"]["brake.Decision"];
+            eventId: string;
+        };
+        "brake.DecisionResult": {
+            /** @description Always `decision_recorded`. */
+            status: string;
+            decisionType: components["schemas"]["brake.Decision"];
+            timestamp: components["schemas"]["Timestamp"];
+            nextAction: components["schemas"]["brake.NextAction"];
+            reTriggerTime?: components["schemas"]["Timestamp"] | null;
+        };
+        /** @enum {string} */
+        "brake.HrvMetric": "sdnn" | "rmssd";
+        "brake.HrvSample": {
+            measuredAt: components["schemas"]["Timestamp"];
+            /** Format: double */
+            valueMs: number;
+            metric: components["schemas"]["brake.HrvMetric"];
+            source: components["schemas"]["brake.HrvSource"];
+        };
+        "brake.HrvSamplesAccepted": {
+            /** Format: int32 */
+            stored: number;
+            /** Format: int32 */
+            duplicates: number;
+        };
+        "brake.HrvSamplesRequest": {
+            /** @description Up to 1,000 samples; a repeated (source, metric, measuredAt) is ignored. */
+            samples: components["schemas"]["brake.HrvSample"][];
+        };
+        /** @enum {string} */
+        "brake.HrvSource": "healthkit" | "oura" | "fitbit" | "manual";
+        /** @enum {string} */
+        "brake.NextAction": "cooling_period_activated" | "decision_locked";
+        /**
+         * @description Where in the 7-day cycle the person is.
+         * @enum {string}
+         */
+        "brake.Phase": "baseline" | "intervention" | "integration" | "reflection";
+        /**
+         * @description Why the brake is or is not shown.
+         * @enum {string}
+         */
+        "brake.Reason": "display" | "not_intervention_phase" | "insufficient_data" | "no_active_high_stakes_event" | "hrv_not_dropped" | "cooling_period_active" | "decision_locked";
+        "brake.ReflectionRecord": {
+            /** Format: uuid */
+            id: string;
+            response: components["schemas"]["brake.ReflectionResponse"];
+            /** Format: int32 */
+            cycleDay: number;
+            timestamp: components["schemas"]["Timestamp"];
+        };
+        "brake.ReflectionRequest": {
+            response: components["schemas"]["brake.ReflectionResponse"];
+        };
+        /** @enum {string} */
+        "brake.ReflectionResponse": "yes" | "no" | "skip";
+        "brake.ReflectionResult": {
+            /** @description Always `reflection_recorded`. */
+            status: string;
+            response: components["schemas"]["brake.ReflectionResponse"];
+            timestamp: components["schemas"]["Timestamp"];
+            cycleReset: components["schemas"]["brake.CycleReset"];
+        };
+        /** @description A person's brake settings. */
+        "brake.Settings": {
+            /**
+             * @description Words that make a calendar event high-stakes (whole words, case-insensitive):
+             *     1 to 20 keywords of 1 to 40 characters.
+             * @example [
+             *       "Board",
+             *       "Negotiation",
+             *       "Review",
+             *       "High-Stakes"
+             *     ]
+             */
+            keywords: string[];
+            /**
+             * Format: double
+             * @description How far below the baseline mean the HRV must drop, as a fraction strictly
+             *     between 0 and 1.
+             * @example 0.2
+             */
+            dropThreshold: number;
+            /**
+             * Format: int32
+             * @description Length of the cooling period after a Delay, 1 to 240 minutes.
+             * @example 20
+             */
+            coolingMinutes: number;
+            /**
+             * Format: int32
+             * @description Local hour (0-23) from which the day-7 reflection is asked.
+             * @example 9
+             */
+            reflectionHour: number;
+        };
+        "brake.State": {
+            /** Format: int32 */
+            currentDay: number;
+            phase: components["schemas"]["brake.Phase"];
+            /**
+             * Format: date
+             * @description Day 1 (local date).
+             */
+            cycleStart: string;
+            cooling?: components["schemas"]["brake.Cooling"] | null;
+            /** @description Events the person chose Proceed for this cycle. */
+            lockedEvents: string[];
+            shouldDisplayReflection: boolean;
+            reflectionOverdue: boolean;
+            settings: components["schemas"]["brake.Settings"];
+        };
         "identity.ApiKey": {
             /** Format: uuid */
             id: string;
@@ -2092,6 +2474,402 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    upsertBrakeCalendarEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["brake.CalendarEventsRequest"];
+            };
+        };
+        responses: {
+            /** @description Upserted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["brake.CalendarEventsAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    brakeCheck: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["brake.CheckRequest"];
+            };
+        };
+        responses: {
+            /** @description The verdict and why */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["brake.CheckResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `consent_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    startBrakeCycle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["brake.CycleRequest"];
+            };
+        };
+        responses: {
+            /** @description The new state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["brake.State"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    recordBrakeDecision: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["brake.DecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["brake.DecisionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `no_brake_displayed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    brakeDecisionHistory: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Decisions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_brake.DecisionRecord"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    addHrvSamples: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["brake.HrvSamplesRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["brake.HrvSamplesAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    recordBrakeReflection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["brake.ReflectionRequest"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["brake.ReflectionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `reflection_not_due` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    brakeReflectionHistory: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reflections */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_brake.ReflectionRecord"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getBrakeSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["brake.Settings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    putBrakeSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["brake.Settings"];
+            };
+        };
+        responses: {
+            /** @description Settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["brake.Settings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    brakeState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description State */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["brake.State"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];

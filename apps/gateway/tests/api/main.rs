@@ -3,6 +3,7 @@
 
 mod account;
 mod auth;
+mod brake;
 mod common;
 mod contract;
 mod day_types;

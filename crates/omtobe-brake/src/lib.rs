@@ -1,0 +1,26 @@
+#![doc = include_str!("../README.md")]
+
+pub mod baseline;
+pub mod classify;
+pub mod error;
+pub mod http;
+pub mod machine;
+pub mod model;
+pub mod service;
+mod user_data;
+
+use lifeos_kernel::migrate::MigrationSet;
+
+pub use error::{BrakeError, CODES};
+pub use http::router;
+pub use service::{Brake, ConsentListener, SharedBrake, SqlBrake};
+pub use user_data::BrakeData;
+
+/// The brake's tables (after the platform set).
+pub fn migrations() -> MigrationSet {
+    MigrationSet::new(
+        "brake",
+        sqlx::migrate!("./migrations/sqlite"),
+        sqlx::migrate!("./migrations/postgres"),
+    )
+}
