@@ -152,6 +152,7 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
         clock,
         outbox.clone(),
         identity.clone(),
+        config.brake_checks_per_minute,
     ));
     Ok(AppState {
         db,

@@ -52,6 +52,8 @@ pub struct Config {
     pub db_max_connections: Option<u32>,
     pub trust_proxy: bool,
     pub log_format: LogFormat,
+    /// `POST /brake/check` calls per user and minute.
+    pub brake_checks_per_minute: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -170,6 +172,7 @@ impl Config {
                 .transpose()?,
             trust_proxy: parse(&var, "LIFEOS_TRUST_PROXY", "false")?,
             log_format,
+            brake_checks_per_minute: parse(&var, "LIFEOS_BRAKE_CHECKS_PER_MINUTE", "120")?,
         })
     }
 }

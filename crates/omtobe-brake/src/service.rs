@@ -86,14 +86,19 @@ pub struct SqlBrake {
 }
 
 impl SqlBrake {
-    pub fn new(db: Db, clock: SharedClock, outbox: Outbox, consent: Arc<dyn ConsentCheck>) -> Self {
-        let checks = RateLimiter::new(
-            Quota {
-                max_requests: 120,
-                window: Duration::minutes(1),
-            },
-            clock.clone(),
-        );
+    /// `checks_per_minute` bounds `POST /brake/check` per user.
+    pub fn new(
+        db: Db,
+        clock: SharedClock,
+        outbox: Outbox,
+        consent: Arc<dyn ConsentCheck>,
+        checks_per_minute: u32,
+    ) -> Self {
+        let quota = Quota {
+            max_requests: checks_per_minute,
+            window: Duration::minutes(1),
+        };
+        let checks = RateLimiter::new(quota, clock.clone());
         Self {
             db,
             clock,

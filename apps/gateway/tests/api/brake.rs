@@ -495,3 +495,23 @@ async fn brake_data_is_private_and_erased() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn checks_are_rate_limited_per_user() {
+    let db = testing::sqlite();
+    let app = TestApp::spawn_with(&db, |config| config.brake_checks_per_minute = 3).await;
+    let token = person(&app, "2026-03-25T08:40:00Z", "2026-03-23").await;
+    for _ in 0..3 {
+        assert_eq!(check(&app, &token, None).await.status, StatusCode::OK);
+    }
+    let limited = check(&app, &token, None).await;
+    limited.assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert!(limited.headers.contains_key("retry-after"));
+    app.clock.advance(time::Duration::minutes(1));
+    assert_eq!(
+        check(&app, &token, None).await.status,
+        StatusCode::OK,
+        "a new minute, a new quota"
+    );
+    app.stop().await;
+}

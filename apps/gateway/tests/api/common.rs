@@ -38,6 +38,7 @@ pub fn config(database_url: &str, mail_dir: &std::path::Path) -> Config {
         db_max_connections: Some(5),
         trust_proxy: false,
         log_format: LogFormat::Pretty,
+        brake_checks_per_minute: 120,
     }
 }
 
