@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Load benchmark on SQLite and PostgreSQL, 64 connections each, with wrk:
+# Load benchmark on SQLite and PostgreSQL with wrk (64 connections unless noted):
 #   1. GET  /api/v1/me
 #   2. GET  /api/v1/day-types?from=2026-01-01&to=2026-01-31&limit=31 (31 seeded day types)
 #   3. POST /api/v1/day-types, a unique date per request (bench/day_types_post.lua)
-# plus idle RSS and binary size. Loopback only, bounded in time.
+#   4. GET  /api/v1/tracks with 20 tracks of 10 nodes each (node aggregates per track)
+#   5. GET  /api/v1/time-entries/summary?from=<today-365>&to=<today>&groupBy=day over the past
+#      year, at three history sizes: 500, 1000 and 2000 non-overlapping entries
+#   6. POST /api/v1/brake/check, 32 connections (bench/brake_check_post.lua), for a user with
+#      a year of HRV samples (8 a day), a cycle on day 3 and a high-stakes event going on
+# plus idle RSS and binary size. Loopback only, bounded in time (8 wrk runs per backend).
+# Seeding uses bench/seed.py (python3, standard library only, one keep-alive connection).
 #
 # Usage: bench/run.sh [seconds per run, default 15]
 # Environment:
@@ -20,7 +26,11 @@ PG_ADMIN="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 BIN="${BENCH_BIN:-target/release/lifeos}"
 THREADS=2
 CONNECTIONS=64
+BRAKE_CONNECTIONS=32
 LUA_POST="apps/gateway/bench/day_types_post.lua"
+LUA_BRAKE="apps/gateway/bench/brake_check_post.lua"
+SEED="apps/gateway/bench/seed.py"
+CREDENTIALS='{"email":"bench@example.com","password":"correct horse battery"}'
 SECRET="bench-secret-bench-secret-bench-secret-0123456789"
 BASE="http://127.0.0.1:$PORT"
 WORK="$(mktemp -d)"
@@ -64,8 +74,10 @@ start() {
     echo "run.sh: something already listens on 127.0.0.1:$PORT (set BENCH_PORT)" >&2
     exit 1
   fi
+  # The per-user limit on brake checks is lifted, so phase 6 measures the check, not the limiter.
   DATABASE_URL="$1" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_JWT_SECRET="$SECRET" \
-    LIFEOS_MAIL_DIR="$WORK/mail" RUST_LOG=warn "$BIN" serve >"$WORK/server.log" 2>&1 &
+    LIFEOS_MAIL_DIR="$WORK/mail" LIFEOS_BRAKE_CHECKS_PER_MINUTE=100000000 RUST_LOG=warn \
+    "$BIN" serve >"$WORK/server.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 100); do
     kill -0 "$SERVER" 2>/dev/null || break # exited early
@@ -83,9 +95,14 @@ rss() {
 # Runs wrk with the given extra arguments and prints Requests/sec, p50, p99, the number of
 # non-2xx/3xx answers (wrk prints that line only when there are some) and socket errors.
 run_wrk() {
-  local title="$1"; shift
+  run_wrk_with "$CONNECTIONS" "$@"
+}
+
+# run_wrk with a given number of connections first.
+run_wrk_with() {
+  local connections="$1" title="$2"; shift 2
   local out="$WORK/wrk.out"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" >"$out" 2>&1 || {
+  wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --latency "$@" >"$out" 2>&1 || {
     echo "run.sh: wrk failed for $title:" >&2; cat "$out" >&2; return 1
   }
   awk -v title="$title" '
@@ -103,6 +120,13 @@ run_wrk() {
     }' "$out"
 }
 
+# Prints a fresh access token of the bench user (access tokens live 15 minutes, so the
+# later phases log in again rather than reuse the one from registration).
+login() {
+  curl -fsS -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' -d "$CREDENTIALS" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])'
+}
+
 bench() {
   local label="$1" url="$2"
   start "$url"
@@ -110,7 +134,7 @@ bench() {
   echo "== $label: idle RSS $(rss)"
   local token
   token=$(curl -fsS -X POST "$BASE/api/v1/auth/register" -H 'content-type: application/json' \
-    -d '{"email":"bench@example.com","password":"correct horse battery"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
+    -d "$CREDENTIALS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
   local auth="Authorization: Bearer $token"
 
   # 1. GET /me
@@ -139,6 +163,64 @@ bench() {
   # 3. POST /day-types, a unique date per request (token and thread count through the environment)
   BENCH_TOKEN="$token" BENCH_THREADS="$THREADS" \
     run_wrk "POST /api/v1/day-types (unique dates)" -s "$LUA_POST" "$BASE/api/v1/day-types"
+
+  # 4. GET /tracks: 20 tracks of 10 nodes (task, habit, focus_session, milestone in turn)
+  token=$(login); auth="Authorization: Bearer $token"
+  BENCH_TOKEN="$token" python3 "$SEED" tracks "$BASE" "$WORK/tracks.txt"
+  local check
+  check=$(curl -fsS -H "$auth" "$BASE/api/v1/tracks" | python3 -c '
+import json, sys
+items = json.load(sys.stdin)["items"]
+nodes = sorted({sum(t["stats"]["nodesByType"].values()) for t in items})
+print(f"{len(items)} items, nodes per track {nodes}")')
+  if [[ "$check" != "20 items, nodes per track [10]" ]]; then
+    echo "run.sh: GET /api/v1/tracks returned $check, expected 20 items of 10 nodes" >&2
+    return 1
+  fi
+  run_wrk "GET /api/v1/tracks (check: one answer has $check)" -H "$auth" "$BASE/api/v1/tracks"
+
+  # 5. GET /time-entries/summary over the past year at 500, 1000 and 2000 entries, each
+  #    step spread over the whole year (seed.py keeps one fixed plan, seeded in slices)
+  local today from summary seeded=0 size
+  today=$(date -u +%F)
+  from=$(date -u -d "$today - 365 days" +%F)
+  summary="$BASE/api/v1/time-entries/summary?from=$from&to=$today&groupBy=day"
+  for size in 500 1000 2000; do
+    token=$(login); auth="Authorization: Bearer $token"
+    BENCH_TOKEN="$token" python3 "$SEED" time-entries "$BASE" "$WORK/tracks.txt" "$today" \
+      "$seeded" "$((size - seeded))"
+    seeded=$size
+    check=$(curl -fsS -H "$auth" "$summary" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+days, total = len(s["items"]), s["totalMinutes"]
+print(f"{days} days, {total} minutes")')
+    if [[ "$check" == "0 days"* ]]; then
+      echo "run.sh: GET $summary found no tracked time after seeding $size entries" >&2
+      return 1
+    fi
+    run_wrk "GET /api/v1/time-entries/summary?from=$from&to=$today&groupBy=day, $size entries (check: $check)" \
+      -H "$auth" "$summary"
+  done
+
+  # 6. POST /brake/check at 32 connections: consent, a year of HRV samples, cycle day 3
+  #    (intervention) and a high-stakes event going on now, so a check runs the whole path
+  token=$(login); auth="Authorization: Bearer $token"
+  BENCH_TOKEN="$token" python3 "$SEED" brake "$BASE"
+  status=$(curl -sS -o "$WORK/check.out" -w '%{http_code}' -X POST "$BASE/api/v1/brake/check" \
+    -H "$auth" -H 'content-type: application/json' -d '{}')
+  echo "   one check: $status $(cat "$WORK/check.out")"
+  check=$(python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+print(c.get("reason"), c.get("currentDay"))' "$WORK/check.out" 2>/dev/null || true)
+  if [[ "$status" != 200 || ! "$check" =~ ^(hrv_not_dropped|display)\ 3$ ]]; then
+    echo "run.sh: POST /api/v1/brake/check should answer 200 with reason hrv_not_dropped or display on day 3" >&2
+    return 1
+  fi
+  BENCH_TOKEN="$token" run_wrk_with "$BRAKE_CONNECTIONS" \
+    "POST /api/v1/brake/check, $BRAKE_CONNECTIONS connections (check: reason ${check% *}, currentDay ${check#* })" \
+    -s "$LUA_BRAKE" "$BASE/api/v1/brake/check"
 
   echo "   RSS under load afterwards: $(rss)"
   stop_server

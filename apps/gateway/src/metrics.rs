@@ -1,13 +1,13 @@
 //! Prometheus metrics: requests by route and status, latency, pool gauges.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use lifeos_kernel::Db;
+use lifeos_kernel::clock::Stopwatch;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -128,7 +128,7 @@ fn stats_value(stats: lifeos_kernel::db::PoolStats, state: &str) -> u32 {
 /// Records every request under its route template (never the raw path: ids would
 /// explode the label set).
 pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let method = request.method().as_str().to_owned();
     let route = request
         .extensions()
@@ -139,7 +139,7 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
         &method,
         &route,
         response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
+        started.elapsed_seconds(),
     );
     response
 }

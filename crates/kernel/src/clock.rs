@@ -22,6 +22,20 @@ impl Clock for SystemClock {
     }
 }
 
+/// Measures elapsed wall time for metrics (a monotonic clock; never used for rules).
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch(std::time::Instant);
+
+impl Stopwatch {
+    pub fn start() -> Self {
+        Self(std::time::Instant::now())
+    }
+
+    pub fn elapsed_seconds(&self) -> f64 {
+        self.0.elapsed().as_secs_f64()
+    }
+}
+
 /// A clock that only moves when told to.
 #[derive(Debug)]
 pub struct TestClock {

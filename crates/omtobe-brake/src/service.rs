@@ -40,6 +40,50 @@ const ATTEMPTS: usize = 3;
 pub const DECISION_TOPIC: &str = "brake.decision_recorded";
 pub const REFLECTION_TOPIC: &str = "brake.reflection_recorded";
 
+/// The two things the brake keeps a log of.
+#[derive(Debug, Clone, Copy)]
+enum Record {
+    Decision,
+    Reflection,
+}
+
+impl Record {
+    fn table(self) -> &'static str {
+        match self {
+            Record::Decision => "brake_decisions",
+            Record::Reflection => "brake_reflections",
+        }
+    }
+
+    fn kind_column(self) -> &'static str {
+        match self {
+            Record::Decision => "decision_type",
+            Record::Reflection => "response",
+        }
+    }
+
+    fn time_column(self) -> &'static str {
+        match self {
+            Record::Decision => "decided_at",
+            Record::Reflection => "reflected_at",
+        }
+    }
+
+    fn payload_field(self) -> &'static str {
+        match self {
+            Record::Decision => "decisionType",
+            Record::Reflection => "response",
+        }
+    }
+
+    fn topic(self) -> &'static str {
+        match self {
+            Record::Decision => DECISION_TOPIC,
+            Record::Reflection => REFLECTION_TOPIC,
+        }
+    }
+}
+
 #[async_trait]
 pub trait Brake: Send + Sync {
     async fn add_samples(
@@ -429,21 +473,61 @@ impl SqlBrake {
         Ok(row)
     }
 
-    async fn publish(
+    /// Keeps a decision or reflection (kind, cycle day, time: nothing else) and announces
+    /// it on the outbox, inside the caller's transaction.
+    async fn record(
         &self,
         tx: &mut Tx,
         user_id: Uuid,
-        topic: &str,
-        payload: serde_json::Value,
+        record: Record,
+        kind: impl serde::Serialize + Send,
+        day: u8,
         now: Timestamp,
     ) -> Result<()> {
+        let kind = serde_json::to_value(kind)?;
+        let sql = format!(
+            "INSERT INTO {} (id, user_id, {}, cycle_day, {}) VALUES ($1, $2, $3, $4, $5)",
+            record.table(),
+            record.kind_column(),
+            record.time_column()
+        );
+        with_tx!(tx, conn => {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(lifeos_kernel::id::new_id())
+                .bind(user_id)
+                .bind(kind.as_str().unwrap_or_default())
+                .bind(i32::from(day))
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+        });
+        let payload = json!({ record.payload_field(): kind, "cycleDay": day });
         let event = NewEvent {
             user_id: Some(user_id),
-            topic: topic.to_owned(),
+            topic: record.topic().to_owned(),
             payload,
         };
         self.outbox.append(tx, now, event).await?;
         Ok(())
+    }
+
+    /// A user's decisions or reflections, newest first: (id, kind, cycle day, time).
+    async fn history(
+        &self,
+        user_id: Uuid,
+        record: Record,
+        page: &PageRequest<Uuid>,
+    ) -> Result<Vec<(Uuid, String, i32, Timestamp)>> {
+        let sql = format!(
+            "SELECT id, {}, cycle_day, {} FROM {} WHERE user_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+            record.kind_column(),
+            record.time_column(),
+            record.table()
+        );
+        let rows = with_db!(&self.db, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(page.after).bind(i64::from(page.limit) + 1).fetch_all(pool).await?
+        });
+        Ok(rows)
     }
 
     fn state_view(loaded: &Loaded, now: Timestamp, zone: &TimeZone) -> StateView {
@@ -549,26 +633,8 @@ impl SqlBrake {
         .map_err(|_| BrakeError::NoBrakeDisplayed)?;
         loaded.state = next;
         self.save(&mut tx, user_id, &loaded, now).await?;
-        const INSERT: &str = "INSERT INTO brake_decisions (id, user_id, decision_type, cycle_day, decided_at) VALUES ($1, $2, $3, $4, $5)";
-        let decision_name = serde_json::to_value(decision)?;
-        with_tx!(&mut tx, conn => {
-            sqlx::query(INSERT)
-                .bind(lifeos_kernel::id::new_id())
-                .bind(user_id)
-                .bind(decision_name.as_str().unwrap_or_default())
-                .bind(i32::from(day))
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-        });
-        self.publish(
-            &mut tx,
-            user_id,
-            DECISION_TOPIC,
-            json!({ "decisionType": decision, "cycleDay": day }),
-            now,
-        )
-        .await?;
+        self.record(&mut tx, user_id, Record::Decision, decision, day, now)
+            .await?;
         tx.commit().await?;
         self.outbox.wake();
         Ok(DecisionView {
@@ -595,26 +661,8 @@ impl SqlBrake {
                 .map_err(|_| BrakeError::ReflectionNotDue)?;
         loaded.state = next;
         self.save(&mut tx, user_id, &loaded, now).await?;
-        const INSERT: &str = "INSERT INTO brake_reflections (id, user_id, response, cycle_day, reflected_at) VALUES ($1, $2, $3, $4, $5)";
-        let response_name = serde_json::to_value(response)?;
-        with_tx!(&mut tx, conn => {
-            sqlx::query(INSERT)
-                .bind(lifeos_kernel::id::new_id())
-                .bind(user_id)
-                .bind(response_name.as_str().unwrap_or_default())
-                .bind(i32::from(day))
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-        });
-        self.publish(
-            &mut tx,
-            user_id,
-            REFLECTION_TOPIC,
-            json!({ "response": response, "cycleDay": day }),
-            now,
-        )
-        .await?;
+        self.record(&mut tx, user_id, Record::Reflection, response, day, now)
+            .await?;
         tx.commit().await?;
         self.outbox.wake();
         Ok(ReflectionView {
@@ -854,11 +902,7 @@ impl Brake for SqlBrake {
         user_id: Uuid,
         page: PageRequest<Uuid>,
     ) -> Result<Page<DecisionRecord>> {
-        const SQL: &str = "SELECT id, decision_type, cycle_day, decided_at FROM brake_decisions \
-                           WHERE user_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3";
-        let rows: Vec<(Uuid, String, i32, Timestamp)> = with_db!(&self.db, pool => {
-            sqlx::query_as(SQL).bind(user_id).bind(page.after).bind(i64::from(page.limit) + 1).fetch_all(pool).await?
-        });
+        let rows = self.history(user_id, Record::Decision, &page).await?;
         let items = rows
             .into_iter()
             .map(|(id, kind, cycle_day, timestamp)| {
@@ -885,15 +929,11 @@ impl Brake for SqlBrake {
         user_id: Uuid,
         page: PageRequest<Uuid>,
     ) -> Result<Page<ReflectionRecord>> {
-        const SQL: &str = "SELECT id, response, cycle_day, reflected_at FROM brake_reflections \
-                           WHERE user_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3";
-        let rows: Vec<(Uuid, String, i32, Timestamp)> = with_db!(&self.db, pool => {
-            sqlx::query_as(SQL).bind(user_id).bind(page.after).bind(i64::from(page.limit) + 1).fetch_all(pool).await?
-        });
+        let rows = self.history(user_id, Record::Reflection, &page).await?;
         let items = rows
             .into_iter()
-            .map(|(id, response, cycle_day, timestamp)| {
-                let response = match response.as_str() {
+            .map(|(id, kind, cycle_day, timestamp)| {
+                let response = match kind.as_str() {
                     "yes" => ReflectionResponse::Yes,
                     "no" => ReflectionResponse::No,
                     _ => ReflectionResponse::Skip,
