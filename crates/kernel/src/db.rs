@@ -126,6 +126,16 @@ impl Db {
         })
     }
 
+    /// Starts a transaction that only reads: a plain (deferred) `BEGIN` on SQLite, so
+    /// readers run side by side under WAL. Never write in it: a deferred transaction that
+    /// turns into a writer fails under concurrency. Use [`Db::begin`] to write.
+    pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
     /// A round trip to the database, for readiness checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         crate::with_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))

@@ -153,6 +153,19 @@ impl SqlBrake {
     }
 }
 
+/// Whether a step may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
+/// The result of a step that may find it has to write first.
+enum Lookup<T> {
+    Ready(T),
+    NeedsWrite,
+}
+
 /// The stored state of one user.
 struct Loaded {
     state: CycleState,
@@ -218,6 +231,17 @@ impl SqlBrake {
         Ok(clock.map_or(TimeZone::UTC, |c| c.zone()))
     }
 
+    /// The user's stored state, if any.
+    async fn existing(&self, tx: &mut Tx, user_id: Uuid) -> Result<Option<Loaded>> {
+        const SELECT: &str = "SELECT state, settings, version FROM brake_states WHERE user_id = $1";
+        let row: Option<(Json<CycleState>, Json<Settings>, i64)> = with_tx!(tx, conn => sqlx::query_as(SELECT).bind(user_id).fetch_optional(&mut *conn).await?);
+        Ok(row.map(|(state, settings, version)| Loaded {
+            state: state.0,
+            settings: settings.0,
+            version,
+        }))
+    }
+
     /// The user's state, creating it (a cycle starting today) on first use.
     async fn load(
         &self,
@@ -226,14 +250,8 @@ impl SqlBrake {
         now: Timestamp,
         zone: &TimeZone,
     ) -> Result<Loaded> {
-        const SELECT: &str = "SELECT state, settings, version FROM brake_states WHERE user_id = $1";
-        let row: Option<(Json<CycleState>, Json<Settings>, i64)> = with_tx!(tx, conn => sqlx::query_as(SELECT).bind(user_id).fetch_optional(&mut *conn).await?);
-        if let Some((state, settings, version)) = row {
-            return Ok(Loaded {
-                state: state.0,
-                settings: settings.0,
-                version,
-            });
+        if let Some(loaded) = self.existing(tx, user_id).await? {
+            return Ok(loaded);
         }
         let state = machine::start_cycle(machine::local_date(odt(now), zone));
         let settings = Settings::default();
@@ -398,51 +416,57 @@ impl SqlBrake {
     }
 
     /// The 7-day baseline at `now`: the stored accumulator moved forward by evicting the
-    /// samples that left the window (no rescan), or built once from the window.
+    /// samples that left the window (no rescan), or built once from the window. With
+    /// read-only access, answers `NeedsWrite` instead of changing anything.
     async fn baseline(
         &self,
         tx: &mut Tx,
         user_id: Uuid,
-        metric: &str,
-        source: &str,
+        (metric, source): (&str, &str),
         now: Timestamp,
-    ) -> Result<Option<BaselineSummary>> {
+        access: Access,
+    ) -> Result<Lookup<Option<BaselineSummary>>> {
         let start = Timestamp::from(baseline::window_start(odt(now)));
         let far_future = now + Duration::days(36_500);
-        let current = self.accumulator(tx, user_id, metric, source).await?;
-        let acc = match current {
-            Some((acc, watermark)) if watermark == start => acc,
-            Some((mut acc, watermark)) if watermark < start => {
+        let rebuild = |samples: Vec<Sample>| {
+            Accumulator::from_samples(&samples).map_err(|e| {
+                BrakeError::Store(StoreError::Serde(serde::de::Error::custom(e.to_string())))
+            })
+        };
+        let acc = match self.accumulator(tx, user_id, metric, source).await? {
+            Some((mut acc, watermark)) if watermark <= start => {
                 let leaving = self
                     .samples_between(tx, user_id, metric, source, watermark, start)
                     .await?;
-                let evicted = leaving.iter().try_for_each(|s| acc.remove(s));
-                if evicted.is_err() {
-                    // The accumulator disagrees with the samples: rebuild rather than drift.
-                    acc = Accumulator::from_samples(
-                        &self
-                            .samples_between(tx, user_id, metric, source, start, far_future)
-                            .await?,
-                    )
-                    .map_err(|e| StoreError::Serde(serde::de::Error::custom(e.to_string())))?;
+                if !leaving.is_empty() {
+                    if access == Access::Read {
+                        return Ok(Lookup::NeedsWrite);
+                    }
+                    if leaving.iter().try_for_each(|s| acc.remove(s)).is_err() {
+                        // The accumulator disagrees with the samples: rebuild rather than drift.
+                        acc = rebuild(
+                            self.samples_between(tx, user_id, metric, source, start, far_future)
+                                .await?,
+                        )?;
+                    }
+                    self.put_accumulator(tx, user_id, metric, source, &acc, start, now)
+                        .await?;
                 }
-                self.put_accumulator(tx, user_id, metric, source, &acc, start, now)
-                    .await?;
                 acc
             }
             // Missing, or the clock went backwards: build from the window.
+            _ if access == Access::Read => return Ok(Lookup::NeedsWrite),
             _ => {
-                let samples = self
-                    .samples_between(tx, user_id, metric, source, start, far_future)
-                    .await?;
-                let acc = Accumulator::from_samples(&samples)
-                    .map_err(|e| StoreError::Serde(serde::de::Error::custom(e.to_string())))?;
+                let acc = rebuild(
+                    self.samples_between(tx, user_id, metric, source, start, far_future)
+                        .await?,
+                )?;
                 self.put_accumulator(tx, user_id, metric, source, &acc, start, now)
                     .await?;
                 acc
             }
         };
-        Ok(acc.baseline().map(|b| b.summary()))
+        Ok(Lookup::Ready(acc.baseline().map(|b| b.summary())))
     }
 
     async fn active_event(
@@ -556,6 +580,9 @@ impl SqlBrake {
         }
     }
 
+    /// Most checks change nothing: they run in a read-only transaction (parallel on
+    /// SQLite). Only when something must be written (first use, a sample to store, a
+    /// baseline to move, a brake shown) does the check run again in a write transaction.
     async fn try_check(
         &self,
         user_id: Uuid,
@@ -563,23 +590,62 @@ impl SqlBrake {
         zone: &TimeZone,
     ) -> Result<CheckView> {
         let now = self.clock.now();
+        if inline.is_none() {
+            let mut read = self.db.begin_read().await?;
+            let fast = self
+                .evaluate_check(&mut read, user_id, None, zone, now, Access::Read)
+                .await?;
+            read.commit().await?;
+            if let Lookup::Ready(view) = fast {
+                return Ok(view);
+            }
+        }
         let mut tx = self.db.begin().await?;
-        let mut loaded = self.load(&mut tx, user_id, now, zone).await?;
+        let Lookup::Ready(view) = self
+            .evaluate_check(&mut tx, user_id, inline, zone, now, Access::Write)
+            .await?
+        else {
+            return Err(BrakeError::Contended);
+        };
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    async fn evaluate_check(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        inline: Option<SampleInput>,
+        zone: &TimeZone,
+        now: Timestamp,
+        access: Access,
+    ) -> Result<Lookup<CheckView>> {
+        let mut loaded = match access {
+            Access::Write => self.load(tx, user_id, now, zone).await?,
+            Access::Read => match self.existing(tx, user_id).await? {
+                Some(loaded) => loaded,
+                None => return Ok(Lookup::NeedsWrite),
+            },
+        };
         let current = match &inline {
             Some(s) => Some((
                 s.value_ms,
                 s.metric.as_str().to_owned(),
                 s.source.as_str().to_owned(),
             )),
-            None => self.latest_sample(&mut tx, user_id, now).await?,
+            None => self.latest_sample(tx, user_id, now).await?,
         };
         let baseline = match &current {
-            Some((_, metric, source)) => {
-                self.baseline(&mut tx, user_id, metric, source, now).await?
-            }
+            Some((_, metric, source)) => match self
+                .baseline(tx, user_id, (metric, source), now, access)
+                .await?
+            {
+                Lookup::Ready(baseline) => baseline,
+                Lookup::NeedsWrite => return Ok(Lookup::NeedsWrite),
+            },
             None => None,
         };
-        let event = self.active_event(&mut tx, user_id, now).await?;
+        let event = self.active_event(tx, user_id, now).await?;
         let input = CheckInput {
             now: odt(now),
             zone,
@@ -590,15 +656,17 @@ impl SqlBrake {
         };
         let (outcome, next) = machine::check(&loaded.state, input);
         if next != loaded.state {
+            if access == Access::Read {
+                return Ok(Lookup::NeedsWrite);
+            }
             loaded.state = next;
-            self.save(&mut tx, user_id, &loaded, now).await?;
+            self.save(tx, user_id, &loaded, now).await?;
         }
         // Stored after judging, so the sample is not part of the baseline it is judged by.
         if let Some(sample) = inline {
-            self.store_samples(&mut tx, user_id, &[sample], now).await?;
+            self.store_samples(tx, user_id, &[sample], now).await?;
         }
-        tx.commit().await?;
-        Ok(CheckView {
+        Ok(Lookup::Ready(CheckView {
             should_display: outcome.should_display,
             reason: outcome.reason,
             event_id: outcome.event_id,
@@ -609,7 +677,7 @@ impl SqlBrake {
             hrv_baseline_std_dev: baseline.map(|b| b.std_dev),
             cooling_ends_at: outcome.cooling_ends_at.map(Timestamp::from),
             timestamp: now,
-        })
+        }))
     }
 
     async fn try_decide(
