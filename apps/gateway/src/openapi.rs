@@ -110,6 +110,10 @@ const PROBLEM_RESPONSES: &[(&str, &str)] = &[
         "Invalid input (`invalid_body`, `validation_failed`, ...) with field `errors`",
     ),
     (
+        "Conflict",
+        "Conflicts with stored data (`id_conflict`, `idempotency_request_in_progress`, or the operation's own codes)",
+    ),
+    (
         "TooManyRequests",
         "Rate limited (`rate_limited`); see Retry-After",
     ),
@@ -134,7 +138,9 @@ fn problem_response(description: &str) -> Response {
 fn add_problem_responses(openapi: &mut OpenApi) {
     for (path, item) in openapi.paths.paths.iter_mut() {
         let has_path_params = path.contains('{');
-        for (writes, operation) in operations(item) {
+        for (method, operation) in operations(item) {
+            let writes = !matches!(method, "get" | "head" | "options");
+            let idempotent = matches!(method, "post" | "patch");
             let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
             let has_body = operation.request_body.is_some();
             let mut wanted = vec![
@@ -153,6 +159,11 @@ fn add_problem_responses(openapi: &mut OpenApi) {
                 wanted.extend([("413", "PayloadTooLarge"), ("415", "UnsupportedMediaType")]);
             }
             if secured && writes {
+                // Any authenticated write can meet a conflict (a client id already taken, a
+                // request with the same Idempotency-Key still running).
+                wanted.push(("409", "Conflict"));
+            }
+            if secured && idempotent {
                 add_idempotency_header(operation);
             }
             for (status, name) in wanted {
@@ -168,21 +179,21 @@ fn add_problem_responses(openapi: &mut OpenApi) {
     }
 }
 
-/// Each operation of a path, with whether its method writes.
+/// Each operation of a path, with its method.
 fn operations(
     item: &mut utoipa::openapi::path::PathItem,
-) -> impl Iterator<Item = (bool, &mut Operation)> {
+) -> impl Iterator<Item = (&'static str, &mut Operation)> {
     [
-        (false, &mut item.get),
-        (true, &mut item.put),
-        (true, &mut item.post),
-        (true, &mut item.delete),
-        (true, &mut item.patch),
-        (false, &mut item.head),
-        (false, &mut item.options),
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("patch", &mut item.patch),
+        ("head", &mut item.head),
+        ("options", &mut item.options),
     ]
     .into_iter()
-    .filter_map(|(writes, op)| op.as_mut().map(|op| (writes, op)))
+    .filter_map(|(method, op)| op.as_mut().map(|op| (method, op)))
 }
 
 /// Documents the `Idempotency-Key` header that every authenticated write accepts.

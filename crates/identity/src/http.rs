@@ -281,7 +281,8 @@ async fn register(
 /// Sign in with e-mail and password. Wrong e-mail and wrong password answer alike.
 #[utoipa::path(post, path = "/auth/login", tag = TAG_AUTH, operation_id = "login",
     request_body = LoginRequest,
-    responses((status = 200, description = "Signed in", body = SessionView)))]
+    responses((status = 200, description = "Signed in", body = SessionView),
+              (status = 401, description = "`invalid_credentials`", body = lifeos_kernel::http::Problem, content_type = "application/problem+json")))]
 async fn login(
     State(service): State<SharedIdentity>,
     client: ClientIp,
@@ -299,7 +300,8 @@ async fn login(
 /// (except to retry within 30 s) revokes the session.
 #[utoipa::path(post, path = "/auth/refresh", tag = TAG_AUTH, operation_id = "refreshSession",
     request_body = RefreshRequest,
-    responses((status = 200, description = "New token pair", body = SessionView)))]
+    responses((status = 200, description = "New token pair", body = SessionView),
+              (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`", body = lifeos_kernel::http::Problem, content_type = "application/problem+json")))]
 async fn refresh(
     State(service): State<SharedIdentity>,
     Json(body): Json<RefreshRequest>,
@@ -310,7 +312,8 @@ async fn refresh(
 /// End the session the refresh token belongs to (every token of it stops working).
 #[utoipa::path(post, path = "/auth/logout", tag = TAG_AUTH, operation_id = "logout",
     request_body = RefreshRequest,
-    responses((status = 204, description = "Signed out")))]
+    responses((status = 204, description = "Signed out"),
+              (status = 401, description = "`invalid_refresh_token`", body = lifeos_kernel::http::Problem, content_type = "application/problem+json")))]
 async fn logout(
     State(service): State<SharedIdentity>,
     Json(body): Json<RefreshRequest>,

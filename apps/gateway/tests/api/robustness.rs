@@ -252,6 +252,28 @@ async fn idempotency_key_replays_the_first_answer() {
             app.label
         );
 
+        // A wrong method is not a use of the key.
+        let wrong = app
+            .idempotent(
+                Method::POST,
+                "/api/v1/me/consents/health_data",
+                &ada,
+                "k-405",
+                json!({ "granted": true }),
+            )
+            .await;
+        wrong.assert_problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+        let right = app
+            .idempotent(
+                Method::PATCH,
+                "/api/v1/me",
+                &ada,
+                "k-405",
+                json!({ "dayStartHour": 3 }),
+            )
+            .await;
+        assert_eq!(right.status, StatusCode::OK, "{}", right.body);
+
         app.clock.advance(time::Duration::hours(25));
         let login = app
             .post(

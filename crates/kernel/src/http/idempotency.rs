@@ -1,4 +1,4 @@
-//! `Idempotency-Key` for writes a client may retry (a voice assistant repeating a
+//! `Idempotency-Key` for the writes a client may retry (POST and PATCH) (a voice assistant repeating a
 //! command, a phone resending after a dropped response).
 //!
 //! The first request with a key reserves it, runs, and stores its answer; the same key
@@ -12,7 +12,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -57,7 +57,8 @@ pub async fn idempotency(
     let Some(principal) = request.extensions().get::<Principal>().copied() else {
         return next.run(request).await;
     };
-    if request.method().is_safe() {
+    // PUT and DELETE are idempotent by themselves; POST and PATCH are what clients retry.
+    if !matches!(*request.method(), Method::POST | Method::PATCH) {
         return next.run(request).await;
     }
     let key = match key.to_str() {
@@ -101,7 +102,12 @@ async fn run_once(
     }
 
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-    if response.status().is_server_error() || response.extensions().get::<NoReplay>().is_some() {
+    // Server errors may succeed on retry; a wrong method says nothing about the resource.
+    let status = response.status();
+    if status.is_server_error()
+        || status == StatusCode::METHOD_NOT_ALLOWED
+        || response.extensions().get::<NoReplay>().is_some()
+    {
         release(state, user_id, key).await?;
         return Ok(response);
     }
