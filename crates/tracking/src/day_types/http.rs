@@ -28,6 +28,7 @@ pub struct ListParams {
     /// Last date (inclusive).
     pub to: Option<Date>,
     /// Page size, 1..=500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -37,7 +38,7 @@ pub struct ListParams {
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// `YYYY-MM`.
-    #[param(example = "2026-02")]
+    #[param(example = "2026-02", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: String,
 }
 

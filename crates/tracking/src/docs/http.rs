@@ -24,6 +24,7 @@ pub struct ListParams {
     pub node_id: Option<Uuid>,
     /// Case-insensitive search in title and body.
     pub q: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

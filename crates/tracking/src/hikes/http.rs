@@ -27,6 +27,7 @@ const GPX_TYPES: &[&str] = &["application/gpx+xml", "application/xml", "text/xml
 pub struct ListParams {
     pub from: Option<Date>,
     pub to: Option<Date>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -28,6 +28,7 @@ pub struct ListParams {
     pub to: Option<Date>,
     pub node_id: Option<Uuid>,
     pub track_id: Option<Uuid>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -29,6 +29,7 @@ pub struct MaintenanceListParams {
     pub to: Option<Date>,
     pub service_type: Option<ServiceType>,
     pub vehicle_id: Option<Uuid>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
