@@ -42,3 +42,7 @@ bench:
 # Everything CI runs
 ci:
     bash .ci/run
+
+# Property-based API testing (schemathesis): no generated request may get a 5xx
+fuzz:
+    bash apps/gateway/fuzz/schemathesis.sh
