@@ -42,6 +42,27 @@ pub fn page(
     PageParams { limit, cursor }.parse()
 }
 
+/// `?from=&to=&limit=&cursor=` for lists ordered by date.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DateListParams {
+    /// First date (inclusive).
+    pub from: Option<Date>,
+    /// Last date (inclusive).
+    pub to: Option<Date>,
+    /// Page size, 1..=500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+impl DateListParams {
+    pub fn page(&self) -> std::result::Result<PageRequest<DateCursor>, lifeos_kernel::AppError> {
+        page(self.limit, self.cursor.clone())
+    }
+}
+
 pub fn finish(v: &mut Validator) -> Result<()> {
     v.finish().map_err(|e| TrackingError::Invalid(e.errors))
 }

@@ -3352,8 +3352,11 @@ export interface operations {
     listHikes: {
         parameters: {
             query?: {
+                /** @description First date (inclusive). */
                 from?: string;
+                /** @description Last date (inclusive). */
                 to?: string;
+                /** @description Page size, 1..=500 (default 50). */
                 limit?: number;
                 cursor?: string;
             };

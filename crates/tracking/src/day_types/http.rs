@@ -14,24 +14,10 @@ use uuid::Uuid;
 use super::report::{MonthlyReport, parse_month};
 use super::{DayType, DayTypePatch, NewDayType};
 use crate::TrackingState;
-use crate::common::{self, DateRange};
+use crate::common::{DateListParams as ListParams, DateRange};
 use crate::error::TrackingError;
 
 const TAG: &str = "day-types";
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// First date (inclusive).
-    pub from: Option<Date>,
-    /// Last date (inclusive).
-    pub to: Option<Date>,
-    /// Page size, 1..=500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +38,7 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<Json<Page<DayType>>, AppError> {
     let range = DateRange::new(params.from, params.to)?;
-    let page = common::page(params.limit, params.cursor)?;
+    let page = params.page()?;
     Ok(Json(
         state.day_types.list(principal.user_id, range, page).await?,
     ))

@@ -14,23 +14,12 @@ use uuid::Uuid;
 
 use super::{Hike, HikePatch, NewHike};
 use crate::TrackingState;
-use crate::common::{self, DateRange};
+use crate::common::{DateListParams as ListParams, DateRange};
 use crate::error::TrackingError;
 
 const TAG: &str = "hikes";
 /// Media types accepted for a GPX upload.
 const GPX_TYPES: &[&str] = &["application/gpx+xml", "application/xml", "text/xml"];
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    pub from: Option<Date>,
-    pub to: Option<Date>,
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -50,7 +39,7 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<Json<Page<Hike>>, AppError> {
     let range = DateRange::new(params.from, params.to)?;
-    let page = common::page(params.limit, params.cursor)?;
+    let page = params.page()?;
     Ok(Json(
         state.hikes.list(principal.user_id, range, page).await?,
     ))
