@@ -8,6 +8,28 @@ use uuid::Uuid;
 use crate::account::rows_referring_to;
 use crate::common::{TestApp, token};
 
+/// Another user gets 404 for reading, changing and deleting each resource, exactly like a
+/// missing one, and the owner still has it.
+async fn assert_private(app: &TestApp, owner: &str, other: &str, paths: &[String]) {
+    for path in paths {
+        app.get(path, other)
+            .await
+            .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        app.call(Method::PATCH, path, Some(other), Some(json!({})))
+            .await
+            .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        app.call(Method::DELETE, path, Some(other), None)
+            .await
+            .assert_problem(StatusCode::NOT_FOUND, "not_found");
+        assert_eq!(
+            app.get(path, owner).await.status,
+            StatusCode::OK,
+            "{}: {path} untouched for its owner",
+            app.label
+        );
+    }
+}
+
 #[tokio::test]
 async fn other_users_get_not_found_for_every_tracking_resource() {
     for db in testing::backends().await {
@@ -40,28 +62,18 @@ async fn other_users_get_not_found_for_every_tracking_resource() {
             )
             .await);
 
-        for path in [
-            format!("/api/v1/day-types/{day}"),
-            format!("/api/v1/hikes/{hike}"),
-            format!("/api/v1/vehicles/{car}"),
-            format!("/api/v1/vehicle-maintenance/{record}"),
-        ] {
-            app.get(&path, &bob)
-                .await
-                .assert_problem(StatusCode::NOT_FOUND, "not_found");
-            app.call(Method::PATCH, &path, Some(&bob), Some(json!({})))
-                .await
-                .assert_problem(StatusCode::NOT_FOUND, "not_found");
-            app.call(Method::DELETE, &path, Some(&bob), None)
-                .await
-                .assert_problem(StatusCode::NOT_FOUND, "not_found");
-            assert_eq!(
-                app.get(&path, &ada).await.status,
-                StatusCode::OK,
-                "{}: {path} untouched for its owner",
-                app.label
-            );
-        }
+        assert_private(
+            &app,
+            &ada,
+            &bob,
+            &[
+                format!("/api/v1/day-types/{day}"),
+                format!("/api/v1/hikes/{hike}"),
+                format!("/api/v1/vehicles/{car}"),
+                format!("/api/v1/vehicle-maintenance/{record}"),
+            ],
+        )
+        .await;
         app.get("/api/v1/day-types/date/2026-02-02", &bob)
             .await
             .assert_problem(StatusCode::NOT_FOUND, "not_found");
@@ -214,28 +226,18 @@ async fn plans_time_and_docs_are_private_and_erased() {
             )
             .await);
 
-        for path in [
-            format!("/api/v1/tracks/{track}"),
-            format!("/api/v1/nodes/{habit}"),
-            format!("/api/v1/time-entries/{entry}"),
-            format!("/api/v1/docs/{doc}"),
-        ] {
-            app.get(&path, &bob)
-                .await
-                .assert_problem(StatusCode::NOT_FOUND, "not_found");
-            app.call(Method::PATCH, &path, Some(&bob), Some(json!({})))
-                .await
-                .assert_problem(StatusCode::NOT_FOUND, "not_found");
-            app.call(Method::DELETE, &path, Some(&bob), None)
-                .await
-                .assert_problem(StatusCode::NOT_FOUND, "not_found");
-            assert_eq!(
-                app.get(&path, &ada).await.status,
-                StatusCode::OK,
-                "{}: {path}",
-                app.label
-            );
-        }
+        assert_private(
+            &app,
+            &ada,
+            &bob,
+            &[
+                format!("/api/v1/tracks/{track}"),
+                format!("/api/v1/nodes/{habit}"),
+                format!("/api/v1/time-entries/{entry}"),
+                format!("/api/v1/docs/{doc}"),
+            ],
+        )
+        .await;
         let schedule = format!("/api/v1/nodes/{habit}/habit-schedule");
         app.get(&schedule, &bob)
             .await
