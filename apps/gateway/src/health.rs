@@ -1,5 +1,6 @@
 //! Liveness and readiness.
 
+use lifeos_kernel::error::CommonCode;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -44,7 +45,7 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Status>, AppErr
 fn unavailable() -> AppError {
     let mut error = AppError::new(
         ErrorKind::Unavailable,
-        "service_unavailable",
+        CommonCode::ServiceUnavailable,
         "the database is unreachable",
     );
     error.retry_after = Some(5);

@@ -1,5 +1,6 @@
 //! What can go wrong in identity, without HTTP. Converted into the kernel's `AppError`.
 
+use lifeos_kernel::error::CommonCode;
 use lifeos_kernel::{AppError, ErrorKind, FieldError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,41 +35,48 @@ pub enum IdentityError {
     Hashing(String),
 }
 
+lifeos_kernel::error_codes! {
+    /// The codes identity answers with.
+    pub enum IdentityCode {
+        EmailTaken = "email_taken",
+        InvalidCredentials = "invalid_credentials",
+        InvalidRefreshToken = "invalid_refresh_token",
+        RefreshTokenReused = "refresh_token_reused",
+        InvalidToken = "invalid_token",
+        InvalidAccessToken = "invalid_access_token",
+        InvalidApiKey = "invalid_api_key",
+        SessionEnded = "session_ended",
+        UnknownConsentPurpose = "unknown_consent_purpose",
+    }
+}
+
 /// Codes this crate answers with, listed in the OpenAPI contract.
-pub const CODES: &[&str] = &[
-    "email_taken",
-    "invalid_credentials",
-    "invalid_refresh_token",
-    "refresh_token_reused",
-    "invalid_token",
-    "invalid_access_token",
-    "invalid_api_key",
-    "session_ended",
-    "unknown_consent_purpose",
-];
+pub const CODES: &[&str] = IdentityCode::CODES;
 
 impl From<IdentityError> for AppError {
     fn from(error: IdentityError) -> Self {
         let detail = error.to_string();
         let (kind, code) = match error {
-            IdentityError::EmailTaken => (ErrorKind::Conflict, "email_taken"),
+            IdentityError::EmailTaken => (ErrorKind::Conflict, IdentityCode::EmailTaken),
             IdentityError::InvalidCredentials => {
-                (ErrorKind::Unauthenticated, "invalid_credentials")
+                (ErrorKind::Unauthenticated, IdentityCode::InvalidCredentials)
             }
             IdentityError::InvalidRefreshToken => {
-                (ErrorKind::Unauthenticated, "invalid_refresh_token")
+                (ErrorKind::Unauthenticated, IdentityCode::InvalidRefreshToken)
             }
             IdentityError::RefreshTokenReused => {
-                (ErrorKind::Unauthenticated, "refresh_token_reused")
+                (ErrorKind::Unauthenticated, IdentityCode::RefreshTokenReused)
             }
-            IdentityError::InvalidToken => (ErrorKind::Validation, "invalid_token"),
+            IdentityError::InvalidToken => (ErrorKind::Validation, IdentityCode::InvalidToken),
             IdentityError::InvalidAccessToken(_) => {
-                (ErrorKind::Unauthenticated, "invalid_access_token")
+                (ErrorKind::Unauthenticated, IdentityCode::InvalidAccessToken)
             }
-            IdentityError::InvalidApiKey => (ErrorKind::Unauthenticated, "invalid_api_key"),
-            IdentityError::SessionEnded => (ErrorKind::Unauthenticated, "session_ended"),
-            IdentityError::NotFound(_) => (ErrorKind::NotFound, "not_found"),
-            IdentityError::UnknownPurpose(_) => (ErrorKind::NotFound, "unknown_consent_purpose"),
+            IdentityError::InvalidApiKey => (ErrorKind::Unauthenticated, IdentityCode::InvalidApiKey),
+            IdentityError::SessionEnded => (ErrorKind::Unauthenticated, IdentityCode::SessionEnded),
+            IdentityError::NotFound(_) => {
+                return AppError::new(ErrorKind::NotFound, CommonCode::NotFound, detail);
+            }
+            IdentityError::UnknownPurpose(_) => (ErrorKind::NotFound, IdentityCode::UnknownConsentPurpose),
             IdentityError::Invalid(errors) => return AppError::validation(errors),
             IdentityError::RateLimited { retry_after_secs } => {
                 return AppError::rate_limited(retry_after_secs);

@@ -14,7 +14,7 @@ pub use error::{CODES, IdentityError};
 pub use http::router;
 pub use service::{Identity, IdentityConfig, IdentityDeps, IdentityService, SharedIdentity};
 pub use store::{IdentityStore, SqlIdentityStore};
-pub use user_data::IdentityData;
+pub use user_data::TABLES;
 
 use lifeos_kernel::migrate::MigrationSet;
 

@@ -2,8 +2,6 @@
 //! into [`AppError`]: a kind (what went wrong, in HTTP-free terms), a stable `code` and a
 //! human `detail`. Only [`crate::http::problem`] turns a kind into an HTTP status.
 
-use std::borrow::Cow;
-
 use serde::Serialize;
 
 /// What went wrong, independent of transport. Each maps to one HTTP status.
@@ -32,36 +30,84 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// Codes every router may answer with; domains add their own.
-pub const COMMON_CODES: &[&str] = &[
-    "bad_request",
-    "malformed_json",
-    "invalid_body",
-    "invalid_path_parameter",
-    "invalid_query",
-    "validation_failed",
-    "unauthenticated",
-    "forbidden",
-    "insufficient_scope",
-    "session_required",
-    "not_found",
-    "method_not_allowed",
-    "payload_too_large",
-    "unsupported_media_type",
-    "rate_limited",
-    "invalid_idempotency_key",
-    "idempotency_key_reused",
-    "idempotency_request_in_progress",
-    "request_timeout",
-    "service_unavailable",
-    "not_implemented",
-    "internal_error",
-];
+/// A stable error code: a variant of an enum declared with [`error_codes!`](crate::error_codes),
+/// so every code an answer can carry is listed in the contract.
+pub trait ErrorCode: Copy {
+    fn as_str(self) -> &'static str;
+}
+
+/// Declares a domain's error codes: an enum whose variants render as the given
+/// snake_case strings, with `CODES` (all of them, for the OpenAPI contract) and
+/// [`ErrorCode`]. [`AppError::new`] takes only such codes, so a code cannot be answered
+/// without being listed.
+#[macro_export]
+macro_rules! error_codes {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every code, for the contract.
+            pub const CODES: &'static [&'static str] = &[$($text),+];
+
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl $crate::error::ErrorCode for $name {
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+        }
+    };
+}
+
+crate::error_codes! {
+    /// Codes every router may answer with; domains add their own.
+    pub enum CommonCode {
+        BadRequest = "bad_request",
+        MalformedJson = "malformed_json",
+        InvalidBody = "invalid_body",
+        InvalidPathParameter = "invalid_path_parameter",
+        InvalidQuery = "invalid_query",
+        ValidationFailed = "validation_failed",
+        Unauthenticated = "unauthenticated",
+        Forbidden = "forbidden",
+        InsufficientScope = "insufficient_scope",
+        SessionRequired = "session_required",
+        NotFound = "not_found",
+        MethodNotAllowed = "method_not_allowed",
+        PayloadTooLarge = "payload_too_large",
+        UnsupportedMediaType = "unsupported_media_type",
+        RateLimited = "rate_limited",
+        InvalidIdempotencyKey = "invalid_idempotency_key",
+        IdempotencyKeyReused = "idempotency_key_reused",
+        IdempotencyRequestInProgress = "idempotency_request_in_progress",
+        RequestTimeout = "request_timeout",
+        ServiceUnavailable = "service_unavailable",
+        NotImplemented = "not_implemented",
+        InternalError = "internal_error",
+    }
+}
+
+/// Codes every router may answer with.
+pub const COMMON_CODES: &[&str] = CommonCode::CODES;
 
 #[derive(Debug)]
 pub struct AppError {
     pub kind: ErrorKind,
-    pub code: Cow<'static, str>,
+    pub code: &'static str,
     pub detail: String,
     pub errors: Vec<FieldError>,
     /// Seconds the client should wait (rate limits, unavailable).
@@ -73,14 +119,10 @@ pub struct AppError {
 }
 
 impl AppError {
-    pub fn new(
-        kind: ErrorKind,
-        code: impl Into<Cow<'static, str>>,
-        detail: impl Into<String>,
-    ) -> Self {
+    pub fn new(kind: ErrorKind, code: impl ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             kind,
-            code: code.into(),
+            code: code.as_str(),
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
@@ -92,13 +134,13 @@ impl AppError {
     pub fn not_found(what: &str) -> Self {
         Self::new(
             ErrorKind::NotFound,
-            "not_found",
+            CommonCode::NotFound,
             format!("{what} not found"),
         )
     }
 
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Unauthenticated, "unauthenticated", detail)
+        Self::new(ErrorKind::Unauthenticated, CommonCode::Unauthenticated, detail)
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
@@ -106,7 +148,7 @@ impl AppError {
             [one] => format!("{}: {}", one.field, one.message),
             _ => format!("{} fields are invalid", errors.len()),
         };
-        let mut error = Self::new(ErrorKind::Validation, "validation_failed", detail);
+        let mut error = Self::new(ErrorKind::Validation, CommonCode::ValidationFailed, detail);
         error.errors = errors;
         error
     }
@@ -114,7 +156,7 @@ impl AppError {
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         let mut error = Self::new(
             ErrorKind::RateLimited,
-            "rate_limited",
+            CommonCode::RateLimited,
             format!("too many requests; retry in {retry_after_secs} s"),
         );
         error.retry_after = Some(retry_after_secs);
@@ -125,7 +167,7 @@ impl AppError {
     pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         let mut error = Self::new(
             ErrorKind::Internal,
-            "internal_error",
+            CommonCode::InternalError,
             "an internal error occurred",
         );
         error.source = Some(source.into());

@@ -13,9 +13,14 @@ pub mod patch;
 pub mod principal;
 pub mod rate_limit;
 pub mod sync_row;
+pub mod text_enum;
 pub mod timestamp;
 pub mod user_data;
 pub mod zone;
+
+/// For the exported macros ([`text_enum!`]); not part of the API.
+#[doc(hidden)]
+pub use sqlx as __sqlx;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -3,6 +3,7 @@
 //! A cursor is the sort key of the last row served, as base64url JSON. It is opaque to
 //! clients; stores fetch `limit + 1` rows to learn whether another page exists.
 
+use crate::error::CommonCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
@@ -57,7 +58,7 @@ fn invalid(field: &str, message: String) -> AppError {
         field: field.into(),
         message,
     }]);
-    error.code = "invalid_query".into();
+    error.code = CommonCode::InvalidQuery.as_str();
     error
 }
 

@@ -1,5 +1,6 @@
 //! Who is calling: the user, how they authenticated, and what they may do.
 
+use crate::error::CommonCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -111,7 +112,7 @@ impl Principal {
         } else {
             Err(AppError::new(
                 ErrorKind::Forbidden,
-                "insufficient_scope",
+                CommonCode::InsufficientScope,
                 format!("this credential lacks the '{}' scope", scope.as_str()),
             ))
         }
@@ -124,7 +125,7 @@ impl Principal {
             AuthMethod::Session { session_id } => Ok(session_id),
             AuthMethod::ApiKey { .. } => Err(AppError::new(
                 ErrorKind::Forbidden,
-                "session_required",
+                CommonCode::SessionRequired,
                 "this action needs a login session; API keys cannot perform it",
             )),
         }

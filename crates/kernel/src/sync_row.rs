@@ -4,24 +4,20 @@
 //! `version` is the next value of the user's change counter, taken in the same
 //! transaction as the write, so "rows with version > n" is a complete change feed.
 //! Deletes set `deleted_at` (a tombstone that sync can carry) and take a new version.
+//!
+//! The helpers here are the one way a store writes such rows: [`insert_sql`] and
+//! [`update_sql`] build the statement around the bookkeeping columns (bind the id, the
+//! owner, then the [`Stamp`], then the domain's own columns), [`fetch_live`] reads a live
+//! row by id and owner, [`tombstone`] soft-deletes, [`changes_after`] is the change feed.
+//! The counter row is also the per-user write lock: taking a version serialises that
+//! user's writes (and only theirs) until the transaction ends.
 
-use serde::Serialize;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
+use crate::user_data::{UserTable, rows_as_json};
 use crate::{StoreError, Timestamp, Tx, with_tx};
-
-/// The bookkeeping columns of a syncable row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncMeta {
-    pub id: Uuid,
-    #[serde(skip)]
-    pub user_id: Uuid,
-    pub version: i64,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    pub deleted_at: Option<Timestamp>,
-}
 
 /// Takes the next version from `user_id`'s change counter inside `tx`.
 pub async fn next_version(tx: &mut Tx, user_id: Uuid) -> Result<i64, StoreError> {
@@ -50,9 +46,149 @@ pub struct Stamp {
     pub at: Timestamp,
 }
 
+/// Takes the next version for a write at `at` (and with it the user's write lock).
 pub async fn stamp(tx: &mut Tx, user_id: Uuid, at: Timestamp) -> Result<Stamp, StoreError> {
     Ok(Stamp {
         version: next_version(tx, user_id).await?,
         at,
     })
+}
+
+/// A row type every dialect can decode.
+pub trait AnyRow:
+    Send + Unpin + for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow>
+{
+}
+
+impl<T> AnyRow for T where
+    T: Send + Unpin + for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow>
+{
+}
+
+/// `INSERT INTO <table> (id, user_id, version, created_at, updated_at, <columns>)
+/// VALUES ($1, $2, $3, $4, $4, $5...) RETURNING <returning>`: bind the id, the owner,
+/// the stamp's version and time, then `columns` in order.
+pub fn insert_sql(table: &UserTable, columns: &[&str], returning: &str) -> String {
+    let names = columns
+        .iter()
+        .fold(String::new(), |acc, c| format!("{acc}, {c}"));
+    let values = (0..columns.len()).fold(String::new(), |acc, i| format!("{acc}, ${}", i + 5));
+    format!(
+        "INSERT INTO {} (id, user_id, version, created_at, updated_at{names}) \
+         VALUES ($1, $2, $3, $4, $4{values}) RETURNING {returning}",
+        table.name
+    )
+}
+
+/// `UPDATE <table> SET version = $3, updated_at = $4, <column> = $5... WHERE id = $1 AND
+/// user_id = $2 AND deleted_at IS NULL RETURNING <returning>`: bind the id, the owner, the
+/// stamp, then `columns` in order.
+pub fn update_sql(table: &UserTable, columns: &[&str], returning: &str) -> String {
+    let sets = columns
+        .iter()
+        .enumerate()
+        .fold(String::new(), |acc, (i, c)| format!("{acc}, {c} = ${}", i + 5));
+    format!(
+        "UPDATE {} SET version = $3, updated_at = $4{sets} \
+         WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL RETURNING {returning}",
+        table.name
+    )
+}
+
+/// The live (not tombstoned) row `id` of `user_id`, selecting `columns`.
+pub async fn fetch_live<R: AnyRow>(
+    tx: &mut Tx,
+    table: &UserTable,
+    columns: &str,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<Option<R>, StoreError> {
+    let sql = format!(
+        "SELECT {columns} FROM {} WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL",
+        table.name
+    );
+    let row = with_tx!(tx, conn => {
+        sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql)).bind(id).bind(user_id).fetch_optional(&mut *conn).await?
+    });
+    Ok(row)
+}
+
+/// Tombstones the live row `id` of `user_id`; false if there was none.
+pub async fn tombstone(
+    tx: &mut Tx,
+    table: &UserTable,
+    user_id: Uuid,
+    id: Uuid,
+    stamp: Stamp,
+) -> Result<bool, StoreError> {
+    let sql = format!(
+        "UPDATE {} SET deleted_at = $3, updated_at = $3, version = $4 \
+         WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL",
+        table.name
+    );
+    let affected = with_tx!(tx, conn => {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id).bind(user_id).bind(stamp.at).bind(stamp.version)
+            .execute(&mut *conn).await?.rows_affected()
+    });
+    Ok(affected == 1)
+}
+
+/// Whether any row of `table` (live or tombstoned, any owner) has this id.
+pub async fn id_taken(tx: &mut Tx, table: &UserTable, id: Uuid) -> Result<bool, StoreError> {
+    let sql = format!("SELECT count(*) FROM {} WHERE id = $1", table.name);
+    let count = with_tx!(tx, conn => {
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *conn).await?
+    });
+    Ok(count > 0)
+}
+
+/// The id for a new row: the client's, if no row has it yet (`None` when taken), or a
+/// fresh one. A client-generated id lets an offline client refer to what it made.
+pub async fn new_row_id(
+    tx: &mut Tx,
+    table: &UserTable,
+    requested: Option<Uuid>,
+) -> Result<Option<Uuid>, StoreError> {
+    match requested {
+        Some(id) if id_taken(tx, table, id).await? => Ok(None),
+        Some(id) => Ok(Some(id)),
+        None => Ok(Some(crate::id::new_id())),
+    }
+}
+
+/// The user's rows of `table` written after `version` (tombstones included), oldest
+/// change first, in the export's JSON format: the change feed sync streams.
+pub async fn changes_after(
+    tx: &mut Tx,
+    table: &UserTable,
+    user_id: Uuid,
+    version: i64,
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    rows_as_json(tx, table, user_id, Some(version)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: UserTable = UserTable::syncable("things", "thing");
+
+    #[test]
+    fn insert_binds_bookkeeping_first() {
+        assert_eq!(
+            insert_sql(&T, &["name", "size"], "id"),
+            "INSERT INTO things (id, user_id, version, created_at, updated_at, name, size) \
+             VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id"
+        );
+    }
+
+    #[test]
+    fn update_only_touches_live_rows_of_the_owner() {
+        assert_eq!(
+            update_sql(&T, &["name"], "id, name"),
+            "UPDATE things SET version = $3, updated_at = $4, name = $5 \
+             WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL RETURNING id, name"
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! What can go wrong in the brake, without HTTP.
 
+use lifeos_kernel::error::CommonCode;
+use lifeos_kernel::zone::ZoneError;
 use lifeos_kernel::{AppError, ErrorKind, FieldError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -17,16 +19,23 @@ pub enum BrakeError {
     #[error("the brake state changed concurrently; retry")]
     Contended,
     #[error(transparent)]
+    Zone(#[from] ZoneError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+lifeos_kernel::error_codes! {
+    /// The codes the brake answers with.
+    pub enum BrakeCode {
+        ConsentRequired = "consent_required",
+        NoBrakeDisplayed = "no_brake_displayed",
+        ReflectionNotDue = "reflection_not_due",
+        BrakeBusy = "brake_busy",
+    }
+}
+
 /// Codes this crate answers with, listed in the OpenAPI contract.
-pub const CODES: &[&str] = &[
-    "consent_required",
-    "no_brake_displayed",
-    "reflection_not_due",
-    "brake_busy",
-];
+pub const CODES: &[&str] = BrakeCode::CODES;
 
 impl BrakeError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -42,19 +51,25 @@ impl From<BrakeError> for AppError {
         let detail = error.to_string();
         match error {
             BrakeError::ConsentRequired => {
-                AppError::new(ErrorKind::Forbidden, "consent_required", detail)
+                AppError::new(ErrorKind::Forbidden, BrakeCode::ConsentRequired, detail)
             }
             BrakeError::NoBrakeDisplayed => {
-                AppError::new(ErrorKind::Conflict, "no_brake_displayed", detail)
+                AppError::new(ErrorKind::Conflict, BrakeCode::NoBrakeDisplayed, detail)
             }
             BrakeError::ReflectionNotDue => {
-                AppError::new(ErrorKind::Conflict, "reflection_not_due", detail)
+                AppError::new(ErrorKind::Conflict, BrakeCode::ReflectionNotDue, detail)
             }
             BrakeError::Invalid(errors) => AppError::validation(errors),
             BrakeError::RateLimited { retry_after_secs } => {
                 AppError::rate_limited(retry_after_secs)
             }
-            BrakeError::Contended => AppError::new(ErrorKind::Conflict, "brake_busy", detail),
+            BrakeError::Contended => AppError::new(ErrorKind::Conflict, BrakeCode::BrakeBusy, detail),
+            BrakeError::Zone(ZoneError::OutOfRange) => AppError::new(
+                ErrorKind::Validation,
+                CommonCode::ValidationFailed,
+                detail,
+            ),
+            BrakeError::Zone(zone @ ZoneError::UnknownZone(_)) => AppError::internal(zone),
             BrakeError::Store(store) => AppError::internal(store),
         }
     }

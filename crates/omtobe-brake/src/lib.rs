@@ -7,14 +7,14 @@ pub mod http;
 pub mod machine;
 pub mod model;
 pub mod service;
-mod user_data;
+pub mod user_data;
 
 use lifeos_kernel::migrate::MigrationSet;
 
 pub use error::{BrakeError, CODES};
 pub use http::router;
 pub use service::{Brake, ConsentListener, SharedBrake, SqlBrake};
-pub use user_data::BrakeData;
+pub use user_data::TABLES;
 
 /// The brake's tables (after the platform set).
 pub fn migrations() -> MigrationSet {

@@ -1,5 +1,7 @@
 //! What can go wrong in tracking, without HTTP. Converted into the kernel's `AppError`.
 
+use lifeos_kernel::error::CommonCode;
+use lifeos_kernel::zone::ZoneError;
 use lifeos_kernel::{AppError, ErrorKind, FieldError, StoreError};
 use uuid::Uuid;
 
@@ -28,20 +30,27 @@ pub enum TrackingError {
     #[error("the entry overlaps another time entry")]
     TimeEntryOverlap { conflicting: Uuid },
     #[error(transparent)]
+    Zone(#[from] ZoneError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+lifeos_kernel::error_codes! {
+    /// The codes tracking answers with.
+    pub enum TrackingCode {
+        DayAlreadyPlanned = "day_already_planned",
+        IdConflict = "id_conflict",
+        InvalidGpx = "invalid_gpx",
+        NodeLocked = "node_locked",
+        HabitWithoutSchedule = "habit_without_schedule",
+        TimerAlreadyRunning = "timer_already_running",
+        TimerNotRunning = "timer_not_running",
+        TimeEntryOverlap = "time_entry_overlap",
+    }
+}
+
 /// Codes this crate answers with, listed in the OpenAPI contract.
-pub const CODES: &[&str] = &[
-    "day_already_planned",
-    "id_conflict",
-    "invalid_gpx",
-    "node_locked",
-    "habit_without_schedule",
-    "timer_already_running",
-    "timer_not_running",
-    "time_entry_overlap",
-];
+pub const CODES: &[&str] = TrackingCode::CODES;
 
 impl TrackingError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -56,36 +65,42 @@ impl From<TrackingError> for AppError {
     fn from(error: TrackingError) -> Self {
         let detail = error.to_string();
         match error {
-            TrackingError::NotFound(_) => AppError::new(ErrorKind::NotFound, "not_found", detail),
+            TrackingError::NotFound(_) => AppError::new(ErrorKind::NotFound, CommonCode::NotFound, detail),
             TrackingError::DayAlreadyPlanned { existing } => {
-                AppError::new(ErrorKind::Conflict, "day_already_planned", detail)
+                AppError::new(ErrorKind::Conflict, TrackingCode::DayAlreadyPlanned, detail)
                     .with_extension("existingId", existing)
             }
-            TrackingError::IdConflict => AppError::new(ErrorKind::Conflict, "id_conflict", detail),
+            TrackingError::IdConflict => AppError::new(ErrorKind::Conflict, TrackingCode::IdConflict, detail),
             TrackingError::Invalid(errors) => AppError::validation(errors),
             TrackingError::InvalidGpx(_) => {
-                AppError::new(ErrorKind::Validation, "invalid_gpx", detail)
+                AppError::new(ErrorKind::Validation, TrackingCode::InvalidGpx, detail)
             }
             TrackingError::UnsupportedMediaType => AppError::new(
                 ErrorKind::UnsupportedMediaType,
-                "unsupported_media_type",
+                CommonCode::UnsupportedMediaType,
                 detail,
             ),
-            TrackingError::NodeLocked => AppError::new(ErrorKind::Conflict, "node_locked", detail),
+            TrackingError::NodeLocked => AppError::new(ErrorKind::Conflict, TrackingCode::NodeLocked, detail),
             TrackingError::HabitWithoutSchedule => {
-                AppError::new(ErrorKind::Conflict, "habit_without_schedule", detail)
+                AppError::new(ErrorKind::Conflict, TrackingCode::HabitWithoutSchedule, detail)
             }
             TrackingError::TimerAlreadyRunning { running } => {
-                AppError::new(ErrorKind::Conflict, "timer_already_running", detail)
+                AppError::new(ErrorKind::Conflict, TrackingCode::TimerAlreadyRunning, detail)
                     .with_extension("runningId", running)
             }
             TrackingError::TimerNotRunning => {
-                AppError::new(ErrorKind::Conflict, "timer_not_running", detail)
+                AppError::new(ErrorKind::Conflict, TrackingCode::TimerNotRunning, detail)
             }
             TrackingError::TimeEntryOverlap { conflicting } => {
-                AppError::new(ErrorKind::Conflict, "time_entry_overlap", detail)
+                AppError::new(ErrorKind::Conflict, TrackingCode::TimeEntryOverlap, detail)
                     .with_extension("conflictingId", conflicting)
             }
+            TrackingError::Zone(ZoneError::OutOfRange) => AppError::new(
+                ErrorKind::Validation,
+                CommonCode::ValidationFailed,
+                detail,
+            ),
+            TrackingError::Zone(zone @ ZoneError::UnknownZone(_)) => AppError::internal(zone),
             TrackingError::Store(store) => AppError::internal(store),
         }
     }

@@ -8,7 +8,7 @@ pub mod habits;
 pub mod hikes;
 pub mod plans;
 pub mod time_entries;
-mod user_data;
+pub mod user_data;
 pub mod vehicles;
 
 use std::sync::Arc;
@@ -21,7 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use error::{CODES, TrackingError};
-pub use user_data::TrackingData;
+pub use user_data::TABLES;
 
 use day_types::{SharedDayTypes, SqlDayTypes};
 use docs::{SharedDocs, SqlDocs};

@@ -1,47 +1,32 @@
-//! Tracking's share of export and erasure.
+//! Tracking's tables in the kernel's user-data registry: export, erasure and sync read
+//! this one declaration. Every tracking table holds syncable rows.
 
-use async_trait::async_trait;
-use lifeos_kernel::user_data::{UserData, export_rows};
-use lifeos_kernel::{Db, StoreError, Tx, with_tx};
-use uuid::Uuid;
+use lifeos_kernel::user_data::{DomainTables, UserTable};
 
-use crate::common::Table;
+pub const DAY_TYPES: UserTable = UserTable::syncable("day_types", "dayType");
+pub const HIKES: UserTable = UserTable::syncable("hikes", "hike").json(&["track"]);
+pub const VEHICLES: UserTable = UserTable::syncable("vehicles", "vehicle");
+pub const VEHICLE_MAINTENANCE: UserTable =
+    UserTable::syncable("vehicle_maintenance", "vehicleMaintenance");
+pub const TRACKS: UserTable = UserTable::syncable("tracks", "track");
+pub const NODES: UserTable = UserTable::syncable("nodes", "node").bools(&["locked"]);
+pub const HABIT_SCHEDULES: UserTable =
+    UserTable::syncable("habit_schedules", "habitSchedule").json(&["schedule"]);
+pub const TIME_ENTRIES: UserTable = UserTable::syncable("time_entries", "timeEntry");
+pub const DOCS: UserTable = UserTable::syncable("docs", "doc");
 
-#[derive(Debug, Clone)]
-pub struct TrackingData {
-    db: Db,
-}
-
-impl TrackingData {
-    pub fn new(db: Db) -> Self {
-        Self { db }
-    }
-}
-
-#[async_trait]
-impl UserData for TrackingData {
-    fn domain(&self) -> &'static str {
-        "tracking"
-    }
-
-    /// Every row, tombstones included (they are part of what is stored), as JSON objects
-    /// with the table's column names.
-    async fn export(&self, user_id: Uuid) -> Result<serde_json::Value, StoreError> {
-        let mut all = serde_json::Map::new();
-        for table in Table::ALL {
-            let rows = export_rows(&self.db, table.name(), user_id, &["track", "schedule"]).await?;
-            all.insert(table.name().to_owned(), serde_json::Value::Array(rows));
-        }
-        Ok(serde_json::Value::Object(all))
-    }
-
-    async fn erase(&self, tx: &mut Tx, user_id: Uuid) -> Result<(), StoreError> {
-        for table in Table::ALL {
-            let sql = format!("DELETE FROM {} WHERE user_id = $1", table.name());
-            with_tx!(tx, conn => {
-                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id).execute(&mut *conn).await?;
-            });
-        }
-        Ok(())
-    }
-}
+/// Tracking's tables, children before parents (the order erasure deletes them in).
+pub const TABLES: DomainTables = DomainTables {
+    domain: "tracking",
+    tables: &[
+        DOCS,
+        TIME_ENTRIES,
+        HABIT_SCHEDULES,
+        NODES,
+        TRACKS,
+        VEHICLE_MAINTENANCE,
+        VEHICLES,
+        HIKES,
+        DAY_TYPES,
+    ],
+};

@@ -28,7 +28,7 @@ pub type SharedAuthenticator = Arc<dyn Authenticator>;
 /// Why presented credentials were refused, kept for the [`Principal`] extractor.
 #[derive(Debug, Clone)]
 pub struct AuthFailure {
-    pub code: std::borrow::Cow<'static, str>,
+    pub code: &'static str,
     pub detail: String,
 }
 

@@ -1,5 +1,6 @@
 //! Extractors that reject with problem+json instead of axum's plain-text rejections.
 
+use crate::error::CommonCode;
 use std::net::{IpAddr, Ipv4Addr};
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -46,23 +47,23 @@ fn json_rejection(rejection: &JsonRejection) -> AppError {
                 .to_owned();
             let field = field_of(&message);
             let mut error = AppError::validation(vec![FieldError { field, message }]);
-            error.code = "invalid_body".into();
+            error.code = CommonCode::InvalidBody.as_str();
             error
         }
         JsonRejection::JsonSyntaxError(err) => {
-            AppError::new(ErrorKind::BadRequest, "malformed_json", err.body_text())
+            AppError::new(ErrorKind::BadRequest, CommonCode::MalformedJson, err.body_text())
         }
         JsonRejection::MissingJsonContentType(_) => AppError::new(
             ErrorKind::UnsupportedMediaType,
-            "unsupported_media_type",
+            CommonCode::UnsupportedMediaType,
             "send the body as application/json",
         ),
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::new(
             ErrorKind::PayloadTooLarge,
-            "payload_too_large",
+            CommonCode::PayloadTooLarge,
             "the request body is larger than this server accepts",
         ),
-        other => AppError::new(ErrorKind::BadRequest, "bad_request", other.body_text()),
+        other => AppError::new(ErrorKind::BadRequest, CommonCode::BadRequest, other.body_text()),
     }
 }
 
@@ -101,7 +102,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
 fn path_rejection(rejection: &PathRejection) -> AppError {
     AppError::new(
         ErrorKind::BadRequest,
-        "invalid_path_parameter",
+        CommonCode::InvalidPathParameter,
         rejection.body_text(),
     )
 }
@@ -124,7 +125,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 fn query_rejection(rejection: &QueryRejection) -> AppError {
     AppError::new(
         ErrorKind::BadRequest,
-        "invalid_query",
+        CommonCode::InvalidQuery,
         rejection.body_text(),
     )
 }
@@ -138,11 +139,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let Some(principal) = parts.extensions.get::<Principal>().copied() else {
             return Err(match parts.extensions.get::<AuthFailure>() {
-                Some(failure) => AppError::new(
-                    ErrorKind::Unauthenticated,
-                    failure.code.clone(),
-                    failure.detail.clone(),
-                ),
+                Some(failure) => {
+                    // The code came from the authenticator's own AppError.
+                    let mut error = AppError::unauthenticated(failure.detail.clone());
+                    error.code = failure.code;
+                    error
+                }
                 None => AppError::unauthenticated(
                     "authentication required: send 'Authorization: Bearer <access token>' or 'X-API-Key: <key>'",
                 ),

@@ -10,6 +10,7 @@
 //! A handler whose answer carries a secret shown once (a new API key) marks its response
 //! with [`NoReplay`]: such answers are never stored, and the key is released.
 
+use crate::error::CommonCode;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -66,7 +67,7 @@ pub async fn idempotency(
         _ => {
             return AppError::new(
                 ErrorKind::BadRequest,
-                "invalid_idempotency_key",
+                CommonCode::InvalidIdempotencyKey,
                 "Idempotency-Key must be 1 to 255 visible ASCII characters",
             )
             .into_response();
@@ -91,7 +92,7 @@ async fn run_once(
         .map_err(|_| {
             AppError::new(
                 ErrorKind::PayloadTooLarge,
-                "payload_too_large",
+                CommonCode::PayloadTooLarge,
                 "the request body is too large",
             )
         })?;
@@ -179,7 +180,7 @@ async fn replay(
     if stored.request_hash != hash {
         return Err(AppError::new(
             ErrorKind::Validation,
-            "idempotency_key_reused",
+            CommonCode::IdempotencyKeyReused,
             "this Idempotency-Key was already used for a different request",
         ));
     }
@@ -208,7 +209,7 @@ async fn replay(
 fn in_progress() -> AppError {
     AppError::new(
         ErrorKind::Conflict,
-        "idempotency_request_in_progress",
+        CommonCode::IdempotencyRequestInProgress,
         "a request with this Idempotency-Key is still being processed; retry shortly",
     )
 }

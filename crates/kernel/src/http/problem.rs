@@ -1,5 +1,6 @@
 //! RFC 9457 problem details: the one error body of the API.
 
+use crate::error::CommonCode;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -55,46 +56,46 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
 /// (unknown route, wrong method, body limit, timeout).
 pub fn for_status(status: StatusCode) -> AppError {
     let (kind, code, detail) = match status {
-        StatusCode::NOT_FOUND => (ErrorKind::NotFound, "not_found", "no such resource"),
+        StatusCode::NOT_FOUND => (ErrorKind::NotFound, CommonCode::NotFound, "no such resource"),
         StatusCode::METHOD_NOT_ALLOWED => (
             ErrorKind::BadRequest,
-            "method_not_allowed",
+            CommonCode::MethodNotAllowed,
             "this method is not allowed on this resource",
         ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             ErrorKind::PayloadTooLarge,
-            "payload_too_large",
+            CommonCode::PayloadTooLarge,
             "the request body is larger than this server accepts",
         ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
             ErrorKind::UnsupportedMediaType,
-            "unsupported_media_type",
+            CommonCode::UnsupportedMediaType,
             "send the body as application/json",
         ),
         StatusCode::REQUEST_TIMEOUT => (
             ErrorKind::Unavailable,
-            "request_timeout",
+            CommonCode::RequestTimeout,
             "the request took too long",
         ),
         StatusCode::SERVICE_UNAVAILABLE => (
             ErrorKind::Unavailable,
-            "service_unavailable",
+            CommonCode::ServiceUnavailable,
             "the service is temporarily unavailable",
         ),
         StatusCode::UNAUTHORIZED => (
             ErrorKind::Unauthenticated,
-            "unauthenticated",
+            CommonCode::Unauthenticated,
             "authentication required",
         ),
-        StatusCode::FORBIDDEN => (ErrorKind::Forbidden, "forbidden", "not allowed"),
+        StatusCode::FORBIDDEN => (ErrorKind::Forbidden, CommonCode::Forbidden, "not allowed"),
         status if status.is_client_error() => (
             ErrorKind::BadRequest,
-            "bad_request",
+            CommonCode::BadRequest,
             "the request could not be processed",
         ),
         _ => (
             ErrorKind::Internal,
-            "internal_error",
+            CommonCode::InternalError,
             "an internal error occurred",
         ),
     };
