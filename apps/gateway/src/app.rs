@@ -10,7 +10,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use lifeos_identity::mailer::{FileMailer, Mailer, SmtpMailer};
 use lifeos_identity::{
-    Identity, IdentityConfig, IdentityData, IdentityDeps, SharedIdentity, SqlIdentityStore,
+    Identity, IdentityConfig, IdentityDeps, SharedIdentity, SqlIdentityStore,
 };
 use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::http::auth::{SharedAuthenticator, authenticate};
@@ -18,10 +18,10 @@ use lifeos_kernel::http::idempotency::{IdempotencyState, idempotency};
 use lifeos_kernel::http::request_id;
 use lifeos_kernel::migrate::{self, MigrationSet};
 use lifeos_kernel::outbox::{Outbox, spawn_subscriber};
-use lifeos_kernel::user_data::{PlatformData, UserDataRegistry};
+use lifeos_kernel::user_data::{PLATFORM_TABLES, UserDataRegistry};
 use lifeos_kernel::{AppError, Db, SharedClock};
-use lifeos_omtobe_brake::{BrakeData, ConsentListener, SharedBrake, SqlBrake};
-use lifeos_tracking::{TrackingData, TrackingState};
+use lifeos_omtobe_brake::{ConsentListener, SharedBrake, SqlBrake};
+use lifeos_tracking::TrackingState;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -128,10 +128,10 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
         db.clone(),
         // Erase order: domains, platform rows, then identity (which deletes the users row).
         vec![
-            Arc::new(TrackingData::new(db.clone())),
-            Arc::new(BrakeData::new(db.clone())),
-            Arc::new(PlatformData::new(db.clone())),
-            Arc::new(IdentityData::new(db.clone())),
+            lifeos_tracking::TABLES,
+            lifeos_omtobe_brake::TABLES,
+            PLATFORM_TABLES,
+            lifeos_identity::TABLES,
         ],
     ));
     let tracking = TrackingState::new(db.clone(), clock.clone(), outbox.clone());

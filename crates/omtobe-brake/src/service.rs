@@ -228,7 +228,7 @@ impl SqlBrake {
 
     async fn zone(&self, user_id: Uuid) -> Result<TimeZone> {
         let clock = user_clock(&self.db, user_id).await?;
-        Ok(clock.map_or(TimeZone::UTC, |c| c.zone()))
+        Ok(clock.map_or(Ok(TimeZone::UTC), |c| c.zone())?)
     }
 
     /// The user's stored state, if any.

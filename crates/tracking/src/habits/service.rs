@@ -198,11 +198,8 @@ impl Habits for SqlHabits {
         let date = match date {
             Some(date) => date,
             None => {
-                let user = user_clock(&self.db, user_id).await?.unwrap_or(UserClock {
-                    timezone: "UTC".into(),
-                    day_start_hour: 0,
-                });
-                user.local_date(self.clock.now())
+                let user = user_clock(&self.db, user_id).await?.unwrap_or_else(UserClock::utc);
+                user.local_date(self.clock.now())?
             }
         };
         let columns: String = NODE_COLUMNS

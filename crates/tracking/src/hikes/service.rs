@@ -250,11 +250,8 @@ impl Hikes for SqlHikes {
         let date = match date {
             Some(date) => date,
             None => {
-                let user = user_clock(&self.db, user_id).await?.unwrap_or(UserClock {
-                    timezone: "UTC".into(),
-                    day_start_hour: 0,
-                });
-                user.local_date(started_at.unwrap_or(now))
+                let user = user_clock(&self.db, user_id).await?.unwrap_or_else(UserClock::utc);
+                user.local_date(started_at.unwrap_or(now))?
             }
         };
         let values = Values {

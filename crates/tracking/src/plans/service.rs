@@ -358,11 +358,8 @@ impl SqlPlans {
                             FROM time_entries e LEFT JOIN nodes n ON n.id = e.node_id \
                             WHERE e.user_id = $1 AND e.deleted_at IS NULL AND e.started_at < $3 AND (e.ended_at IS NULL OR e.ended_at > $2)";
         let now = self.clock.now();
-        let user = user_clock(&self.db, user_id).await?.unwrap_or(UserClock {
-            timezone: "UTC".into(),
-            day_start_hour: 0,
-        });
-        let today = user.local_date(now);
+        let user = user_clock(&self.db, user_id).await?.unwrap_or_else(UserClock::utc);
+        let today = user.local_date(now)?;
         let monday = today - Duration::days(i64::from(today.weekday().number_days_from_monday()));
         let sunday = monday + Duration::days(6);
         // A window wide enough for any zone; the summary clips to the local week.

@@ -235,10 +235,7 @@ impl SqlTimeEntries {
     }
 
     async fn user_clock(&self, user_id: Uuid) -> Result<UserClock> {
-        Ok(user_clock(&self.db, user_id).await?.unwrap_or(UserClock {
-            timezone: "UTC".into(),
-            day_start_hour: 0,
-        }))
+        Ok(user_clock(&self.db, user_id).await?.unwrap_or_else(UserClock::utc))
     }
 }
 
@@ -389,11 +386,12 @@ impl TimeEntries for SqlTimeEntries {
         page: PageRequest<StartCursor>,
     ) -> Result<Page<TimeEntry>> {
         let user = self.user_clock(user_id).await?;
-        let from = filter.range.from.map(|d| user.start_of(d));
+        let from = filter.range.from.map(|d| user.start_of(d)).transpose()?;
         let to = filter
             .range
             .to
-            .map(|d| user.start_of(d.next_day().unwrap_or(d)));
+            .map(|d| user.start_of(d.next_day().unwrap_or(d)))
+            .transpose()?;
         let sql = format!(
             "SELECT {COLUMNS} FROM time_entries WHERE user_id = $1 AND deleted_at IS NULL \
              AND ($2 IS NULL OR ended_at IS NULL OR ended_at > $2) AND ($3 IS NULL OR started_at < $3) \
@@ -441,11 +439,11 @@ impl TimeEntries for SqlTimeEntries {
         }
         let now = self.clock.now();
         let user = self.user_clock(user_id).await?;
-        let start = user.start_of(from);
+        let start = user.start_of(from)?;
         let day_after = to
             .next_day()
             .ok_or_else(|| TrackingError::invalid("to", "is out of range"))?;
-        let end = user.start_of(day_after);
+        let end = user.start_of(day_after)?;
         // Entries on a node count towards the node's track.
         const SQL: &str = "SELECT e.started_at, e.ended_at, e.node_id, COALESCE(e.track_id, n.track_id) FROM time_entries e \
                            LEFT JOIN nodes n ON n.id = e.node_id \
@@ -465,7 +463,7 @@ impl TimeEntries for SqlTimeEntries {
         Ok(summarize(
             &spans,
             now.as_offset_date_time(),
-            &user.zone(),
+            &user.zone()?,
             from,
             to,
             group_by,
