@@ -6,8 +6,15 @@
 //! polling fallback, which also notices events written by other replicas); a NATS
 //! JetStream or LISTEN/NOTIFY transport can implement [`EventSource`] later.
 //!
-//! On PostgreSQL, appends take a transaction-scoped advisory lock so sequence numbers
-//! commit in order: a reader never skips an event whose transaction committed late.
+//! Ordering without a global lock (ADR 0008): every event records the id of the
+//! transaction that wrote it (`tx_id`) and is delivered in `(tx_id, seq)` order, and a
+//! cursor is such a pair. On PostgreSQL a fetch returns only events whose `tx_id` is below
+//! the xmin of its own snapshot: every transaction below xmin has ended, so no event can
+//! appear there later, and a cursor never passes an event that has yet to commit. Writers
+//! take no shared lock, so different users' writes never wait for each other; a
+//! transaction that stays open only delays delivery of events from transactions that took
+//! their id after it, until it ends. On SQLite writers hold the write lock from
+//! `BEGIN IMMEDIATE` to commit, so `seq` order is commit order and `tx_id` is always 0.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,10 +25,7 @@ use sqlx::types::Json;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::{Db, Dialect, StoreError, Timestamp, Tx, with_db, with_tx};
-
-/// Arbitrary constant naming the outbox's advisory lock.
-const OUTBOX_LOCK_KEY: i64 = 0x6c69_6665_6f73_0001;
+use crate::{Db, StoreError, Timestamp, Tx, with_db, with_tx};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewEvent {
@@ -33,6 +37,10 @@ pub struct NewEvent {
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Event {
+    /// The id of the transaction that wrote the event on PostgreSQL; 0 on SQLite and for
+    /// events written before ADR 0008. Events are delivered in `(tx_id, seq)` order.
+    pub tx_id: i64,
+    /// Unique, increasing in append order (on PostgreSQL not necessarily in commit order).
     pub seq: i64,
     pub id: Uuid,
     pub user_id: Option<Uuid>,
@@ -44,10 +52,13 @@ pub struct Event {
 /// Reading side: one cursor per subscriber.
 #[async_trait]
 pub trait EventSource: Send + Sync {
-    /// Up to `max` events after `subscriber`'s cursor, oldest first.
+    /// Up to `max` events after `subscriber`'s cursor, in delivery order. An event that
+    /// cannot be placed in that order yet (a transaction that took its id earlier is still
+    /// open) comes in a later fetch, and never behind the cursor.
     async fn fetch(&self, subscriber: &str, max: u32) -> Result<Vec<Event>, StoreError>;
-    /// Moves `subscriber`'s cursor past `seq`.
-    async fn ack(&self, subscriber: &str, seq: i64, at: Timestamp) -> Result<(), StoreError>;
+    /// Moves `subscriber`'s cursor past `event`, one this source fetched. Acking an event
+    /// at or before the cursor changes nothing.
+    async fn ack(&self, subscriber: &str, event: &Event, at: Timestamp) -> Result<(), StoreError>;
     /// Resolves when new events may exist, or after `timeout`.
     async fn wait(&self, timeout: Duration);
 }
@@ -66,7 +77,8 @@ impl Outbox {
         }
     }
 
-    /// Writes `event` inside `tx`; it becomes visible when `tx` commits.
+    /// Writes `event` inside `tx`; it becomes visible when `tx` commits. Takes no lock: on
+    /// PostgreSQL the `tx_id` column's default stamps the row with the transaction's id.
     pub async fn append(
         &self,
         tx: &mut Tx,
@@ -76,11 +88,7 @@ impl Outbox {
         const INSERT: &str = "INSERT INTO outbox_events (id, user_id, topic, payload, occurred_at) \
                               VALUES ($1, $2, $3, $4, $5)";
         let id = crate::id::new_id();
-        let serialize_commits = tx.dialect() == Dialect::Postgres;
         with_tx!(tx, conn => {
-            if serialize_commits {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(OUTBOX_LOCK_KEY).execute(&mut *conn).await?;
-            }
             sqlx::query(INSERT)
                 .bind(id)
                 .bind(event.user_id)
@@ -99,24 +107,48 @@ impl Outbox {
     }
 }
 
+/// The fetch query, given `$bound`: a `tx_id` below which every transaction has ended.
+macro_rules! fetch_sql {
+    ($bound:literal) => {
+        concat!(
+            "SELECT tx_id, seq, id, user_id, topic, payload, occurred_at FROM outbox_events \
+             WHERE (tx_id, seq) > (\
+                 COALESCE((SELECT tx_id FROM outbox_cursors WHERE subscriber = $1), 0), \
+                 COALESCE((SELECT position FROM outbox_cursors WHERE subscriber = $1), 0)) \
+             AND tx_id < ",
+            $bound,
+            " ORDER BY tx_id, seq LIMIT $2"
+        )
+    };
+}
+
+/// PostgreSQL: the xmin of the statement's own snapshot. Every transaction with a smaller
+/// id has committed or aborted, and the committed ones are visible to that snapshot.
+const FETCH_POSTGRES: &str = fetch_sql!("pg_snapshot_xmin(pg_current_snapshot())::text::bigint");
+/// SQLite: `tx_id` is always 0 and `seq` order is commit order, so every committed row is final.
+const FETCH_SQLITE: &str = fetch_sql!("9223372036854775807");
+
 #[async_trait]
 impl EventSource for Outbox {
     async fn fetch(&self, subscriber: &str, max: u32) -> Result<Vec<Event>, StoreError> {
-        const SQL: &str = "SELECT seq, id, user_id, topic, payload, occurred_at FROM outbox_events \
-                           WHERE seq > COALESCE((SELECT position FROM outbox_cursors WHERE subscriber = $1), 0) \
-                           ORDER BY seq LIMIT $2";
+        let sql = match &self.db {
+            Db::Sqlite(_) => FETCH_SQLITE,
+            Db::Postgres(_) => FETCH_POSTGRES,
+        };
         let events = with_db!(&self.db, pool => {
-            sqlx::query_as::<_, Event>(SQL).bind(subscriber).bind(i64::from(max)).fetch_all(pool).await?
+            sqlx::query_as::<_, Event>(sql).bind(subscriber).bind(i64::from(max)).fetch_all(pool).await?
         });
         Ok(events)
     }
 
-    async fn ack(&self, subscriber: &str, seq: i64, at: Timestamp) -> Result<(), StoreError> {
-        const SQL: &str = "INSERT INTO outbox_cursors (subscriber, position, updated_at) VALUES ($1, $2, $3) \
-                           ON CONFLICT (subscriber) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at \
-                           WHERE outbox_cursors.position < excluded.position";
+    async fn ack(&self, subscriber: &str, event: &Event, at: Timestamp) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO outbox_cursors (subscriber, tx_id, position, updated_at) \
+                           VALUES ($1, $2, $3, $4) \
+                           ON CONFLICT (subscriber) DO UPDATE SET tx_id = excluded.tx_id, \
+                           position = excluded.position, updated_at = excluded.updated_at \
+                           WHERE (outbox_cursors.tx_id, outbox_cursors.position) < (excluded.tx_id, excluded.position)";
         with_db!(&self.db, pool => {
-            sqlx::query(SQL).bind(subscriber).bind(seq).bind(at).execute(pool).await?;
+            sqlx::query(SQL).bind(subscriber).bind(event.tx_id).bind(event.seq).bind(at).execute(pool).await?;
         });
         Ok(())
     }
@@ -163,11 +195,11 @@ pub fn spawn_subscriber(
             }
             for event in events {
                 if let Err(error) = subscriber.handle(&event).await {
-                    tracing::warn!(subscriber = name, seq = event.seq, %error, "event handler failed; will retry");
+                    tracing::warn!(subscriber = name, tx_id = event.tx_id, seq = event.seq, %error, "event handler failed; will retry");
                     tokio::time::sleep(POLL_INTERVAL).await;
                     break;
                 }
-                if let Err(error) = source.ack(name, event.seq, clock.now()).await {
+                if let Err(error) = source.ack(name, &event, clock.now()).await {
                     tracing::warn!(subscriber = name, %error, "outbox ack failed");
                     break;
                 }
