@@ -82,6 +82,7 @@ crate::error_codes! {
         InvalidPathParameter = "invalid_path_parameter",
         InvalidQuery = "invalid_query",
         ValidationFailed = "validation_failed",
+        InvalidText = "invalid_text",
         Unauthenticated = "unauthenticated",
         Forbidden = "forbidden",
         InsufficientScope = "insufficient_scope",

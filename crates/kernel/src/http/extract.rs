@@ -12,11 +12,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::auth::AuthFailure;
+use super::text;
+use axum::body::Bytes;
 use crate::error::{AppError, ErrorKind, FieldError};
 use crate::{Principal, Scope};
 
 /// A JSON body. Request types use `#[serde(deny_unknown_fields)]`, so a misspelt or
-/// unexpected field is a 422 rather than silently ignored.
+/// unexpected field is a 422 rather than silently ignored; text holding control
+/// characters (other than tab and newlines) is a 422 `invalid_text` ([`super::text`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -24,11 +27,68 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !json_content_type(req.headers()) {
+            return Err(AppError::new(
+                ErrorKind::UnsupportedMediaType,
+                CommonCode::UnsupportedMediaType,
+                "send the body as application/json",
+            ));
+        }
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(bytes) => bytes,
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::new(
+                    ErrorKind::PayloadTooLarge,
+                    CommonCode::PayloadTooLarge,
+                    "the request body is larger than this server accepts",
+                ));
+            }
+            Err(rejection) => {
+                return Err(AppError::new(
+                    ErrorKind::BadRequest,
+                    CommonCode::BadRequest,
+                    rejection.body_text(),
+                ));
+            }
+        };
+        if text::json_may_hold_controls(&bytes)
+            && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            && let Some(field) = text::first_invalid(&value)
+        {
+            return Err(invalid_text(field));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(Json(value)),
             Err(rejection) => Err(json_rejection(&rejection)),
         }
     }
+}
+
+/// `application/json` or any `application/*+json`, as axum's own extractor accepts.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// 422 `invalid_text` for `field`.
+pub fn invalid_text(field: String) -> AppError {
+    let message =
+        "must not contain control characters (only tab, line feed and carriage return)".to_owned();
+    let mut error = AppError::validation(vec![FieldError { field, message }]);
+    error.code = CommonCode::InvalidText.as_str();
+    error
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -92,6 +152,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if !text::path_is_clean(parts.uri.path()) {
+            return Err(invalid_text("path".to_owned()));
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
             Err(rejection) => Err(path_rejection(&rejection)),
@@ -115,6 +178,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(field) = parts.uri.query().and_then(text::first_invalid_in_query) {
+            return Err(invalid_text(field));
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Query(value)),
             Err(rejection) => Err(query_rejection(&rejection)),

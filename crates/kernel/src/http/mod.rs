@@ -6,6 +6,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod problem;
 pub mod request_id;
+pub mod text;
 
 pub use auth::Authenticator;
 pub use extract::{ClientIp, Json, Path, Query};
