@@ -1,8 +1,11 @@
 //! The platform tables and kernel helpers on every backend under test.
 
+use std::time::{Duration, Instant};
+
 use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::outbox::{EventSource, NewEvent, Outbox};
-use lifeos_kernel::{Db, Timestamp, migrate, sync_row, testing, with_db};
+use lifeos_kernel::testing::TestDatabase;
+use lifeos_kernel::{Db, Timestamp, migrate, sync_row, with_db};
 use uuid::Uuid;
 
 async fn open(url: &str) -> Db {
@@ -26,9 +29,8 @@ async fn insert_user(db: &Db, email: &str) -> Uuid {
     id
 }
 
-#[tokio::test]
-async fn migrations_apply_twice_without_clashing() {
-    for test_db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn migrations_apply_twice_without_clashing(test_db: TestDatabase) {
         let db = open(&test_db.url).await;
         migrate::run(&db, &[migrate::platform()])
             .await
@@ -44,9 +46,8 @@ async fn migrations_apply_twice_without_clashing() {
     }
 }
 
-#[tokio::test]
-async fn email_is_unique_case_insensitively() {
-    for test_db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn email_is_unique_case_insensitively(test_db: TestDatabase) {
         let db = open(&test_db.url).await;
         insert_user(&db, "Ada@Example.com").await;
         let now = Timestamp::parse("2026-11-21T08:00:00Z").unwrap();
@@ -60,9 +61,8 @@ async fn email_is_unique_case_insensitively() {
     }
 }
 
-#[tokio::test]
-async fn change_counter_is_per_user_and_transactional() {
-    for test_db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn change_counter_is_per_user_and_transactional(test_db: TestDatabase) {
         let db = open(&test_db.url).await;
         let ada = insert_user(&db, "ada@example.com").await;
         let bob = insert_user(&db, "bob@example.com").await;
@@ -92,9 +92,8 @@ async fn change_counter_is_per_user_and_transactional() {
     }
 }
 
-#[tokio::test]
-async fn outbox_events_commit_with_the_change_and_each_subscriber_has_its_cursor() {
-    for test_db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn outbox_events_commit_with_the_change_and_each_subscriber_has_its_cursor(test_db: TestDatabase) {
         let db = open(&test_db.url).await;
         let ada = insert_user(&db, "ada@example.com").await;
         let outbox = Outbox::new(db.clone());
@@ -115,7 +114,16 @@ async fn outbox_events_commit_with_the_change_and_each_subscriber_has_its_cursor
         tx.commit().await.unwrap();
         outbox.wake();
 
-        let seen = outbox.fetch("gamification", 10).await.unwrap();
+        // On PostgreSQL a commit is delivered once every older transaction on the server
+        // has ended (ADR 0008); other tests' transactions can delay that, so poll for it.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let seen = loop {
+            let seen = outbox.fetch("gamification", 10).await.unwrap();
+            if !seen.is_empty() || Instant::now() > deadline {
+                break seen;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
         let ns: Vec<i64> = seen
             .iter()
             .map(|e| e.payload.0["n"].as_i64().unwrap())
@@ -128,7 +136,7 @@ async fn outbox_events_commit_with_the_change_and_each_subscriber_has_its_cursor
         );
         assert_eq!(seen[0].occurred_at, at);
 
-        outbox.ack("gamification", seen[0].seq, at).await.unwrap();
+        outbox.ack("gamification", &seen[0], at).await.unwrap();
         let after_ack = outbox.fetch("gamification", 10).await.unwrap();
         assert_eq!(after_ack.len(), 1);
         assert_eq!(after_ack[0].payload.0["n"], 2);
@@ -141,7 +149,7 @@ async fn outbox_events_commit_with_the_change_and_each_subscriber_has_its_cursor
             test_db.label
         );
 
-        outbox.ack("gamification", seen[0].seq, at).await.unwrap();
+        outbox.ack("gamification", &seen[0], at).await.unwrap();
         assert_eq!(
             outbox.fetch("gamification", 10).await.unwrap().len(),
             1,
@@ -150,9 +158,8 @@ async fn outbox_events_commit_with_the_change_and_each_subscriber_has_its_cursor
     }
 }
 
-#[tokio::test]
-async fn timestamps_round_trip_and_compare_in_sql() {
-    for test_db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn timestamps_round_trip_and_compare_in_sql(test_db: TestDatabase) {
         let db = open(&test_db.url).await;
         let ada = insert_user(&db, "ada@example.com").await;
         let whole = Timestamp::parse("2026-03-29T01:30:00Z").unwrap();

@@ -1,15 +1,15 @@
 //! Profile, API keys and scopes, consents, export and erasure.
 
-use lifeos_kernel::{Db, testing, with_db};
+use lifeos_kernel::testing::TestDatabase;
+use lifeos_kernel::{Db, with_db};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::common::{PASSWORD, TestApp, token};
 
-#[tokio::test]
-async fn profile_updates_are_validated() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn profile_updates_are_validated(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let patch = |body| app.call(Method::PATCH, "/api/v1/me", Some(&ada), Some(body));
@@ -48,9 +48,8 @@ async fn profile_updates_are_validated() {
     }
 }
 
-#[tokio::test]
-async fn api_keys_authenticate_with_their_scopes() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn api_keys_authenticate_with_their_scopes(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let created = app
@@ -196,9 +195,8 @@ async fn outbox_events(db: &Db, topic: &str) -> i64 {
     })
 }
 
-#[tokio::test]
-async fn consents_are_recorded_with_their_time_and_announced() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn consents_are_recorded_with_their_time_and_announced(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let initial = app.get("/api/v1/me/consents", &ada).await;
@@ -289,9 +287,8 @@ pub async fn rows_referring_to(db: &Db, user_id: Uuid) -> Vec<(String, i64)> {
     found
 }
 
-#[tokio::test]
-async fn export_holds_the_users_data_and_erasure_leaves_no_row_behind() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn export_holds_the_users_data_and_erasure_leaves_no_row_behind(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let session = app.register("ada@example.com").await;
         let ada = token(&session);

@@ -4,16 +4,15 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use lifeos_kernel::testing;
+use lifeos_kernel::testing::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::json;
 use time::Duration;
 
 use crate::common::{JWT_SECRET, PASSWORD, TestApp, refresh_token, token};
 
-#[tokio::test]
-async fn register_login_and_read_me() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn register_login_and_read_me(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let reply = app
             .post(
@@ -90,9 +89,8 @@ async fn register_login_and_read_me() {
     }
 }
 
-#[tokio::test]
-async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn refresh_rotates_and_reuse_revokes_the_whole_family(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let first = app.register("ada@example.com").await;
         let r1 = refresh_token(&first);
@@ -139,9 +137,8 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     }
 }
 
-#[tokio::test]
-async fn a_lost_refresh_response_can_be_retried_within_thirty_seconds() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn a_lost_refresh_response_can_be_retried_within_thirty_seconds(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let r1 = refresh_token(&app.register("ada@example.com").await);
         let first = app
@@ -173,9 +170,8 @@ async fn a_lost_refresh_response_can_be_retried_within_thirty_seconds() {
     }
 }
 
-#[tokio::test]
-async fn concurrent_refreshes_of_one_token_get_one_pair() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn concurrent_refreshes_of_one_token_get_one_pair(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let r1 = refresh_token(&app.register("ada@example.com").await);
         let body = json!({ "refreshToken": r1 });
@@ -195,9 +191,8 @@ async fn concurrent_refreshes_of_one_token_get_one_pair() {
     }
 }
 
-#[tokio::test]
-async fn logout_ends_the_session_at_once() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn logout_ends_the_session_at_once(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         app.register("ada@example.com").await;
         let login = app
@@ -250,9 +245,8 @@ fn forge(claims: serde_json::Value, secret: &[u8]) -> String {
     .unwrap()
 }
 
-#[tokio::test]
-async fn bad_access_tokens_are_rejected() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn bad_access_tokens_are_rejected(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let session = app.register("ada@example.com").await;
         let good = token(&session);
@@ -330,9 +324,8 @@ async fn bad_access_tokens_are_rejected() {
     }
 }
 
-#[tokio::test]
-async fn email_verification_through_the_mailed_link() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn email_verification_through_the_mailed_link(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         app.register("ada@example.com").await;
         let token = app
@@ -359,9 +352,8 @@ async fn email_verification_through_the_mailed_link() {
     }
 }
 
-#[tokio::test]
-async fn magic_link_signs_in_once() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn magic_link_signs_in_once(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         app.register("ada@example.com").await;
         let asked = app
@@ -436,84 +428,84 @@ async fn magic_link_signs_in_once() {
     }
 }
 
-#[tokio::test]
-async fn login_and_magic_link_are_rate_limited() {
-    let db = testing::sqlite();
-    let app = TestApp::spawn(&db).await;
-    app.register("ada@example.com").await;
-    for _ in 0..10 {
-        let reply = app
+lifeos_kernel::dialect_test! {
+    async fn login_and_magic_link_are_rate_limited(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        app.register("ada@example.com").await;
+        for _ in 0..10 {
+            let reply = app
+                .post(
+                    "/api/v1/auth/login",
+                    None,
+                    json!({ "email": "ada@example.com", "password": "wrong password!" }),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        }
+        let limited = app
             .post(
                 "/api/v1/auth/login",
                 None,
-                json!({ "email": "ada@example.com", "password": "wrong password!" }),
+                json!({ "email": "ada@example.com", "password": PASSWORD }),
             )
             .await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    }
-    let limited = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-        )
-        .await;
-    limited.assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    let retry_after: u64 = limited.headers["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=300).contains(&retry_after), "{retry_after}");
-    app.clock.advance(Duration::minutes(5));
-    let later = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-        )
-        .await;
-    assert_eq!(later.status, StatusCode::OK, "the window passed");
-
-    // Per client address: ten addresses' worth of magic links from one client.
-    for n in 0..10 {
-        let reply = app
+        limited.assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        let retry_after: u64 = limited.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=300).contains(&retry_after), "{retry_after}");
+        app.clock.advance(Duration::minutes(5));
+        let later = app
             .post(
-                "/api/v1/auth/magic-link",
+                "/api/v1/auth/login",
                 None,
-                json!({ "email": format!("user{n}@example.com") }),
+                json!({ "email": "ada@example.com", "password": PASSWORD }),
             )
             .await;
-        assert_eq!(reply.status, StatusCode::ACCEPTED);
-    }
-    app.post(
-        "/api/v1/auth/magic-link",
-        None,
-        json!({ "email": "user11@example.com" }),
-    )
-    .await
-    .assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        assert_eq!(later.status, StatusCode::OK, "the window passed");
 
-    // Per account: three links per 15 minutes for one address.
-    app.clock.advance(Duration::minutes(1));
-    for _ in 0..3 {
-        assert_eq!(
-            app.post(
-                "/api/v1/auth/magic-link",
-                None,
-                json!({ "email": "ada@example.com" })
-            )
-            .await
-            .status,
-            StatusCode::ACCEPTED
-        );
+        // Per client address: ten addresses' worth of magic links from one client.
+        for n in 0..10 {
+            let reply = app
+                .post(
+                    "/api/v1/auth/magic-link",
+                    None,
+                    json!({ "email": format!("user{n}@example.com") }),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::ACCEPTED);
+        }
+        app.post(
+            "/api/v1/auth/magic-link",
+            None,
+            json!({ "email": "user11@example.com" }),
+        )
+        .await
+        .assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+
+        // Per account: three links per 15 minutes for one address.
+        app.clock.advance(Duration::minutes(1));
+        for _ in 0..3 {
+            assert_eq!(
+                app.post(
+                    "/api/v1/auth/magic-link",
+                    None,
+                    json!({ "email": "ada@example.com" })
+                )
+                .await
+                .status,
+                StatusCode::ACCEPTED
+            );
+        }
+        app.post(
+            "/api/v1/auth/magic-link",
+            None,
+            json!({ "email": "ada@example.com" }),
+        )
+        .await
+        .assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        app.stop().await;
     }
-    app.post(
-        "/api/v1/auth/magic-link",
-        None,
-        json!({ "email": "ada@example.com" }),
-    )
-    .await
-    .assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    app.stop().await;
 }

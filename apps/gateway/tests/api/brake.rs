@@ -2,7 +2,8 @@
 //! → brake again → Proceed → locked; every reason; consent; a full cycle with the day-7
 //! reflection at 09:00 in Europe/Berlin across the spring DST change.
 
-use lifeos_kernel::{Timestamp, testing, with_db};
+use lifeos_kernel::testing::TestDatabase;
+use lifeos_kernel::{Timestamp, with_db};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -89,9 +90,8 @@ async fn check(app: &TestApp, token: &str, hrv: Option<f64>) -> Reply {
     app.post("/api/v1/brake/check", Some(token), body).await
 }
 
-#[tokio::test]
-async fn drop_brake_delay_cooling_brake_proceed_locked() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn drop_brake_delay_cooling_brake_proceed_locked(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let token = person(&app, "2026-03-25T08:40:00Z", "2026-03-23").await;
         baseline(&app, &token).await;
@@ -187,9 +187,8 @@ async fn drop_brake_delay_cooling_brake_proceed_locked() {
     }
 }
 
-#[tokio::test]
-async fn every_reason_and_consent() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn every_reason_and_consent(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         app.clock
             .set(Timestamp::parse("2026-03-25T08:40:00Z").unwrap());
@@ -316,9 +315,8 @@ async fn every_reason_and_consent() {
     }
 }
 
-#[tokio::test]
-async fn a_full_cycle_with_the_day_seven_reflection_across_dst() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn a_full_cycle_with_the_day_seven_reflection_across_dst(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         person(&app, "2026-03-23T11:00:00Z", "2026-03-23").await;
         let phases = [
@@ -416,9 +414,8 @@ async fn a_full_cycle_with_the_day_seven_reflection_across_dst() {
     }
 }
 
-#[tokio::test]
-async fn brake_data_is_private_and_erased() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn brake_data_is_private_and_erased(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let token = person(&app, "2026-03-25T08:40:00Z", "2026-03-23").await;
         baseline(&app, &token).await;
@@ -496,22 +493,22 @@ async fn brake_data_is_private_and_erased() {
     }
 }
 
-#[tokio::test]
-async fn checks_are_rate_limited_per_user() {
-    let db = testing::sqlite();
-    let app = TestApp::spawn_with(&db, |config| config.brake_checks_per_minute = 3).await;
-    let token = person(&app, "2026-03-25T08:40:00Z", "2026-03-23").await;
-    for _ in 0..3 {
-        assert_eq!(check(&app, &token, None).await.status, StatusCode::OK);
+lifeos_kernel::dialect_test! {
+    async fn checks_are_rate_limited_per_user(db: TestDatabase) {
+        let app = TestApp::spawn_with(&db, |config| config.brake_checks_per_minute = 3).await;
+        let token = person(&app, "2026-03-25T08:40:00Z", "2026-03-23").await;
+        for _ in 0..3 {
+            assert_eq!(check(&app, &token, None).await.status, StatusCode::OK);
+        }
+        let limited = check(&app, &token, None).await;
+        limited.assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        assert!(limited.headers.contains_key("retry-after"));
+        app.clock.advance(time::Duration::minutes(1));
+        assert_eq!(
+            check(&app, &token, None).await.status,
+            StatusCode::OK,
+            "a new minute, a new quota"
+        );
+        app.stop().await;
     }
-    let limited = check(&app, &token, None).await;
-    limited.assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    assert!(limited.headers.contains_key("retry-after"));
-    app.clock.advance(time::Duration::minutes(1));
-    assert_eq!(
-        check(&app, &token, None).await.status,
-        StatusCode::OK,
-        "a new minute, a new quota"
-    );
-    app.stop().await;
 }

@@ -1,10 +1,11 @@
 //! The committed contract matches the code, and the code's contract is complete.
 
 use lifeos_gateway::{app, openapi};
-use lifeos_kernel::testing;
+use lifeos_kernel::testing::TestDatabase;
 
 const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/openapi.json");
 
+// Dialect-independent: compares the generated document with the committed file, no database.
 #[test]
 fn committed_openapi_matches_the_code() {
     let generated = openapi::to_json(&app::openapi_document());
@@ -16,6 +17,7 @@ fn committed_openapi_matches_the_code() {
     );
 }
 
+// Dialect-independent: inspects the generated document, no database.
 #[test]
 fn every_operation_is_documented() {
     let spec: serde_json::Value =
@@ -68,21 +70,21 @@ fn every_operation_is_documented() {
     }
 }
 
-#[tokio::test]
-async fn the_served_spec_is_the_generated_one() {
-    let db = testing::sqlite();
-    let app = crate::common::TestApp::spawn(&db).await;
-    let served: serde_json::Value = app
-        .http
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let generated: serde_json::Value =
-        serde_json::from_str(&openapi::to_json(&app::openapi_document())).unwrap();
-    assert_eq!(served, generated);
-    app.stop().await;
+lifeos_kernel::dialect_test! {
+    async fn the_served_spec_is_the_generated_one(db: TestDatabase) {
+        let app = crate::common::TestApp::spawn(&db).await;
+        let served: serde_json::Value = app
+            .http
+            .get(app.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let generated: serde_json::Value =
+            serde_json::from_str(&openapi::to_json(&app::openapi_document())).unwrap();
+        assert_eq!(served, generated);
+        app.stop().await;
+    }
 }

@@ -1,7 +1,7 @@
 //! Day types: CRUD, the unique-date rule, ordering, pagination, the monthly report,
 //! voice-assistant writes with API keys and idempotency keys.
 
-use lifeos_kernel::testing;
+use lifeos_kernel::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -40,9 +40,8 @@ fn dates(page: &Value) -> Vec<&str> {
         .collect()
 }
 
-#[tokio::test]
-async fn day_types_crud_with_one_live_entry_per_date() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn day_types_crud_with_one_live_entry_per_date(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let focus = plan(&app, &ada, "2026-02-03", "focus", None).await;
@@ -191,9 +190,8 @@ async fn day_types_crud_with_one_live_entry_per_date() {
     }
 }
 
-#[tokio::test]
-async fn two_concurrent_plans_for_one_date_one_wins() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn two_concurrent_plans_for_one_date_one_wins(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let body = json!({ "date": "2026-05-05", "plannedType": "focus" });
@@ -217,9 +215,8 @@ async fn two_concurrent_plans_for_one_date_one_wins() {
     }
 }
 
-#[tokio::test]
-async fn monthly_report_figures_are_exact_across_a_dst_change() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn monthly_report_figures_are_exact_across_a_dst_change(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         app.call(
@@ -296,9 +293,8 @@ async fn monthly_report_figures_are_exact_across_a_dst_change() {
     }
 }
 
-#[tokio::test]
-async fn a_voice_assistant_logs_once_with_its_key() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn a_voice_assistant_logs_once_with_its_key(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let key = |scopes: Value| {

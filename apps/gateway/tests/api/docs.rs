@@ -1,15 +1,14 @@
 //! Docs: linked to tracks and nodes, searchable, up to 1 MiB.
 
-use lifeos_kernel::testing;
+use lifeos_kernel::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::common::TestApp;
 use crate::plans::{node, track};
 
-#[tokio::test]
-async fn docs_link_search_and_size_limits() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn docs_link_search_and_size_limits(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let work = track(&app, &ada, "Work").await;

@@ -1,7 +1,7 @@
 //! Habit schedules: only for habits, occurrences in the user's calendar, habits due on a day,
 //! and no completion without a schedule.
 
-use lifeos_kernel::testing;
+use lifeos_kernel::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -17,9 +17,8 @@ fn dates(reply: &Value) -> Vec<&str> {
         .collect()
 }
 
-#[tokio::test]
-async fn habit_schedules_and_due_habits() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn habit_schedules_and_due_habits(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let health = track(&app, &ada, "Health").await;

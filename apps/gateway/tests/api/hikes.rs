@@ -1,6 +1,6 @@
 //! Hikes: the clients' request verbatim, validation, GPX import from real files, CRUD.
 
-use lifeos_kernel::testing;
+use lifeos_kernel::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -30,9 +30,8 @@ async fn import(
     Reply::from(request.send().await.unwrap()).await
 }
 
-#[tokio::test]
-async fn the_clients_hike_request_works_verbatim() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn the_clients_hike_request_works_verbatim(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let sent = json!({
@@ -53,56 +52,55 @@ async fn the_clients_hike_request_works_verbatim() {
     }
 }
 
-#[tokio::test]
-async fn absurd_hikes_are_refused() {
-    let db = testing::sqlite();
-    let app = TestApp::spawn(&db).await;
-    let ada = app.user("ada@example.com").await;
-    let base = json!({ "date": "2026-02-08", "distanceKm": 8.5 });
-    let with = |field: &str, value: Value| {
-        let mut body = base.clone();
-        body[field] = value;
-        body
-    };
-    for (field, value) in [
-        ("distanceKm", json!(-1)),
-        ("distanceKm", json!(500.5)),
-        ("durationMinutes", json!(14 * 24 * 60 + 1)),
-        ("elevationGainM", json!(-5)),
-        ("screenshotUrl", json!("http://example.com/a.png")),
-        (
-            "screenshotUrl",
-            json!(format!("https://example.com/{}", "a".repeat(500))),
-        ),
-        (
-            "track",
-            json!({ "type": "Point", "coordinates": [11.0, 47.0] }),
-        ),
-    ] {
-        let reply = app
-            .post("/api/v1/hikes", Some(&ada), with(field, value.clone()))
-            .await;
-        reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-        assert_eq!(reply.body["errors"][0]["field"], field, "{value}");
+lifeos_kernel::dialect_test! {
+    async fn absurd_hikes_are_refused(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let base = json!({ "date": "2026-02-08", "distanceKm": 8.5 });
+        let with = |field: &str, value: Value| {
+            let mut body = base.clone();
+            body[field] = value;
+            body
+        };
+        for (field, value) in [
+            ("distanceKm", json!(-1)),
+            ("distanceKm", json!(500.5)),
+            ("durationMinutes", json!(14 * 24 * 60 + 1)),
+            ("elevationGainM", json!(-5)),
+            ("screenshotUrl", json!("http://example.com/a.png")),
+            (
+                "screenshotUrl",
+                json!(format!("https://example.com/{}", "a".repeat(500))),
+            ),
+            (
+                "track",
+                json!({ "type": "Point", "coordinates": [11.0, 47.0] }),
+            ),
+        ] {
+            let reply = app
+                .post("/api/v1/hikes", Some(&ada), with(field, value.clone()))
+                .await;
+            reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+            assert_eq!(reply.body["errors"][0]["field"], field, "{value}");
+        }
+        app.post(
+            "/api/v1/hikes",
+            Some(&ada),
+            with("distanceKm", json!("far")),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+        assert_eq!(
+            app.get("/api/v1/hikes", &ada).await.body["items"],
+            json!([]),
+            "nothing half-written"
+        );
+        app.stop().await;
     }
-    app.post(
-        "/api/v1/hikes",
-        Some(&ada),
-        with("distanceKm", json!("far")),
-    )
-    .await
-    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    assert_eq!(
-        app.get("/api/v1/hikes", &ada).await.body["items"],
-        json!([]),
-        "nothing half-written"
-    );
-    app.stop().await;
 }
 
-#[tokio::test]
-async fn gpx_files_become_hikes() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn gpx_files_become_hikes(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         // 08:00Z on 2026-02-08 is still 2026-02-07 in Honolulu.
@@ -227,9 +225,8 @@ async fn gpx_files_become_hikes() {
     }
 }
 
-#[tokio::test]
-async fn hikes_list_filter_update_and_delete() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn hikes_list_filter_update_and_delete(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         for (date, km) in [

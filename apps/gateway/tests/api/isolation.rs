@@ -1,14 +1,13 @@
 //! One user's data is reachable only by that user.
 
-use lifeos_kernel::testing;
+use lifeos_kernel::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::common::TestApp;
 
-#[tokio::test]
-async fn users_cannot_see_or_change_each_others_data() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn users_cannot_see_or_change_each_others_data(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let bob = app.user("bob@example.com").await;

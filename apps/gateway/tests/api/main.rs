@@ -1,5 +1,5 @@
-//! Black-box tests of the whole API, each run on SQLite and (with TEST_DATABASE_URL)
-//! on PostgreSQL.
+//! Black-box tests of the whole API. Each database test is a `lifeos_kernel::dialect_test!`:
+//! `<name>::sqlite` and `<name>::postgres` (the latter runs with TEST_DATABASE_URL set).
 
 mod account;
 mod auth;

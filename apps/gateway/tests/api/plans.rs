@@ -1,6 +1,7 @@
 //! Tracks and nodes: CRUD, aggregates, reorders, locks, moves and the events they publish.
 
-use lifeos_kernel::{Db, testing, with_db};
+use lifeos_kernel::testing::TestDatabase;
+use lifeos_kernel::{Db, with_db};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -42,9 +43,8 @@ async fn topics(db: &Db) -> Vec<String> {
     })
 }
 
-#[tokio::test]
-async fn tracks_list_in_order_with_aggregates_and_reorder_fully() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn tracks_list_in_order_with_aggregates_and_reorder_fully(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let work = track(&app, &ada, "Work").await;
@@ -172,9 +172,8 @@ async fn tracks_list_in_order_with_aggregates_and_reorder_fully() {
     }
 }
 
-#[tokio::test]
-async fn nodes_reorder_move_lock_and_publish_events() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn nodes_reorder_move_lock_and_publish_events(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let work = track(&app, &ada, "Work").await;

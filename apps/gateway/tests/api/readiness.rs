@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lifeos_kernel::testing;
+use lifeos_kernel::testing::{self, TestDatabase};
 use reqwest::StatusCode;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -88,16 +88,17 @@ async fn wait_for(app: &TestApp, wanted: StatusCode) {
     panic!("/ready never answered {wanted}");
 }
 
-#[tokio::test]
-async fn health_and_ready_on_sqlite() {
-    let db = testing::sqlite();
-    let app = TestApp::spawn(&db).await;
-    let health = app.http.get(app.url("/health")).send().await.unwrap();
-    assert_eq!(health.status(), StatusCode::OK);
-    assert_eq!(ready_status(&app).await, StatusCode::OK);
-    app.stop().await;
+lifeos_kernel::dialect_test! {
+    async fn health_and_ready(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let health = app.http.get(app.url("/health")).send().await.unwrap();
+        assert_eq!(health.status(), StatusCode::OK);
+        assert_eq!(ready_status(&app).await, StatusCode::OK);
+        app.stop().await;
+    }
 }
 
+// PostgreSQL only: it cuts a TCP proxy in front of the server; a SQLite file cannot go away.
 #[tokio::test]
 async fn ready_follows_postgres_away_and_back_without_a_restart() {
     let Ok(admin_url) = std::env::var(testing::TEST_DATABASE_URL) else {
@@ -116,7 +117,7 @@ async fn ready_follows_postgres_away_and_back_without_a_restart() {
     let mut proxy = Proxy::start(upstream).await;
     url.set_host(Some("127.0.0.1")).unwrap();
     url.set_port(Some(proxy.addr.port())).unwrap();
-    let proxied = testing::TestDatabase::borrowed(url.as_str());
+    let proxied = TestDatabase::borrowed(url.as_str());
 
     let app = TestApp::spawn(&proxied).await;
     assert_eq!(ready_status(&app).await, StatusCode::OK);

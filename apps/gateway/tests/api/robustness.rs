@@ -1,7 +1,7 @@
 //! Bad input gets a clear problem+json 4xx, never a 500; platform behaviour (request
 //! ids, idempotent replays, headers, metrics).
 
-use lifeos_kernel::testing;
+use lifeos_kernel::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -25,9 +25,8 @@ async fn raw(
     Reply::from(request.send().await.unwrap()).await
 }
 
-#[tokio::test]
-async fn malformed_requests_answer_problem_json() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn malformed_requests_answer_problem_json(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let json = Some("application/json");
@@ -171,30 +170,29 @@ async fn malformed_requests_answer_problem_json() {
     }
 }
 
-#[tokio::test]
-async fn request_ids_flow_through_responses_and_problems() {
-    let db = testing::sqlite();
-    let app = TestApp::spawn(&db).await;
-    let reply = Reply::from(
-        app.http
-            .get(app.url("/api/v1/me"))
-            .header("x-request-id", "trace-abc-123")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(reply.headers["x-request-id"], "trace-abc-123");
-    assert_eq!(reply.body["requestId"], "trace-abc-123");
-    let generated = app.call(Method::GET, "/health", None, None).await;
-    let id = generated.headers["x-request-id"].to_str().unwrap();
-    assert_eq!(id.len(), 36, "a UUID is generated when none is sent");
-    app.stop().await;
+lifeos_kernel::dialect_test! {
+    async fn request_ids_flow_through_responses_and_problems(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let reply = Reply::from(
+            app.http
+                .get(app.url("/api/v1/me"))
+                .header("x-request-id", "trace-abc-123")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(reply.headers["x-request-id"], "trace-abc-123");
+        assert_eq!(reply.body["requestId"], "trace-abc-123");
+        let generated = app.call(Method::GET, "/health", None, None).await;
+        let id = generated.headers["x-request-id"].to_str().unwrap();
+        assert_eq!(id.len(), 36, "a UUID is generated when none is sent");
+        app.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn idempotency_key_replays_the_first_answer() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn idempotency_key_replays_the_first_answer(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let running = &app;
@@ -288,71 +286,71 @@ async fn idempotency_key_replays_the_first_answer() {
     }
 }
 
-#[tokio::test]
-async fn security_headers_cors_and_metrics() {
-    let db = testing::sqlite();
-    let app = TestApp::spawn(&db).await;
-    let ada = app.user("ada@example.com").await;
-    let me = app.get("/api/v1/me", &ada).await;
-    assert_eq!(me.headers["x-content-type-options"], "nosniff");
-    assert_eq!(me.headers["cache-control"], "no-store");
-    assert!(
-        me.headers["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("default-src 'none'")
-    );
+lifeos_kernel::dialect_test! {
+    async fn security_headers_cors_and_metrics(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let me = app.get("/api/v1/me", &ada).await;
+        assert_eq!(me.headers["x-content-type-options"], "nosniff");
+        assert_eq!(me.headers["cache-control"], "no-store");
+        assert!(
+            me.headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'none'")
+        );
 
-    let preflight = |origin: &'static str| {
-        app.http
-            .request(Method::OPTIONS, app.url("/api/v1/me"))
-            .header("origin", origin)
-            .header("access-control-request-method", "PATCH")
-            .header(
-                "access-control-request-headers",
-                "authorization,idempotency-key",
-            )
+        let preflight = |origin: &'static str| {
+            app.http
+                .request(Method::OPTIONS, app.url("/api/v1/me"))
+                .header("origin", origin)
+                .header("access-control-request-method", "PATCH")
+                .header(
+                    "access-control-request-headers",
+                    "authorization,idempotency-key",
+                )
+                .send()
+        };
+        let allowed = preflight("https://app.lifeos.test").await.unwrap();
+        assert_eq!(
+            allowed.headers()["access-control-allow-origin"],
+            "https://app.lifeos.test"
+        );
+        let denied = preflight("https://evil.example").await.unwrap();
+        assert!(
+            denied
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none()
+        );
+
+        let swagger = app.http.get(app.url("/swagger-ui/")).send().await.unwrap();
+        assert_eq!(swagger.status(), StatusCode::OK);
+        assert!(swagger.text().await.unwrap().contains("swagger"));
+
+        let metrics = app
+            .http
+            .get(app.url("/metrics"))
             .send()
-    };
-    let allowed = preflight("https://app.lifeos.test").await.unwrap();
-    assert_eq!(
-        allowed.headers()["access-control-allow-origin"],
-        "https://app.lifeos.test"
-    );
-    let denied = preflight("https://evil.example").await.unwrap();
-    assert!(
-        denied
-            .headers()
-            .get("access-control-allow-origin")
-            .is_none()
-    );
-
-    let swagger = app.http.get(app.url("/swagger-ui/")).send().await.unwrap();
-    assert_eq!(swagger.status(), StatusCode::OK);
-    assert!(swagger.text().await.unwrap().contains("swagger"));
-
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains(
-            r#"lifeos_http_requests_total{method="GET",route="/api/v1/me",status="200"} 1"#
-        ),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("lifeos_http_request_duration_seconds_bucket"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains(r#"lifeos_db_pool_connections{state="max"} 5"#),
-        "{metrics}"
-    );
-    app.stop().await;
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains(
+                r#"lifeos_http_requests_total{method="GET",route="/api/v1/me",status="200"} 1"#
+            ),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains("lifeos_http_request_duration_seconds_bucket"),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains(r#"lifeos_db_pool_connections{state="max"} 5"#),
+            "{metrics}"
+        );
+        app.stop().await;
+    }
 }

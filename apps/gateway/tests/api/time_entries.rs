@@ -1,7 +1,8 @@
 //! Time entries: one running timer (enforced by the database), overlaps, summaries in the
 //! user's zone, events.
 
-use lifeos_kernel::{Timestamp, testing, with_db};
+use lifeos_kernel::testing::TestDatabase;
+use lifeos_kernel::{Timestamp, with_db};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -12,9 +13,8 @@ fn at(text: &str) -> Timestamp {
     Timestamp::parse(text).unwrap()
 }
 
-#[tokio::test]
-async fn one_timer_at_a_time() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn one_timer_at_a_time(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         app.clock.set(at("2026-03-10T08:00:00Z"));
         let ada = app.user("ada@example.com").await;
@@ -81,9 +81,8 @@ async fn one_timer_at_a_time() {
     }
 }
 
-#[tokio::test]
-async fn manual_entries_never_overlap() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn manual_entries_never_overlap(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         app.clock.set(at("2026-03-10T18:00:00Z"));
         let ada = app.user("ada@example.com").await;
@@ -188,9 +187,8 @@ async fn manual_entries_never_overlap() {
     }
 }
 
-#[tokio::test]
-async fn summaries_split_at_local_midnight_and_count_a_running_timer() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn summaries_split_at_local_midnight_and_count_a_running_timer(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         app.clock.set(at("2026-03-28T11:20:00Z"));
         let ada = app.user("ada@example.com").await;

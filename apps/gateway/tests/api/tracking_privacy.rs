@@ -1,6 +1,6 @@
 //! Tracking data is reachable only by its owner, is exported, and is erased with the account.
 
-use lifeos_kernel::testing;
+use lifeos_kernel::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use uuid::Uuid;
@@ -30,9 +30,8 @@ async fn assert_private(app: &TestApp, owner: &str, other: &str, paths: &[String
     }
 }
 
-#[tokio::test]
-async fn other_users_get_not_found_for_every_tracking_resource() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn other_users_get_not_found_for_every_tracking_resource(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let bob = app.user("bob@example.com").await;
@@ -115,9 +114,8 @@ async fn other_users_get_not_found_for_every_tracking_resource() {
     }
 }
 
-#[tokio::test]
-async fn tracking_data_is_exported_and_erased_with_the_account() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn tracking_data_is_exported_and_erased_with_the_account(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let session = app.register("ada@example.com").await;
         let ada = token(&session);
@@ -185,9 +183,8 @@ async fn tracking_data_is_exported_and_erased_with_the_account() {
     }
 }
 
-#[tokio::test]
-async fn plans_time_and_docs_are_private_and_erased() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn plans_time_and_docs_are_private_and_erased(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let session = app.register("ada@example.com").await;
         let ada = token(&session);

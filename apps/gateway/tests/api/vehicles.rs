@@ -1,15 +1,14 @@
 //! Vehicles and maintenance: the clients' request verbatim, filters, validation, and
 //! the service-due prediction.
 
-use lifeos_kernel::testing;
+use lifeos_kernel::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
 
-#[tokio::test]
-async fn the_clients_maintenance_request_works_verbatim() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn the_clients_maintenance_request_works_verbatim(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let sent = json!({ "date": "2026-02-06", "serviceType": "oil_change", "mileage": 47000 });
@@ -26,9 +25,8 @@ async fn the_clients_maintenance_request_works_verbatim() {
     }
 }
 
-#[tokio::test]
-async fn vehicles_maintenance_filters_and_service_due() {
-    for db in testing::backends().await {
+lifeos_kernel::dialect_test! {
+    async fn vehicles_maintenance_filters_and_service_due(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let car = app.post("/api/v1/vehicles", Some(&ada), json!({ "name": "Blue Golf", "make": "VW", "model": "Golf", "year": 2019, "vin": "WVWZZZ1KZAW000001" })).await;
