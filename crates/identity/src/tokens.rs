@@ -38,6 +38,9 @@ pub struct AccessClaims {
     pub jti: Uuid,
     pub iat: i64,
     pub exp: i64,
+    /// Not before: we never issue it, but a token that carries it is held to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
 
 /// Signs and checks tokens with the server secret.
@@ -84,6 +87,7 @@ impl TokenKeys {
             jti,
             iat: issued_at.unix_seconds(),
             exp: (issued_at + ACCESS_TTL).unix_seconds(),
+            nbf: None,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing of plain claims cannot fail")
@@ -111,6 +115,9 @@ impl TokenKeys {
         }
         if claims.iat > now.unix_seconds() + leeway {
             return Err("issued in the future");
+        }
+        if claims.nbf.is_some_and(|nbf| nbf > now.unix_seconds() + leeway) {
+            return Err("not valid yet");
         }
         Ok(claims)
     }
@@ -183,6 +190,35 @@ mod tests {
         assert_eq!(
             keys().verify_access(&token, issued + Duration::seconds(15 * 60 + 31)),
             Err("expired")
+        );
+    }
+
+    #[test]
+    fn not_before_is_checked_with_the_same_leeway() {
+        let now = at("2026-11-21T10:00:00Z");
+        let token_with_nbf = |nbf: Timestamp| {
+            let claims = AccessClaims {
+                iss: ISSUER.into(),
+                aud: AUDIENCE.into(),
+                typ: ACCESS_TYPE.into(),
+                sub: Uuid::nil(),
+                sid: Uuid::nil(),
+                jti: Uuid::nil(),
+                iat: now.unix_seconds(),
+                exp: (now + ACCESS_TTL).unix_seconds(),
+                nbf: Some(nbf.unix_seconds()),
+            };
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys().encoding)
+                .unwrap()
+        };
+        assert_eq!(
+            keys().verify_access(&token_with_nbf(now + Duration::hours(1)), now),
+            Err("not valid yet")
+        );
+        assert!(
+            keys()
+                .verify_access(&token_with_nbf(now + Duration::seconds(30)), now)
+                .is_ok()
         );
     }
 
