@@ -3,6 +3,8 @@
 pub mod http;
 pub mod report;
 pub mod service;
+pub mod store;
+pub mod validate;
 
 use lifeos_kernel::Timestamp;
 use lifeos_kernel::patch::present;
@@ -12,30 +14,19 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use report::MonthlyReport;
-pub use service::{DayTypes, SharedDayTypes, SqlDayTypes};
+pub use service::{DayTypes, DayTypesService, SharedDayTypes};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = tracking::DayKind)]
-pub enum DayKind {
-    Free,
-    Focus,
-    Buffer,
-}
+// TEMP alias for lib.rs
+pub type SqlDayTypes = DayTypes;
 
-impl DayKind {
-    pub const ALL: [DayKind; 3] = [DayKind::Free, DayKind::Focus, DayKind::Buffer];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DayKind::Free => "free",
-            DayKind::Focus => "focus",
-            DayKind::Buffer => "buffer",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<DayKind> {
-        DayKind::ALL.into_iter().find(|k| k.as_str() == text)
+lifeos_kernel::text_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = tracking::DayKind)]
+    pub enum DayKind {
+        Free = "free",
+        Focus = "focus",
+        Buffer = "buffer",
     }
 }
 
@@ -81,4 +72,13 @@ pub struct DayTypePatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
+}
+
+/// The values a day type is written with (create and update alike).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayTypeValues {
+    pub date: Date,
+    pub planned_type: DayKind,
+    pub actual_type: Option<DayKind>,
+    pub notes: Option<String>,
 }

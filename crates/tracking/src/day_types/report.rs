@@ -58,6 +58,13 @@ pub fn month_bounds(year: i32, month: Month) -> Option<(Date, u8)> {
     Some((first, month.length(year)))
 }
 
+/// The first and the last day of the calendar month `year`-`month`.
+pub fn month_range(year: i32, month: Month) -> Option<(Date, Date)> {
+    let (first, length) = month_bounds(year, month)?;
+    let last = first.replace_day(length).ok()?;
+    Some((first, last))
+}
+
 /// Parses `YYYY-MM`.
 pub fn parse_month(text: &str) -> Option<(i32, Month)> {
     let (year, month) = text.split_once('-')?;
@@ -171,6 +178,15 @@ mod tests {
         let report = monthly_report(2028, Month::February, &[]);
         assert_eq!(report.match_rate, 0.0);
         assert_eq!(report.unplanned_days, 29, "leap year");
+    }
+
+    #[test]
+    fn a_month_ranges_from_its_first_to_its_last_day() {
+        assert_eq!(
+            month_range(2028, Month::February),
+            Some((date!(2028 - 02 - 01), date!(2028 - 02 - 29)))
+        );
+        assert_eq!(month_range(i32::MAX, Month::January), None);
     }
 
     #[test]

@@ -10,8 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::service::DocFilter;
-use super::{Doc, DocPatch, NewDoc};
+use super::{Doc, DocFilter, DocPatch, NewDoc};
 use crate::TrackingState;
 
 const TAG: &str = "docs";

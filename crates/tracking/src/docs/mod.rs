@@ -2,6 +2,8 @@
 
 pub mod http;
 pub mod service;
+pub mod store;
+pub mod validate;
 
 use lifeos_kernel::Timestamp;
 use lifeos_kernel::patch::present;
@@ -9,7 +11,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub use service::{Docs, SharedDocs, SqlDocs};
+pub use service::{Docs, DocsService, SharedDocs};
+
+// TEMP alias for lib.rs
+pub type SqlDocs = Docs;
 
 /// Largest doc body, in bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -53,4 +58,22 @@ pub struct DocPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Uuid>)]
     pub node_id: Option<Option<Uuid>>,
+}
+
+/// A doc's values, for insert and update alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocValues {
+    pub title: String,
+    pub body: String,
+    pub track_id: Option<Uuid>,
+    pub node_id: Option<Uuid>,
+}
+
+/// Which docs a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct DocFilter {
+    pub track_id: Option<Uuid>,
+    pub node_id: Option<Uuid>,
+    /// Case-insensitive text in the title or body.
+    pub q: Option<String>,
 }

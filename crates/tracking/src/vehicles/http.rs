@@ -11,10 +11,9 @@ use time::Date;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::service::MaintenanceFilter;
 use super::{
-    Maintenance, MaintenancePatch, NewMaintenance, NewVehicle, ServiceDue, ServiceType, Vehicle,
-    VehiclePatch,
+    Maintenance, MaintenanceFilter, MaintenancePatch, NewMaintenance, NewVehicle, ServiceDue,
+    ServiceType, Vehicle, VehiclePatch,
 };
 use crate::TrackingState;
 use crate::common::{self, DateRange};

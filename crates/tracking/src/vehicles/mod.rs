@@ -3,107 +3,58 @@
 pub mod http;
 pub mod service;
 pub mod service_due;
+pub mod store;
+pub mod validate;
 
 use lifeos_kernel::Timestamp;
-use lifeos_kernel::error::Validator;
 use lifeos_kernel::patch::present;
 use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub use service::{SharedVehicles, SqlVehicles, Vehicles};
+pub use service::{SharedVehicles, Vehicles, VehiclesService};
 pub use service_due::{DuePrediction, ServiceDue};
+pub use validate::{validate_maintenance, validate_vehicle};
 
-use crate::common;
-use crate::error::Result;
+use crate::common::DateRange;
 
-/// Known service codes, as clients send them; anything else is `other` with a label.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = tracking::ServiceType)]
-pub enum ServiceType {
-    OilChange,
-    TireRotation,
-    TireChange,
-    BrakeService,
-    Inspection,
-    Battery,
-    AirFilter,
-    CabinFilter,
-    Coolant,
-    TransmissionService,
-    Alignment,
-    WiperBlades,
-    Other,
-}
+// TEMP alias for lib.rs
+pub type SqlVehicles = Vehicles;
 
-impl ServiceType {
-    pub const ALL: [ServiceType; 13] = [
-        ServiceType::OilChange,
-        ServiceType::TireRotation,
-        ServiceType::TireChange,
-        ServiceType::BrakeService,
-        ServiceType::Inspection,
-        ServiceType::Battery,
-        ServiceType::AirFilter,
-        ServiceType::CabinFilter,
-        ServiceType::Coolant,
-        ServiceType::TransmissionService,
-        ServiceType::Alignment,
-        ServiceType::WiperBlades,
-        ServiceType::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceType::OilChange => "oil_change",
-            ServiceType::TireRotation => "tire_rotation",
-            ServiceType::TireChange => "tire_change",
-            ServiceType::BrakeService => "brake_service",
-            ServiceType::Inspection => "inspection",
-            ServiceType::Battery => "battery",
-            ServiceType::AirFilter => "air_filter",
-            ServiceType::CabinFilter => "cabin_filter",
-            ServiceType::Coolant => "coolant",
-            ServiceType::TransmissionService => "transmission_service",
-            ServiceType::Alignment => "alignment",
-            ServiceType::WiperBlades => "wiper_blades",
-            ServiceType::Other => "other",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ServiceType> {
-        ServiceType::ALL.into_iter().find(|t| t.as_str() == text)
+lifeos_kernel::text_enum! {
+    /// Known service codes, as clients send them; anything else is `other` with a label.
+    #[derive(
+        Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+    )]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = tracking::ServiceType)]
+    pub enum ServiceType {
+        OilChange = "oil_change",
+        TireRotation = "tire_rotation",
+        TireChange = "tire_change",
+        BrakeService = "brake_service",
+        Inspection = "inspection",
+        Battery = "battery",
+        AirFilter = "air_filter",
+        CabinFilter = "cabin_filter",
+        Coolant = "coolant",
+        TransmissionService = "transmission_service",
+        Alignment = "alignment",
+        WiperBlades = "wiper_blades",
+        Other = "other",
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = tracking::OdometerUnit)]
-pub enum OdometerUnit {
-    Km,
-    /// The default: clients say "mileage".
-    #[default]
-    Mi,
-}
-
-impl OdometerUnit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OdometerUnit::Km => "km",
-            OdometerUnit::Mi => "mi",
-        }
-    }
-
-    pub fn parse(text: &str) -> OdometerUnit {
-        if text == "km" {
-            OdometerUnit::Km
-        } else {
-            OdometerUnit::Mi
-        }
+lifeos_kernel::text_enum! {
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = tracking::OdometerUnit)]
+    pub enum OdometerUnit {
+        Km = "km",
+        /// The default: clients say "mileage".
+        #[default]
+        Mi = "mi",
     }
 }
 
@@ -231,40 +182,18 @@ pub struct MaintenancePatch {
     pub notes: Option<Option<String>>,
 }
 
-pub fn validate_vehicle(
-    name: &str,
-    make: Option<&str>,
-    model: Option<&str>,
-    year: Option<i32>,
-    vin: Option<&str>,
-) -> Result<()> {
-    let mut v = Validator::new();
-    v.length(name.trim(), "name", 1, 100);
-    common::check_text(&mut v, make, "make", 100);
-    common::check_text(&mut v, model, "model", 100);
-    if let Some(year) = year {
-        v.check(
-            (1886..=2100).contains(&year),
-            "year",
-            "must be between 1886 and 2100",
-        );
-    }
-    if let Some(vin) = vin {
-        let valid = vin.len() == 17
-            && vin
-                .chars()
-                .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"IOQ".contains(c)));
-        v.check(
-            valid,
-            "vin",
-            "must be 17 characters: digits and capital letters except I, O, Q",
-        );
-    }
-    common::finish(&mut v)
+/// A vehicle's values, for insert and update alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VehicleValues {
+    pub name: String,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub year: Option<i32>,
+    pub vin: Option<String>,
 }
 
 /// A maintenance record's values, however they arrive.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MaintenanceValues {
     pub vehicle_id: Option<Uuid>,
     pub date: Date,
@@ -278,44 +207,10 @@ pub struct MaintenanceValues {
     pub notes: Option<String>,
 }
 
-pub fn validate_maintenance(values: &MaintenanceValues) -> Result<()> {
-    let mut v = Validator::new();
-    match (&values.service_label, values.service_type) {
-        (None, ServiceType::Other) => {
-            v.check(
-                false,
-                "serviceLabel",
-                "describe the service when serviceType is `other`",
-            );
-        }
-        (Some(label), _) => {
-            v.length(label.trim(), "serviceLabel", 1, 100);
-        }
-        (None, _) => {}
-    }
-    if let Some(mileage) = values.mileage {
-        v.check(
-            (0..=5_000_000).contains(&mileage),
-            "mileage",
-            "must be between 0 and 5000000",
-        );
-    }
-    if let Some(cost) = values.cost_minor {
-        v.check(cost >= 0, "costMinor", "must not be negative");
-        v.check(
-            values.currency.is_some(),
-            "currency",
-            "is required with costMinor",
-        );
-    }
-    if let Some(currency) = &values.currency {
-        v.check(
-            currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase()),
-            "currency",
-            "must be an ISO 4217 code such as EUR",
-        );
-    }
-    common::check_text(&mut v, values.provider.as_deref(), "provider", 200);
-    common::check_text(&mut v, values.notes.as_deref(), "notes", 2000);
-    common::finish(&mut v)
+/// Which maintenance records a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MaintenanceFilter {
+    pub range: DateRange,
+    pub service_type: Option<ServiceType>,
+    pub vehicle_id: Option<Uuid>,
 }

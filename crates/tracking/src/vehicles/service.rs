@@ -1,31 +1,26 @@
-//! Vehicles' and maintenance records' use cases and storage (one SQL implementation
-//! for both dialects).
+//! Vehicles' and maintenance records' use cases: each opens its transaction, checks the
+//! request, applies the rules (validation, the service-due prediction) and calls the
+//! store.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use lifeos_kernel::page::{Page, PageRequest};
-use lifeos_kernel::{Db, SharedClock, Timestamp, Tx, sync_row, with_db, with_tx};
-use time::Date;
+use lifeos_kernel::{Db, SharedClock, Tx, sync_row};
 use uuid::Uuid;
 
 use super::service_due::{METHOD, ServiceDue, predict};
 use super::{
-    Maintenance, MaintenancePatch, MaintenanceValues, NewMaintenance, NewVehicle, OdometerUnit,
-    ServiceType, Vehicle, VehiclePatch, validate_maintenance, validate_vehicle,
+    Maintenance, MaintenanceFilter, MaintenancePatch, MaintenanceValues, NewMaintenance,
+    NewVehicle, Vehicle, VehiclePatch, VehicleValues, store, validate_maintenance,
+    validate_vehicle,
 };
-use crate::common::{self, DateCursor, DateRange, Table};
+use crate::common::DateCursor;
 use crate::error::{Result, TrackingError};
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MaintenanceFilter {
-    pub range: DateRange,
-    pub service_type: Option<ServiceType>,
-    pub vehicle_id: Option<Uuid>,
-}
+use crate::user_data::{VEHICLE_MAINTENANCE, VEHICLES};
 
 #[async_trait]
-pub trait Vehicles: Send + Sync {
+pub trait VehiclesService: Send + Sync {
     async fn list_vehicles(&self, user_id: Uuid, page: PageRequest<Uuid>) -> Result<Page<Vehicle>>;
     async fn create_vehicle(&self, user_id: Uuid, input: NewVehicle) -> Result<Vehicle>;
     async fn get_vehicle(&self, user_id: Uuid, id: Uuid) -> Result<Vehicle>;
@@ -53,246 +48,75 @@ pub trait Vehicles: Send + Sync {
     async fn delete_maintenance(&self, user_id: Uuid, id: Uuid) -> Result<()>;
 }
 
-pub type SharedVehicles = Arc<dyn Vehicles>;
+pub type SharedVehicles = Arc<dyn VehiclesService>;
 
 #[derive(Clone)]
-pub struct SqlVehicles {
+pub struct Vehicles {
     db: Db,
     clock: SharedClock,
 }
 
-impl SqlVehicles {
+impl Vehicles {
     pub fn new(db: Db, clock: SharedClock) -> Self {
         Self { db, clock }
     }
 }
 
-const VEHICLE_COLUMNS: &str = "id, name, make, model, year, vin, version, created_at, updated_at";
-const MAINTENANCE_COLUMNS: &str = "id, vehicle_id, date, service_type, service_label, mileage, odometer_unit, cost_minor, \
-                                   currency, provider, notes, version, created_at, updated_at";
+const VEHICLE_NOT_FOUND: TrackingError = TrackingError::NotFound("vehicle");
+const MAINTENANCE_NOT_FOUND: TrackingError = TrackingError::NotFound("maintenance record");
 
-#[derive(sqlx::FromRow)]
-struct VehicleRow {
-    id: Uuid,
-    name: String,
-    make: Option<String>,
-    model: Option<String>,
-    year: Option<i32>,
-    vin: Option<String>,
-    version: i64,
-    created_at: Timestamp,
-    updated_at: Timestamp,
-}
-
-impl From<VehicleRow> for Vehicle {
-    fn from(row: VehicleRow) -> Self {
-        Vehicle {
-            id: row.id,
-            name: row.name,
-            make: row.make,
-            model: row.model,
-            year: row.year,
-            vin: row.vin,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct MaintenanceRow {
-    id: Uuid,
-    vehicle_id: Option<Uuid>,
-    date: Date,
-    service_type: String,
-    service_label: Option<String>,
-    mileage: Option<i32>,
-    odometer_unit: String,
-    cost_minor: Option<i64>,
-    currency: Option<String>,
-    provider: Option<String>,
-    notes: Option<String>,
-    version: i64,
-    created_at: Timestamp,
-    updated_at: Timestamp,
-}
-
-impl From<MaintenanceRow> for Maintenance {
-    fn from(row: MaintenanceRow) -> Self {
-        Maintenance {
-            id: row.id,
-            vehicle_id: row.vehicle_id,
-            date: row.date,
-            service_type: ServiceType::parse(&row.service_type).unwrap_or(ServiceType::Other),
-            service_label: row.service_label,
-            mileage: row.mileage,
-            odometer_unit: OdometerUnit::parse(&row.odometer_unit),
-            cost_minor: row.cost_minor,
-            currency: row.currency,
-            provider: row.provider,
-            notes: row.notes,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
-async fn fetch_vehicle(tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<VehicleRow> {
-    let sql = format!(
-        "SELECT {VEHICLE_COLUMNS} FROM vehicles WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL"
-    );
-    let row = with_tx!(tx, conn => {
-        sqlx::query_as::<_, VehicleRow>(sqlx::AssertSqlSafe(sql)).bind(id).bind(user_id).fetch_optional(&mut *conn).await?
-    });
-    row.ok_or(TrackingError::NotFound("vehicle"))
-}
-
-async fn fetch_maintenance(tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<MaintenanceRow> {
-    let sql = format!(
-        "SELECT {MAINTENANCE_COLUMNS} FROM vehicle_maintenance WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL"
-    );
-    let row = with_tx!(tx, conn => {
-        sqlx::query_as::<_, MaintenanceRow>(sqlx::AssertSqlSafe(sql)).bind(id).bind(user_id).fetch_optional(&mut *conn).await?
-    });
-    row.ok_or(TrackingError::NotFound("maintenance record"))
+/// A vehicle's values as stored: the name trimmed.
+fn normalised(mut values: VehicleValues) -> VehicleValues {
+    values.name = values.name.trim().to_owned();
+    values
 }
 
 /// A referenced vehicle must be one of the user's live vehicles.
 async fn check_vehicle_ref(tx: &mut Tx, user_id: Uuid, vehicle_id: Option<Uuid>) -> Result<()> {
-    match vehicle_id {
-        Some(id) => match fetch_vehicle(tx, user_id, id).await {
-            Err(TrackingError::NotFound(_)) => Err(TrackingError::invalid(
-                "vehicleId",
-                "is not one of your vehicles",
-            )),
-            other => other.map(|_| ()),
-        },
-        None => Ok(()),
+    if let Some(id) = vehicle_id
+        && store::get_vehicle(tx, user_id, id).await?.is_none()
+    {
+        return Err(TrackingError::invalid(
+            "vehicleId",
+            "is not one of your vehicles",
+        ));
     }
-}
-
-async fn write_vehicle(
-    tx: &mut Tx,
-    user_id: Uuid,
-    id: Uuid,
-    v: &NewVehicle,
-    at: Timestamp,
-    insert: bool,
-) -> Result<VehicleRow> {
-    let version = sync_row::next_version(tx, user_id).await?;
-    let sql = if insert {
-        format!(
-            "INSERT INTO vehicles (id, user_id, name, make, model, year, vin, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {VEHICLE_COLUMNS}"
-        )
-    } else {
-        format!(
-            "UPDATE vehicles SET name = $3, make = $4, model = $5, year = $6, vin = $7, version = $8, updated_at = $9 \
-             WHERE id = $1 AND user_id = $2 RETURNING {VEHICLE_COLUMNS}"
-        )
-    };
-    let row = with_tx!(tx, conn => {
-        sqlx::query_as::<_, VehicleRow>(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .bind(user_id)
-            .bind(v.name.trim())
-            .bind(&v.make)
-            .bind(&v.model)
-            .bind(v.year)
-            .bind(&v.vin)
-            .bind(version)
-            .bind(at)
-            .fetch_one(&mut *conn)
-            .await?
-    });
-    Ok(row)
-}
-
-async fn write_maintenance(
-    tx: &mut Tx,
-    user_id: Uuid,
-    id: Uuid,
-    m: &MaintenanceValues,
-    at: Timestamp,
-    insert: bool,
-) -> Result<MaintenanceRow> {
-    let version = sync_row::next_version(tx, user_id).await?;
-    let sql = if insert {
-        format!(
-            "INSERT INTO vehicle_maintenance (id, user_id, vehicle_id, date, service_type, service_label, mileage, odometer_unit, \
-             cost_minor, currency, provider, notes, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING {MAINTENANCE_COLUMNS}"
-        )
-    } else {
-        format!(
-            "UPDATE vehicle_maintenance SET vehicle_id = $3, date = $4, service_type = $5, service_label = $6, mileage = $7, \
-             odometer_unit = $8, cost_minor = $9, currency = $10, provider = $11, notes = $12, version = $13, updated_at = $14 \
-             WHERE id = $1 AND user_id = $2 RETURNING {MAINTENANCE_COLUMNS}"
-        )
-    };
-    let row = with_tx!(tx, conn => {
-        sqlx::query_as::<_, MaintenanceRow>(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .bind(user_id)
-            .bind(m.vehicle_id)
-            .bind(m.date)
-            .bind(m.service_type.as_str())
-            .bind(&m.service_label)
-            .bind(m.mileage)
-            .bind(m.odometer_unit.as_str())
-            .bind(m.cost_minor)
-            .bind(&m.currency)
-            .bind(&m.provider)
-            .bind(&m.notes)
-            .bind(version)
-            .bind(at)
-            .fetch_one(&mut *conn)
-            .await?
-    });
-    Ok(row)
+    Ok(())
 }
 
 #[async_trait]
-impl Vehicles for SqlVehicles {
+impl VehiclesService for Vehicles {
     async fn list_vehicles(&self, user_id: Uuid, page: PageRequest<Uuid>) -> Result<Page<Vehicle>> {
-        let sql = format!(
-            "SELECT {VEHICLE_COLUMNS} FROM vehicles WHERE user_id = $1 AND deleted_at IS NULL AND ($2 IS NULL OR id > $2) \
-             ORDER BY id LIMIT $3"
-        );
-        let rows = with_db!(&self.db, pool => {
-            sqlx::query_as::<_, VehicleRow>(sqlx::AssertSqlSafe(sql))
-                .bind(user_id)
-                .bind(page.after)
-                .bind(i64::from(page.limit) + 1)
-                .fetch_all(pool)
-                .await?
-        });
-        let items = rows.into_iter().map(Vehicle::from).collect();
-        Ok(Page::from_rows(items, page.limit, |v: &Vehicle| v.id))
+        Ok(store::list_vehicles(&self.db, user_id, &page).await?)
     }
 
     async fn create_vehicle(&self, user_id: Uuid, input: NewVehicle) -> Result<Vehicle> {
-        validate_vehicle(
-            &input.name,
-            input.make.as_deref(),
-            input.model.as_deref(),
-            input.year,
-            input.vin.as_deref(),
-        )?;
+        let values = VehicleValues {
+            name: input.name,
+            make: input.make,
+            model: input.model,
+            year: input.year,
+            vin: input.vin,
+        };
+        validate_vehicle(&values)?;
+        let values = normalised(values);
         let mut tx = self.db.begin().await?;
-        let id = common::new_row_id(&mut tx, Table::Vehicles, input.id).await?;
-        let row = write_vehicle(&mut tx, user_id, id, &input, self.clock.now(), true).await?;
+        let id = sync_row::new_row_id(&mut tx, &VEHICLES, input.id)
+            .await?
+            .ok_or(TrackingError::IdConflict)?;
+        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
+        let vehicle = store::insert_vehicle(&mut tx, user_id, id, stamp, &values).await?;
         tx.commit().await?;
-        Ok(row.into())
+        Ok(vehicle)
     }
 
     async fn get_vehicle(&self, user_id: Uuid, id: Uuid) -> Result<Vehicle> {
-        let mut tx = self.db.begin().await?;
-        let row = fetch_vehicle(&mut tx, user_id, id).await?;
+        let mut tx = self.db.begin_read().await?;
+        let vehicle = store::get_vehicle(&mut tx, user_id, id)
+            .await?
+            .ok_or(VEHICLE_NOT_FOUND)?;
         tx.commit().await?;
-        Ok(row.into())
+        Ok(vehicle)
     }
 
     async fn update_vehicle(
@@ -302,52 +126,46 @@ impl Vehicles for SqlVehicles {
         patch: VehiclePatch,
     ) -> Result<Vehicle> {
         let mut tx = self.db.begin().await?;
-        let current = fetch_vehicle(&mut tx, user_id, id).await?;
-        let next = NewVehicle {
-            id: Some(id),
+        let current = store::get_vehicle(&mut tx, user_id, id)
+            .await?
+            .ok_or(VEHICLE_NOT_FOUND)?;
+        let values = VehicleValues {
             name: patch.name.unwrap_or(current.name),
             make: patch.make.unwrap_or(current.make),
             model: patch.model.unwrap_or(current.model),
             year: patch.year.unwrap_or(current.year),
             vin: patch.vin.unwrap_or(current.vin),
         };
-        validate_vehicle(
-            &next.name,
-            next.make.as_deref(),
-            next.model.as_deref(),
-            next.year,
-            next.vin.as_deref(),
-        )?;
-        let row = write_vehicle(&mut tx, user_id, id, &next, self.clock.now(), false).await?;
+        validate_vehicle(&values)?;
+        let values = normalised(values);
+        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
+        let vehicle = store::update_vehicle(&mut tx, user_id, id, stamp, &values)
+            .await?
+            .ok_or(VEHICLE_NOT_FOUND)?;
         tx.commit().await?;
-        Ok(row.into())
+        Ok(vehicle)
     }
 
     async fn delete_vehicle(&self, user_id: Uuid, id: Uuid) -> Result<()> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        if !common::soft_delete(&mut tx, Table::Vehicles, user_id, id, now).await? {
-            return Err(TrackingError::NotFound("vehicle"));
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
+        if !store::delete_vehicle(&mut tx, user_id, id, stamp).await? {
+            return Err(VEHICLE_NOT_FOUND);
         }
-        let version = sync_row::next_version(&mut tx, user_id).await?;
-        const RECORDS: &str = "UPDATE vehicle_maintenance SET deleted_at = $3, updated_at = $3, version = $4 \
-                               WHERE vehicle_id = $1 AND user_id = $2 AND deleted_at IS NULL";
-        with_tx!(&mut tx, conn => {
-            sqlx::query(RECORDS).bind(id).bind(user_id).bind(now).bind(version).execute(&mut *conn).await?;
-        });
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
+        store::delete_maintenance_of_vehicle(&mut tx, user_id, id, stamp).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn service_due(&self, user_id: Uuid, vehicle_id: Uuid) -> Result<ServiceDue> {
-        self.get_vehicle(user_id, vehicle_id).await?;
-        let sql = format!(
-            "SELECT {MAINTENANCE_COLUMNS} FROM vehicle_maintenance WHERE user_id = $1 AND vehicle_id = $2 AND deleted_at IS NULL"
-        );
-        let rows = with_db!(&self.db, pool => {
-            sqlx::query_as::<_, MaintenanceRow>(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(vehicle_id).fetch_all(pool).await?
-        });
-        let records: Vec<Maintenance> = rows.into_iter().map(Maintenance::from).collect();
+        let mut tx = self.db.begin_read().await?;
+        store::get_vehicle(&mut tx, user_id, vehicle_id)
+            .await?
+            .ok_or(VEHICLE_NOT_FOUND)?;
+        let records = store::maintenance_of_vehicle(&mut tx, user_id, vehicle_id).await?;
+        tx.commit().await?;
         Ok(ServiceDue {
             vehicle_id,
             method: METHOD.to_owned(),
@@ -361,33 +179,7 @@ impl Vehicles for SqlVehicles {
         filter: MaintenanceFilter,
         page: PageRequest<DateCursor>,
     ) -> Result<Page<Maintenance>> {
-        let sql = format!(
-            "SELECT {MAINTENANCE_COLUMNS} FROM vehicle_maintenance WHERE user_id = $1 AND deleted_at IS NULL \
-             AND ($2 IS NULL OR date >= $2) AND ($3 IS NULL OR date <= $3) \
-             AND ($4 IS NULL OR service_type = $4) AND ($5 IS NULL OR vehicle_id = $5) \
-             AND ($6 IS NULL OR date > $6 OR (date = $6 AND id > $7)) \
-             ORDER BY date, id LIMIT $8"
-        );
-        let rows = with_db!(&self.db, pool => {
-            sqlx::query_as::<_, MaintenanceRow>(sqlx::AssertSqlSafe(sql))
-                .bind(user_id)
-                .bind(filter.range.from)
-                .bind(filter.range.to)
-                .bind(filter.service_type.map(ServiceType::as_str))
-                .bind(filter.vehicle_id)
-                .bind(page.after.map(|c| c.date))
-                .bind(page.after.map(|c| c.id))
-                .bind(i64::from(page.limit) + 1)
-                .fetch_all(pool)
-                .await?
-        });
-        let items = rows.into_iter().map(Maintenance::from).collect();
-        Ok(Page::from_rows(items, page.limit, |m: &Maintenance| {
-            DateCursor {
-                date: m.date,
-                id: m.id,
-            }
-        }))
+        Ok(store::list_maintenance(&self.db, user_id, &filter, &page).await?)
     }
 
     async fn create_maintenance(
@@ -410,17 +202,22 @@ impl Vehicles for SqlVehicles {
         validate_maintenance(&values)?;
         let mut tx = self.db.begin().await?;
         check_vehicle_ref(&mut tx, user_id, values.vehicle_id).await?;
-        let id = common::new_row_id(&mut tx, Table::VehicleMaintenance, input.id).await?;
-        let row = write_maintenance(&mut tx, user_id, id, &values, self.clock.now(), true).await?;
+        let id = sync_row::new_row_id(&mut tx, &VEHICLE_MAINTENANCE, input.id)
+            .await?
+            .ok_or(TrackingError::IdConflict)?;
+        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
+        let record = store::insert_maintenance(&mut tx, user_id, id, stamp, &values).await?;
         tx.commit().await?;
-        Ok(row.into())
+        Ok(record)
     }
 
     async fn get_maintenance(&self, user_id: Uuid, id: Uuid) -> Result<Maintenance> {
-        let mut tx = self.db.begin().await?;
-        let row = fetch_maintenance(&mut tx, user_id, id).await?;
+        let mut tx = self.db.begin_read().await?;
+        let record = store::get_maintenance(&mut tx, user_id, id)
+            .await?
+            .ok_or(MAINTENANCE_NOT_FOUND)?;
         tx.commit().await?;
-        Ok(row.into())
+        Ok(record)
     }
 
     async fn update_maintenance(
@@ -430,7 +227,9 @@ impl Vehicles for SqlVehicles {
         patch: MaintenancePatch,
     ) -> Result<Maintenance> {
         let mut tx = self.db.begin().await?;
-        let current = Maintenance::from(fetch_maintenance(&mut tx, user_id, id).await?);
+        let current = store::get_maintenance(&mut tx, user_id, id)
+            .await?
+            .ok_or(MAINTENANCE_NOT_FOUND)?;
         let values = MaintenanceValues {
             vehicle_id: patch.vehicle_id.unwrap_or(current.vehicle_id),
             date: patch.date.unwrap_or(current.date),
@@ -445,23 +244,19 @@ impl Vehicles for SqlVehicles {
         };
         validate_maintenance(&values)?;
         check_vehicle_ref(&mut tx, user_id, values.vehicle_id).await?;
-        let row = write_maintenance(&mut tx, user_id, id, &values, self.clock.now(), false).await?;
+        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
+        let record = store::update_maintenance(&mut tx, user_id, id, stamp, &values)
+            .await?
+            .ok_or(MAINTENANCE_NOT_FOUND)?;
         tx.commit().await?;
-        Ok(row.into())
+        Ok(record)
     }
 
     async fn delete_maintenance(&self, user_id: Uuid, id: Uuid) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        if !common::soft_delete(
-            &mut tx,
-            Table::VehicleMaintenance,
-            user_id,
-            id,
-            self.clock.now(),
-        )
-        .await?
-        {
-            return Err(TrackingError::NotFound("maintenance record"));
+        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
+        if !store::delete_maintenance(&mut tx, user_id, id, stamp).await? {
+            return Err(MAINTENANCE_NOT_FOUND);
         }
         tx.commit().await?;
         Ok(())

@@ -60,13 +60,11 @@ pub fn predict(records: &[Maintenance]) -> Vec<DuePrediction> {
     let mut groups: std::collections::BTreeMap<(ServiceType, Option<String>), Vec<&Maintenance>> =
         Default::default();
     for record in records {
-        let label = (record.service_type == ServiceType::Other).then(|| {
-            record
-                .service_label
-                .clone()
-                .unwrap_or_default()
-                .to_lowercase()
-        });
+        let label = record
+            .service_label
+            .as_deref()
+            .map(str::to_lowercase)
+            .filter(|_| record.service_type == ServiceType::Other);
         groups
             .entry((record.service_type, label))
             .or_default()
