@@ -4,6 +4,8 @@
 pub mod http;
 pub mod schedule;
 pub mod service;
+pub mod store;
+pub mod validate;
 
 use lifeos_kernel::Timestamp;
 use serde::Serialize;
@@ -12,7 +14,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use schedule::{Schedule, ScheduleInput};
-pub use service::{Habits, SharedHabits, SqlHabits};
+pub use service::{Habits, HabitsService, SharedHabits};
+
+// TEMP alias for lib.rs
+pub type SqlHabits = Habits;
 
 use crate::plans::Node;
 

@@ -7,6 +7,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use lifeos_kernel::FieldError;
+use lifeos_kernel::error::Validator;
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 use utoipa::openapi::RefOr;
@@ -19,27 +21,17 @@ pub const MAX_RANGE_DAYS: i64 = 3660;
 const MAX_INTERVAL: u32 = 365;
 const MAX_PERIOD_DAYS: u32 = 366;
 
-/// How often a habit is due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = tracking::HabitFrequency)]
-pub enum FrequencyKind {
-    Daily,
-    Weekly,
-    Monthly,
-    EveryNDays,
-    TimesPerPeriod,
-}
-
-impl FrequencyKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FrequencyKind::Daily => "daily",
-            FrequencyKind::Weekly => "weekly",
-            FrequencyKind::Monthly => "monthly",
-            FrequencyKind::EveryNDays => "every_n_days",
-            FrequencyKind::TimesPerPeriod => "times_per_period",
-        }
+lifeos_kernel::text_enum! {
+    /// How often a habit is due.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = tracking::HabitFrequency)]
+    pub enum FrequencyKind {
+        Daily = "daily",
+        Weekly = "weekly",
+        Monthly = "monthly",
+        EveryNDays = "every_n_days",
+        TimesPerPeriod = "times_per_period",
     }
 }
 
@@ -206,53 +198,43 @@ impl ToSchema for Schedule {
     }
 }
 
-/// A problem with one input field, named as in JSON (`daysOfWeek`, `interval`, ...).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
+/// Collects a schedule's field errors; fields are named as in the request JSON
+/// (`daysOfWeek`, `interval`, ...), which is the schedule object itself.
+struct Check {
+    v: Validator,
+    kind: FrequencyKind,
 }
 
-#[derive(Default)]
-struct Errors(Vec<FieldError>);
-
-impl Errors {
+impl Check {
     fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        });
+        self.v.check(false, field, message);
     }
 
-    fn required(&mut self, field: &str, kind: FrequencyKind) {
-        self.add(
-            field,
-            format!("is required for frequency `{}`", kind.as_str()),
-        );
+    /// The value, or an error when the chosen frequency needs it.
+    fn required<T>(&mut self, value: Option<T>, field: &str) -> Option<T> {
+        if value.is_none() {
+            let message = format!("is required for frequency `{}`", self.kind.as_str());
+            self.add(field, message);
+        }
+        value
     }
 
-    fn not_applicable<T>(&mut self, value: &Option<T>, field: &str, kind: FrequencyKind) {
+    fn not_applicable<T>(&mut self, value: &Option<T>, field: &str) {
         if value.is_some() {
-            self.add(
-                field,
-                format!("does not apply to frequency `{}`", kind.as_str()),
-            );
+            let message = format!("does not apply to frequency `{}`", self.kind.as_str());
+            self.add(field, message);
         }
     }
 
-    /// A required list of distinct days within `min..=max`, returned sorted.
+    /// A required list of distinct days within `1..=max`, returned sorted.
     fn day_list(
         &mut self,
         value: Option<Vec<u8>>,
         field: &str,
-        kind: FrequencyKind,
         max: u8,
         range_message: &str,
-    ) -> Vec<u8> {
-        let Some(mut days) = value else {
-            self.required(field, kind);
-            return Vec::new();
-        };
+    ) -> Option<Vec<u8>> {
+        let mut days = self.required(value, field)?;
         if days.is_empty() {
             self.add(field, "must not be empty");
         }
@@ -265,28 +247,17 @@ impl Errors {
         if days.len() != len {
             self.add(field, "must not contain duplicates");
         }
-        days
+        Some(days)
     }
 
-    fn in_range(&mut self, value: Option<u32>, field: &str, kind: FrequencyKind, max: u32) -> u32 {
-        match value {
-            None => {
-                self.required(field, kind);
-                0
-            }
-            Some(v) if v == 0 || v > max => {
-                self.add(field, format!("must be between 1 and {max}"));
-                v
-            }
-            Some(v) => v,
+    /// A required number within `1..=max`; `None` when missing or out of range.
+    fn in_range(&mut self, value: Option<u32>, field: &str, max: u32) -> Option<u32> {
+        let value = self.required(value, field)?;
+        if value == 0 || value > max {
+            self.add(field, format!("must be between 1 and {max}"));
+            return None;
         }
-    }
-
-    fn start_on(&mut self, value: Option<Date>, kind: FrequencyKind) -> Date {
-        value.unwrap_or_else(|| {
-            self.required("startOn", kind);
-            Date::MIN
-        })
+        Some(value)
     }
 }
 
@@ -303,73 +274,79 @@ pub fn validate(input: ScheduleInput) -> Result<Schedule, Vec<FieldError>> {
         period_days,
         target,
     } = input;
-    let mut errors = Errors::default();
+    let mut c = Check {
+        v: Validator::new(),
+        kind,
+    };
 
     let uses = |k: FrequencyKind| kind == k;
     if !uses(FrequencyKind::Weekly) {
-        errors.not_applicable(&days_of_week, "daysOfWeek", kind);
+        c.not_applicable(&days_of_week, "daysOfWeek");
     }
     if !uses(FrequencyKind::Monthly) {
-        errors.not_applicable(&days_of_month, "daysOfMonth", kind);
+        c.not_applicable(&days_of_month, "daysOfMonth");
     }
     if !uses(FrequencyKind::EveryNDays) {
-        errors.not_applicable(&interval, "interval", kind);
+        c.not_applicable(&interval, "interval");
     }
     if !uses(FrequencyKind::EveryNDays) && !uses(FrequencyKind::TimesPerPeriod) {
-        errors.not_applicable(&start_on, "startOn", kind);
+        c.not_applicable(&start_on, "startOn");
     }
     if !uses(FrequencyKind::TimesPerPeriod) {
-        errors.not_applicable(&times, "times", kind);
-        errors.not_applicable(&period_days, "periodDays", kind);
+        c.not_applicable(&times, "times");
+        c.not_applicable(&period_days, "periodDays");
     }
 
+    // `None` where a value is missing or unsound; each such case reported an error.
     let frequency = match kind {
-        FrequencyKind::Daily => Frequency::Daily,
-        FrequencyKind::Weekly => Frequency::Weekly {
-            days_of_week: errors.day_list(
+        FrequencyKind::Daily => Some(Frequency::Daily),
+        FrequencyKind::Weekly => c
+            .day_list(
                 days_of_week,
                 "daysOfWeek",
-                kind,
                 7,
                 "each day must be between 1 (Monday) and 7 (Sunday)",
-            ),
-        },
-        FrequencyKind::Monthly => Frequency::Monthly {
-            days_of_month: errors.day_list(
+            )
+            .map(|days_of_week| Frequency::Weekly { days_of_week }),
+        FrequencyKind::Monthly => c
+            .day_list(
                 days_of_month,
                 "daysOfMonth",
-                kind,
                 31,
                 "each day must be between 1 and 31",
-            ),
-        },
-        FrequencyKind::EveryNDays => Frequency::EveryNDays {
-            interval: errors.in_range(interval, "interval", kind, MAX_INTERVAL),
-            start_on: errors.start_on(start_on, kind),
-        },
+            )
+            .map(|days_of_month| Frequency::Monthly { days_of_month }),
+        FrequencyKind::EveryNDays => {
+            let interval = c.in_range(interval, "interval", MAX_INTERVAL);
+            let start_on = c.required(start_on, "startOn");
+            interval
+                .zip(start_on)
+                .map(|(interval, start_on)| Frequency::EveryNDays { interval, start_on })
+        }
         FrequencyKind::TimesPerPeriod => {
-            let period_days = errors.in_range(period_days, "periodDays", kind, MAX_PERIOD_DAYS);
-            let times = match times {
-                None => {
-                    errors.required("times", kind);
-                    0
-                }
+            let period_days = c.in_range(period_days, "periodDays", MAX_PERIOD_DAYS);
+            let times = match c.required(times, "times") {
                 Some(0) => {
-                    errors.add("times", "must be at least 1");
-                    0
+                    c.add("times", "must be at least 1");
+                    None
                 }
-                Some(t) => {
-                    // Only comparable once periodDays itself is sound.
-                    if (1..=MAX_PERIOD_DAYS).contains(&period_days) && t > period_days {
-                        errors.add("times", "must not be greater than periodDays");
-                    }
-                    t
+                // Only comparable once periodDays itself is sound.
+                Some(t) if period_days.is_some_and(|n| t > n) => {
+                    c.add("times", "must not be greater than periodDays");
+                    None
                 }
+                other => other,
             };
-            Frequency::TimesPerPeriod {
-                times,
-                period_days,
-                start_on: errors.start_on(start_on, kind),
+            let start_on = c.required(start_on, "startOn");
+            match (times, period_days, start_on) {
+                (Some(times), Some(period_days), Some(start_on)) => {
+                    Some(Frequency::TimesPerPeriod {
+                        times,
+                        period_days,
+                        start_on,
+                    })
+                }
+                _ => None,
             }
         }
     };
@@ -377,13 +354,17 @@ pub fn validate(input: ScheduleInput) -> Result<Schedule, Vec<FieldError>> {
     if let Some(t) = target
         && !(t.is_finite() && t > 0.0)
     {
-        errors.add("target", "must be a finite number greater than 0");
+        c.add("target", "must be a finite number greater than 0");
     }
 
-    if errors.0.is_empty() {
-        Ok(Schedule { frequency, target })
-    } else {
-        Err(errors.0)
+    match (c.v.finish(), frequency) {
+        (Ok(()), Some(frequency)) => Ok(Schedule { frequency, target }),
+        (Err(error), _) => Err(error.errors),
+        // Every `None` above reported its field, so this is not reached.
+        (Ok(()), None) => Err(vec![FieldError {
+            field: "frequency".to_owned(),
+            message: format!("is incomplete for frequency `{}`", kind.as_str()),
+        }]),
     }
 }
 

@@ -1,24 +1,22 @@
-//! Habit schedules' use cases and storage (one SQL implementation for both dialects).
+//! Habit schedules' use cases: each opens its transaction, checks the request, applies
+//! the schedule rules and calls the store.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use lifeos_kernel::zone::{UserClock, user_clock};
-use lifeos_kernel::{Db, FieldError, SharedClock, Timestamp, Tx, sync_row, with_db, with_tx};
-use sqlx::types::Json;
+use lifeos_kernel::zone::user_clock;
+use lifeos_kernel::{Db, SharedClock, Tx, sync_row};
 use time::Date;
 use uuid::Uuid;
 
-use super::schedule::{self, Schedule, ScheduleInput};
-use super::{DueHabit, DueHabits, HabitScheduleView, Occurrences};
-use crate::common;
-use crate::common::Table;
+use super::schedule::{self, ScheduleInput};
+use super::{DueHabit, DueHabits, HabitScheduleView, Occurrences, store, validate};
 use crate::error::{Result, TrackingError};
-use crate::plans::service::{NODE_COLUMNS, NodeRow, fetch_node};
-use crate::plans::{Node, NodeType};
+use crate::plans::Node;
+use crate::plans::service::fetch_node;
 
 #[async_trait]
-pub trait Habits: Send + Sync {
+pub trait HabitsService: Send + Sync {
     async fn put_schedule(
         &self,
         user_id: Uuid,
@@ -38,77 +36,31 @@ pub trait Habits: Send + Sync {
     async fn due(&self, user_id: Uuid, date: Option<Date>) -> Result<DueHabits>;
 }
 
-pub type SharedHabits = Arc<dyn Habits>;
+pub type SharedHabits = Arc<dyn HabitsService>;
 
 #[derive(Clone)]
-pub struct SqlHabits {
+pub struct Habits {
     db: Db,
     clock: SharedClock,
 }
 
-impl SqlHabits {
+const NOT_FOUND: TrackingError = TrackingError::NotFound("habit schedule");
+
+impl Habits {
     pub fn new(db: Db, clock: SharedClock) -> Self {
         Self { db, clock }
     }
 }
 
-fn invalid(errors: Vec<schedule::FieldError>) -> TrackingError {
-    TrackingError::Invalid(
-        errors
-            .into_iter()
-            .map(|e| FieldError {
-                field: e.field,
-                message: e.message,
-            })
-            .collect(),
-    )
-}
-
-/// A stored schedule was validated on the way in; it is read back the same way.
-fn parse_stored(value: serde_json::Value) -> Result<Schedule> {
-    let input: ScheduleInput =
-        serde_json::from_value(value).map_err(|e| TrackingError::Store(e.into()))?;
-    schedule::validate(input).map_err(invalid)
-}
-
+/// The user's live habit node `node_id` (404 if none, 422 if not a habit).
 async fn habit_node(tx: &mut Tx, user_id: Uuid, node_id: Uuid) -> Result<Node> {
-    let node = Node::from(fetch_node(tx, user_id, node_id).await?);
-    if node.node_type != NodeType::Habit {
-        return Err(TrackingError::invalid(
-            "nodeId",
-            "only habit nodes have schedules",
-        ));
-    }
+    let node = fetch_node(tx, user_id, node_id).await?;
+    validate::habit(&node)?;
     Ok(node)
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    node_id: Uuid,
-    schedule: Json<serde_json::Value>,
-    version: i64,
-    updated_at: Timestamp,
-}
-
-async fn fetch(tx: &mut Tx, node_id: Uuid) -> Result<Option<Row>> {
-    const SQL: &str = "SELECT node_id, schedule, version, updated_at FROM habit_schedules WHERE node_id = $1 AND deleted_at IS NULL";
-    let row = with_tx!(tx, conn => sqlx::query_as::<_, Row>(SQL).bind(node_id).fetch_optional(&mut *conn).await?);
-    Ok(row)
-}
-
-impl Row {
-    fn into_view(self) -> Result<HabitScheduleView> {
-        Ok(HabitScheduleView {
-            node_id: self.node_id,
-            schedule: parse_stored(self.schedule.0)?,
-            version: self.version,
-            updated_at: self.updated_at,
-        })
-    }
-}
-
 #[async_trait]
-impl Habits for SqlHabits {
+impl HabitsService for Habits {
     async fn put_schedule(
         &self,
         user_id: Uuid,
@@ -117,62 +69,34 @@ impl Habits for SqlHabits {
     ) -> Result<HabitScheduleView> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         let node = habit_node(&mut tx, user_id, node_id).await?;
-        if node.locked {
-            return Err(TrackingError::NodeLocked);
-        }
-        let schedule = schedule::validate(input).map_err(invalid)?;
-        let stored = serde_json::to_value(&schedule).map_err(|e| TrackingError::Store(e.into()))?;
-        let version = sync_row::next_version(&mut tx, user_id).await?;
-        // One row per habit: a schedule put again (even after a delete) replaces it.
-        const UPSERT: &str = "INSERT INTO habit_schedules (id, node_id, user_id, schedule, version, created_at, updated_at) \
-                              VALUES ($1, $2, $3, $4, $5, $6, $6) \
-                              ON CONFLICT (node_id) DO UPDATE SET schedule = excluded.schedule, version = excluded.version, \
-                              updated_at = excluded.updated_at, deleted_at = NULL";
-        with_tx!(&mut tx, conn => {
-            sqlx::query(UPSERT)
-                .bind(lifeos_kernel::id::new_id())
-                .bind(node_id)
-                .bind(user_id)
-                .bind(Json(&stored))
-                .bind(version)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-        });
+        validate::unlocked(&node)?;
+        let schedule = schedule::validate(input).map_err(TrackingError::Invalid)?;
+        let new_id = lifeos_kernel::id::new_id();
+        let view = store::upsert(&mut tx, user_id, node_id, new_id, stamp, &schedule).await?;
         tx.commit().await?;
-        Ok(HabitScheduleView {
-            node_id,
-            schedule,
-            version,
-            updated_at: now,
-        })
+        Ok(view)
     }
 
     async fn get_schedule(&self, user_id: Uuid, node_id: Uuid) -> Result<HabitScheduleView> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         habit_node(&mut tx, user_id, node_id).await?;
-        let row = fetch(&mut tx, node_id)
+        let view = store::get(&mut tx, user_id, node_id)
             .await?
-            .ok_or(TrackingError::NotFound("habit schedule"))?;
+            .ok_or(NOT_FOUND)?;
         tx.commit().await?;
-        row.into_view()
+        Ok(view)
     }
 
     async fn delete_schedule(&self, user_id: Uuid, node_id: Uuid) -> Result<()> {
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
+        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
         let node = habit_node(&mut tx, user_id, node_id).await?;
-        if node.locked {
-            return Err(TrackingError::NodeLocked);
+        validate::unlocked(&node)?;
+        if !store::delete(&mut tx, user_id, node_id, stamp).await? {
+            return Err(NOT_FOUND);
         }
-        let row = fetch(&mut tx, node_id)
-            .await?
-            .ok_or(TrackingError::NotFound("habit schedule"))?;
-        let id: Uuid = with_tx!(&mut tx, conn => {
-            sqlx::query_scalar("SELECT id FROM habit_schedules WHERE node_id = $1").bind(row.node_id).fetch_one(&mut *conn).await?
-        });
-        common::soft_delete(&mut tx, Table::HabitSchedules, user_id, id, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -198,39 +122,18 @@ impl Habits for SqlHabits {
         let date = match date {
             Some(date) => date,
             None => {
-                let user = user_clock(&self.db, user_id).await?.unwrap_or_else(UserClock::utc);
+                let user = user_clock(&self.db, user_id)
+                    .await?
+                    .ok_or(TrackingError::NotFound("user"))?;
                 user.local_date(self.clock.now())?
             }
         };
-        let columns: String = NODE_COLUMNS
-            .split(", ")
-            .map(|c| format!("n.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT {columns}, s.schedule FROM nodes n JOIN habit_schedules s ON s.node_id = n.id AND s.deleted_at IS NULL \
-             WHERE n.user_id = $1 AND n.deleted_at IS NULL AND n.type = 'habit' AND n.status <> 'archived' \
-             ORDER BY n.track_id, n.position, n.id"
-        );
-        #[derive(sqlx::FromRow)]
-        struct DueRow {
-            #[sqlx(flatten)]
-            node: NodeRow,
-            schedule: Json<serde_json::Value>,
-        }
-        let rows = with_db!(&self.db, pool => {
-            sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(pool).await?
-        });
-        let mut items = Vec::new();
-        for row in rows {
-            let schedule = parse_stored(row.schedule.0)?;
-            if schedule::is_due(&schedule, date) {
-                items.push(DueHabit {
-                    node: row.node.into(),
-                    schedule,
-                });
-            }
-        }
+        let items = store::scheduled_habits(&self.db, user_id)
+            .await?
+            .into_iter()
+            .filter(|(_, schedule)| schedule::is_due(schedule, date))
+            .map(|(node, schedule)| DueHabit { node, schedule })
+            .collect();
         Ok(DueHabits { date, items })
     }
 }

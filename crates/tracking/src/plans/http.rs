@@ -10,10 +10,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::service::NodeFilter;
 use super::{
-    NewNode, NewTrack, Node, NodePatch, NodeStatus, NodeType, ReorderNodes, ReorderTracks, Track,
-    TrackOverview, TrackPatch,
+    NewNode, NewTrack, Node, NodeFilter, NodePatch, NodeStatus, NodeType, ReorderNodes,
+    ReorderTracks, Track, TrackOverview, TrackPatch,
 };
 use crate::TrackingState;
 

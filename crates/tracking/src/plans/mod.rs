@@ -3,6 +3,9 @@
 
 pub mod http;
 pub mod service;
+pub mod stats;
+pub mod store;
+pub mod validate;
 
 use std::collections::BTreeMap;
 
@@ -13,66 +16,35 @@ use time::Date;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub use service::{Plans, SharedPlans, SqlPlans};
+pub use service::{Plans, PlansService, SharedPlans};
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = tracking::NodeType)]
-pub enum NodeType {
-    Task,
-    Habit,
-    FocusSession,
-    Milestone,
-}
+// TEMP alias for lib.rs
+pub type SqlPlans = Plans;
 
-impl NodeType {
-    pub const ALL: [NodeType; 4] = [
-        NodeType::Task,
-        NodeType::Habit,
-        NodeType::FocusSession,
-        NodeType::Milestone,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NodeType::Task => "task",
-            NodeType::Habit => "habit",
-            NodeType::FocusSession => "focus_session",
-            NodeType::Milestone => "milestone",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<NodeType> {
-        NodeType::ALL.into_iter().find(|t| t.as_str() == text)
+lifeos_kernel::text_enum! {
+    #[derive(
+        Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+    )]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = tracking::NodeType)]
+    pub enum NodeType {
+        Task = "task",
+        Habit = "habit",
+        FocusSession = "focus_session",
+        Milestone = "milestone",
     }
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = tracking::NodeStatus)]
-pub enum NodeStatus {
-    Open,
-    Done,
-    Archived,
-}
-
-impl NodeStatus {
-    pub const ALL: [NodeStatus; 3] = [NodeStatus::Open, NodeStatus::Done, NodeStatus::Archived];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NodeStatus::Open => "open",
-            NodeStatus::Done => "done",
-            NodeStatus::Archived => "archived",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<NodeStatus> {
-        NodeStatus::ALL.into_iter().find(|s| s.as_str() == text)
+lifeos_kernel::text_enum! {
+    #[derive(
+        Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+    )]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = tracking::NodeStatus)]
+    pub enum NodeStatus {
+        Open = "open",
+        Done = "done",
+        Archived = "archived",
     }
 }
 
@@ -223,6 +195,69 @@ pub struct ReorderNodes {
     pub track_id: Uuid,
     /// Every live node of the track, in the new order.
     pub ids: Vec<Uuid>,
+}
+
+/// The values a track is written with (insert and update alike).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackValues {
+    pub title: String,
+    pub description: Option<String>,
+    pub color: Option<String>,
+    pub icon: Option<String>,
+    pub position: i32,
+    pub archived_at: Option<Timestamp>,
+}
+
+impl From<&Track> for TrackValues {
+    fn from(t: &Track) -> Self {
+        TrackValues {
+            title: t.title.clone(),
+            description: t.description.clone(),
+            color: t.color.clone(),
+            icon: t.icon.clone(),
+            position: t.position,
+            archived_at: t.archived_at,
+        }
+    }
+}
+
+/// The values a node is written with (insert and update alike).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeValues {
+    pub track_id: Uuid,
+    pub node_type: NodeType,
+    pub title: String,
+    pub body: Option<String>,
+    pub status: NodeStatus,
+    pub position: i32,
+    pub locked: bool,
+    pub due_on: Option<Date>,
+    pub estimate_minutes: Option<i32>,
+    pub xp_value: Option<i32>,
+}
+
+impl From<&Node> for NodeValues {
+    fn from(n: &Node) -> Self {
+        NodeValues {
+            track_id: n.track_id,
+            node_type: n.node_type,
+            title: n.title.clone(),
+            body: n.body.clone(),
+            status: n.status,
+            position: n.position,
+            locked: n.locked,
+            due_on: n.due_on,
+            estimate_minutes: n.estimate_minutes,
+            xp_value: n.xp_value,
+        }
+    }
+}
+
+/// Which nodes of a track a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NodeFilter {
+    pub node_type: Option<NodeType>,
+    pub status: Option<NodeStatus>,
 }
 
 /// Outbox topics other domains (gamification, recommender) consume.

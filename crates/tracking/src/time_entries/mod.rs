@@ -3,7 +3,9 @@
 
 pub mod http;
 pub mod service;
+pub mod store;
 pub mod summary;
+pub mod validate;
 
 use lifeos_kernel::Timestamp;
 use lifeos_kernel::patch::present;
@@ -11,22 +13,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub use service::{SharedTimeEntries, SqlTimeEntries, TimeEntries};
+pub use service::{SharedTimeEntries, TimeEntries, TimeEntriesService};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = tracking::TimeEntrySource)]
-pub enum TimeSource {
-    Timer,
-    Manual,
-}
+// TEMP alias for lib.rs
+pub type SqlTimeEntries = TimeEntries;
 
-impl TimeSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TimeSource::Timer => "timer",
-            TimeSource::Manual => "manual",
-        }
+lifeos_kernel::text_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = tracking::TimeEntrySource)]
+    pub enum TimeSource {
+        Timer = "timer",
+        Manual = "manual",
     }
 }
 
@@ -98,4 +96,38 @@ pub struct TimeEntryPatch {
 pub struct StartCursor {
     pub at: Timestamp,
     pub id: Uuid,
+}
+
+/// The values a time entry is written with (insert and update alike).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeEntryValues {
+    pub node_id: Option<Uuid>,
+    pub track_id: Option<Uuid>,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    pub note: Option<String>,
+    pub source: TimeSource,
+}
+
+impl From<&TimeEntry> for TimeEntryValues {
+    fn from(e: &TimeEntry) -> Self {
+        TimeEntryValues {
+            node_id: e.node_id,
+            track_id: e.track_id,
+            started_at: e.started_at,
+            ended_at: e.ended_at,
+            note: e.note.clone(),
+            source: e.source,
+        }
+    }
+}
+
+/// Which entries a list shows: those touching `[from, to)` (a running entry reaches into
+/// the future), on a node or track.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EntryQuery {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub node_id: Option<Uuid>,
+    pub track_id: Option<Uuid>,
 }

@@ -2,14 +2,14 @@
 //! per day, per node or per track.
 //!
 //! All arithmetic is on whole Unix seconds. Local day boundaries come from the user's
-//! time zone, so a local day may last 23 or 25 hours around daylight saving changes, and
-//! every second of a span is counted exactly once.
+//! time zone (through `kernel::zone`), so a local day may last 23 or 25 hours around
+//! daylight saving changes, and every second of a span is counted exactly once. A local
+//! day the zone database cannot place is an error, never a stand-in.
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
-use jiff::civil;
 use jiff::tz::TimeZone;
+use lifeos_kernel::zone::{self, ZoneError};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
@@ -65,14 +65,14 @@ pub const NO_GROUP_KEY: &str = "none";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Key {
-    Day(civil::Date),
+    Day(Date),
     Group(Option<Uuid>),
 }
 
 impl Key {
     fn render(self) -> String {
         match self {
-            Key::Day(d) => format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+            Key::Day(d) => format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
             Key::Group(Some(id)) => id.to_string(),
             Key::Group(None) => NO_GROUP_KEY.to_owned(),
         }
@@ -91,7 +91,8 @@ struct Seconds {
 /// A running span counts up to `now`, and so does one that is recorded as ending later.
 /// Only the part of a span between local midnight of `from` and local midnight after
 /// `to` counts; grouped by day, a span that crosses local midnight is split between the
-/// days. An empty summary comes back when `from` is after `to`.
+/// days. An empty summary comes back when `from` is after `to`; a range whose local
+/// midnights the zone database cannot place (the far ends of the calendar) is an error.
 ///
 /// The work for day grouping grows with the number of local days the spans cover, so
 /// callers should bound the range (for instance to a few years).
@@ -102,8 +103,8 @@ pub fn summarize(
     from: Date,
     to: Date,
     group_by: GroupBy,
-) -> Summary {
-    let seconds = summarize_seconds(spans, now, zone, from, to, group_by);
+) -> Result<Summary, ZoneError> {
+    let seconds = summarize_seconds(spans, now, zone, from, to, group_by)?;
     let mut items: Vec<SummaryItem> = seconds
         .items
         .into_iter()
@@ -115,11 +116,11 @@ pub fn summarize(
     if group_by != GroupBy::Day {
         items.sort_by(|a, b| b.minutes.cmp(&a.minutes).then_with(|| a.key.cmp(&b.key)));
     }
-    Summary {
+    Ok(Summary {
         group_by,
         items,
         total_minutes: to_minutes(seconds.total),
-    }
+    })
 }
 
 /// Nearest minute, half up; seconds are never negative here.
@@ -134,19 +135,12 @@ fn summarize_seconds(
     from: Date,
     to: Date,
     group_by: GroupBy,
-) -> Seconds {
-    let (Some(first), Some(last)) = (to_civil(from), to_civil(to)) else {
-        return Seconds::default();
-    };
-    if first > last {
-        return Seconds::default();
+) -> Result<Seconds, ZoneError> {
+    if from > to {
+        return Ok(Seconds::default());
     }
-    let range_start = day_start(zone, first).unwrap_or_else(|| beyond(first));
-    let range_end = last
-        .tomorrow()
-        .ok()
-        .and_then(|d| day_start(zone, d))
-        .unwrap_or_else(|| beyond(last));
+    let range_start = day_start(zone, from)?;
+    let range_end = day_start(zone, next_day(to)?)?;
     let now = now.unix_timestamp();
 
     let mut by_key: BTreeMap<Key, i64> = BTreeMap::new();
@@ -162,15 +156,15 @@ fn summarize_seconds(
         }
         total = total.saturating_add(end - start);
         match group_by {
-            GroupBy::Day => split_by_day(zone, start, end, &mut by_key),
+            GroupBy::Day => split_by_day(zone, start, end, &mut by_key)?,
             GroupBy::Node => add(&mut by_key, Key::Group(span.node_id), end - start),
             GroupBy::Track => add(&mut by_key, Key::Group(span.track_id), end - start),
         }
     }
-    Seconds {
+    Ok(Seconds {
         items: by_key.into_iter().filter(|&(_, s)| s > 0).collect(),
         total,
-    }
+    })
 }
 
 fn add(by_key: &mut BTreeMap<Key, i64>, key: Key, seconds: i64) {
@@ -179,59 +173,62 @@ fn add(by_key: &mut BTreeMap<Key, i64>, key: Key, seconds: i64) {
 }
 
 /// Adds the seconds `start..end` to the local dates they fall on.
-fn split_by_day(zone: &TimeZone, start: i64, end: i64, by_key: &mut BTreeMap<Key, i64>) {
+fn split_by_day(
+    zone: &TimeZone,
+    start: i64,
+    end: i64,
+    by_key: &mut BTreeMap<Key, i64>,
+) -> Result<(), ZoneError> {
     let mut cursor = start;
     while cursor < end {
-        let Some(date) = local_date(zone, cursor) else {
-            // Outside what the zone database can place; nothing sensible to split by.
-            return;
-        };
+        let date = local_date(zone, cursor)?;
+        let next = day_start(zone, next_day(date)?)?;
         // Where a zone's clock goes back across midnight, the next day can start before
         // `cursor`; stepping an hour at a time still counts every second exactly once.
-        let next = date
-            .tomorrow()
-            .ok()
-            .and_then(|d| day_start(zone, d))
-            .filter(|&next| next > cursor)
-            .unwrap_or(cursor.saturating_add(3600));
+        let next = if next > cursor {
+            next
+        } else {
+            cursor.saturating_add(3600)
+        };
         let segment_end = next.min(end);
         add(by_key, Key::Day(date), segment_end - cursor);
         cursor = segment_end;
     }
+    Ok(())
 }
 
-fn to_civil(date: Date) -> Option<civil::Date> {
-    let year = i16::try_from(date.year()).ok()?;
-    let month = i8::try_from(u8::from(date.month())).ok()?;
-    let day = i8::try_from(date.day()).ok()?;
-    civil::Date::new(year, month, day).ok()
+fn next_day(date: Date) -> Result<Date, ZoneError> {
+    date.next_day().ok_or(ZoneError::OutOfRange)
 }
 
 /// The first second of `date` in `zone` (midnight, or the end of a DST gap covering it).
-fn day_start(zone: &TimeZone, date: civil::Date) -> Option<i64> {
-    let zoned = date.to_zoned(zone.clone()).ok()?;
-    Some(zoned.start_of_day().ok()?.timestamp().as_second())
+fn day_start(zone: &TimeZone, date: Date) -> Result<i64, ZoneError> {
+    Ok(zone::start_of_day(date, zone)?.unix_seconds())
 }
 
-/// Stands in for the start of a date the zone database cannot place: such dates lie at
-/// the far ends of the calendar, so the range ends there instead of spanning all time.
-fn beyond(date: civil::Date) -> i64 {
-    if date.year() < 0 {
-        Timestamp::MIN.as_second()
-    } else {
-        Timestamp::MAX.as_second()
-    }
-}
-
-fn local_date(zone: &TimeZone, second: i64) -> Option<civil::Date> {
-    let instant = Timestamp::from_second(second).ok()?;
-    Some(zone.to_datetime(instant).date())
+/// The local date in `zone` at the Unix second `second`.
+fn local_date(zone: &TimeZone, second: i64) -> Result<Date, ZoneError> {
+    let at = OffsetDateTime::from_unix_timestamp(second).map_err(|_| ZoneError::OutOfRange)?;
+    zone::local_date(at, zone)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    /// The summary of ranges the zone database places (every range here but the
+    /// calendar's ends, which `extreme_dates_are_errors_not_panics` covers).
+    fn summarize(
+        spans: &[Span],
+        now: OffsetDateTime,
+        zone: &TimeZone,
+        from: Date,
+        to: Date,
+        group_by: GroupBy,
+    ) -> Summary {
+        super::summarize(spans, now, zone, from, to, group_by).expect("a placeable range")
+    }
 
     fn berlin() -> TimeZone {
         TimeZone::get("Europe/Berlin").unwrap()
@@ -529,7 +526,7 @@ mod tests {
     }
 
     #[test]
-    fn odd_spans_and_extreme_dates_do_not_panic() {
+    fn extreme_dates_are_errors_not_panics() {
         let backwards = span(
             datetime!(2026-02-02 10:00 UTC),
             Some(datetime!(2026-02-02 09:00 UTC)),
@@ -548,6 +545,7 @@ mod tests {
         ];
         for zone in &zones {
             for group_by in [GroupBy::Day, GroupBy::Node, GroupBy::Track] {
+                // Spans reaching the calendar's ends are clipped to an ordinary range.
                 let s = summarize(
                     &[backwards, ancient, far],
                     NOW,
@@ -557,7 +555,8 @@ mod tests {
                     group_by,
                 );
                 assert!(s.total_minutes > 0);
-                let edge = summarize(
+                // The day after the last date does not exist.
+                let edge = super::summarize(
                     &[ancient, far],
                     Date::MAX.with_hms(23, 59, 59).unwrap().assume_utc(),
                     zone,
@@ -565,9 +564,10 @@ mod tests {
                     Date::MAX,
                     group_by,
                 );
-                assert!(edge.total_minutes >= 0);
-                let start = summarize(&[ancient], NOW, zone, Date::MIN, Date::MIN, group_by);
-                assert!(start.total_minutes >= 0);
+                assert_eq!(edge, Err(ZoneError::OutOfRange));
+                // The first date starts before the first instant the zone database knows.
+                let start = super::summarize(&[ancient], NOW, zone, Date::MIN, Date::MIN, group_by);
+                assert_eq!(start, Err(ZoneError::OutOfRange));
             }
         }
     }
@@ -608,7 +608,7 @@ mod props {
             Just("Australia/Lord_Howe"),
             Just("America/Santiago"),
         ]
-        .prop_map(|name| TimeZone::get(name).unwrap_or(TimeZone::UTC))
+        .prop_map(|name| TimeZone::get(name).expect("a bundled zone"))
     }
 
     /// Instants from mid-March to early November 2026 (both European changes, both in
@@ -621,9 +621,7 @@ mod props {
     fn span_strategy() -> impl Strategy<Value = Span> {
         (instant(), 0i64..6 * 86_400, proptest::bool::weighted(0.1)).prop_map(
             |(start, length, running)| {
-                let at = |s: i64| {
-                    OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-                };
+                let at = |s: i64| OffsetDateTime::from_unix_timestamp(s).expect("a 2026 instant");
                 Span {
                     started_at: at(start),
                     ended_at: (!running).then(|| at(start + length)),
@@ -650,12 +648,12 @@ mod props {
             now in instant(),
         ) {
             let (from, to) = (a.min(b), a.max(b));
-            let now_odt = OffsetDateTime::from_unix_timestamp(now).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            let got = summarize_seconds(&spans, now_odt, &zone, from, to, GroupBy::Day);
+            let now_odt = OffsetDateTime::from_unix_timestamp(now).expect("a 2026 instant");
+            let got = summarize_seconds(&spans, now_odt, &zone, from, to, GroupBy::Day).expect("2026 dates");
 
-            // Independent reference: each span clipped to the whole range.
-            let first = to_civil(from).unwrap();
-            let last = to_civil(to).unwrap();
+            // Independent reference (jiff directly): each span clipped to the whole range.
+            let first = zone::to_jiff_date(from).unwrap();
+            let last = zone::to_jiff_date(to).unwrap();
             let range_start = first.to_zoned(zone.clone()).unwrap().start_of_day().unwrap().timestamp().as_second();
             let range_end = last.tomorrow().unwrap().to_zoned(zone.clone()).unwrap().start_of_day().unwrap().timestamp().as_second();
             let clipped: i64 = spans
@@ -688,13 +686,13 @@ mod props {
                     .sum();
                 if secs > 0 {
                     prop_assert!(secs <= spans.len() as i64 * (hi - lo));
-                    expected.push((Key::Day(day), secs));
+                    expected.push((Key::Day(zone::from_jiff_date(day).unwrap()), secs));
                 }
                 day = next;
             }
             prop_assert_eq!(&got.items, &expected);
 
-            let summary = summarize(&spans, now_odt, &zone, from, to, GroupBy::Day);
+            let summary = summarize(&spans, now_odt, &zone, from, to, GroupBy::Day).expect("2026 dates");
             prop_assert_eq!(summary.total_minutes, to_minutes(clipped));
             prop_assert!(summary.items.windows(2).all(|w| w[0].key < w[1].key));
         }
@@ -708,9 +706,9 @@ mod props {
             now in instant(),
         ) {
             let (from, to) = (a.min(b), a.max(b));
-            let now = OffsetDateTime::from_unix_timestamp(now).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            let day = summarize_seconds(&spans, now, &zone, from, to, GroupBy::Day);
-            let node = summarize_seconds(&spans, now, &zone, from, to, GroupBy::Node);
+            let now = OffsetDateTime::from_unix_timestamp(now).expect("a 2026 instant");
+            let day = summarize_seconds(&spans, now, &zone, from, to, GroupBy::Day).expect("2026 dates");
+            let node = summarize_seconds(&spans, now, &zone, from, to, GroupBy::Node).expect("2026 dates");
             prop_assert_eq!(day.total, node.total);
             prop_assert_eq!(node.items.iter().map(|&(_, s)| s).sum::<i64>(), node.total);
         }
@@ -725,9 +723,8 @@ mod props {
             ("America/New_York", date!(2026 - 03 - 08), 23),
         ] {
             let zone = TimeZone::get(name).unwrap();
-            let d = to_civil(day).unwrap();
-            let lo = day_start(&zone, d).unwrap();
-            let hi = day_start(&zone, d.tomorrow().unwrap()).unwrap();
+            let lo = day_start(&zone, day).unwrap();
+            let hi = day_start(&zone, day.next_day().unwrap()).unwrap();
             assert_eq!(hi - lo, hours * 3600, "{name} {day}");
         }
     }
