@@ -90,6 +90,39 @@ pub fn in_window(measured_at: OffsetDateTime, now: OffsetDateTime) -> bool {
     window_start(now) <= measured_at && measured_at <= now
 }
 
+/// How a read brings a stored accumulator to the window at `now` (step 2 of the module
+/// docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// Remove the samples measured in `[from, until)`, which left the window since the
+    /// watermark `from`; the watermark becomes `until`. Nothing to do if there are none.
+    Evict {
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    },
+    /// Build the accumulator from the samples measured at or after `from` (the window
+    /// start, which becomes the watermark): none is kept yet, or the clock went back
+    /// past its watermark.
+    Rebuild { from: OffsetDateTime },
+}
+
+/// What a read at `now` must do with the accumulator kept with `watermark` (`None`:
+/// none is kept).
+pub fn refresh(watermark: Option<OffsetDateTime>, now: OffsetDateTime) -> Refresh {
+    let start = window_start(now);
+    match watermark {
+        Some(from) if from <= start => Refresh::Evict { from, until: start },
+        _ => Refresh::Rebuild { from: start },
+    }
+}
+
+/// Step 1 of the module docs: feeds a newly stored sample into the accumulator kept with
+/// `watermark`. False, and the accumulator unchanged, when the sample lies before the
+/// watermark (it is not one the accumulator holds) or cannot be added.
+pub fn admit(accumulator: &mut Accumulator, watermark: OffsetDateTime, sample: &Sample) -> bool {
+    sample.measured_at >= watermark && accumulator.add(sample).is_ok()
+}
+
 /// One HRV reading of a given (metric, source).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -470,6 +503,46 @@ mod tests {
         // Saturates instead of panicking at the end of time's range.
         let min = time::PrimitiveDateTime::MIN.assume_utc();
         assert_eq!(window_start(min), min);
+    }
+
+    #[test]
+    fn a_read_evicts_forward_and_rebuilds_otherwise() {
+        let now = datetime!(2026-03-25 09:00 UTC);
+        let start = datetime!(2026-03-18 09:00 UTC);
+        assert_eq!(refresh(None, now), Refresh::Rebuild { from: start });
+        let earlier = datetime!(2026-03-17 00:00 UTC);
+        assert_eq!(
+            refresh(Some(earlier), now),
+            Refresh::Evict {
+                from: earlier,
+                until: start
+            }
+        );
+        assert_eq!(
+            refresh(Some(start), now),
+            Refresh::Evict {
+                from: start,
+                until: start
+            }
+        );
+        // The clock went back past the watermark.
+        let later = start + Duration::seconds(1);
+        assert_eq!(refresh(Some(later), now), Refresh::Rebuild { from: start });
+    }
+
+    #[test]
+    fn a_new_sample_is_admitted_from_the_watermark_on() {
+        let watermark = datetime!(2026-03-18 09:00 UTC);
+        let mut acc = Accumulator::new();
+        assert!(!admit(
+            &mut acc,
+            watermark,
+            &sample(watermark - Duration::seconds(1), 50.0)
+        ));
+        assert_eq!(acc, Accumulator::new());
+        assert!(admit(&mut acc, watermark, &sample(watermark, 50.0)));
+        assert!(!admit(&mut acc, watermark, &sample(watermark, f64::NAN)));
+        assert_eq!(acc.count(), 1);
     }
 
     #[test]

@@ -24,8 +24,9 @@
 //! person and a brake.
 
 use jiff::tz::TimeZone;
+use lifeos_kernel::zone::{ZoneError, from_jiff_date, start_of_day, to_jiff_timestamp};
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, OffsetDateTime, UtcOffset};
+use time::{Date, Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
 use crate::baseline::{BaselineSummary, drop_fraction};
@@ -34,6 +35,11 @@ use crate::classify::default_keywords;
 /// A decision is only taken for a brake shown at most this long ago: the screen the
 /// person answers must be the one that is still current.
 pub const DECISION_WINDOW: Duration = Duration::minutes(10);
+
+/// How recent a stored sample must be to count as the current HRV.
+pub const CURRENT_HRV_MAX_AGE: Duration = Duration::minutes(60);
+/// Samples may be a little ahead of the server's clock (device clocks drift), not more.
+pub const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
 
 /// Day 1 of a cycle; also the day shown while a new cycle waits for its start date.
 pub const FIRST_DAY: u8 = 1;
@@ -97,63 +103,6 @@ impl Default for Settings {
             drop_threshold: 0.2,
             cooling_minutes: 20,
             reflection_hour: 9,
-        }
-    }
-}
-
-/// One invalid setting, with its JSON path (`dropThreshold`, `keywords[2]`), ready to
-/// become a kernel `FieldError`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SettingsViolation {
-    pub field: String,
-    pub message: String,
-}
-
-pub const MAX_KEYWORDS: usize = 20;
-pub const MAX_KEYWORD_CHARS: usize = 40;
-pub const MAX_COOLING_MINUTES: u32 = 240;
-
-impl Settings {
-    /// Every violation at once, so a form can show them all.
-    ///
-    /// Keyword lengths are counted in characters after trimming, since matching trims
-    /// them too; a blank keyword is refused because it could never match.
-    pub fn validate(&self) -> Result<(), Vec<SettingsViolation>> {
-        let mut violations = Vec::new();
-        let mut violation = |field: String, message: &str| {
-            violations.push(SettingsViolation {
-                field,
-                message: message.to_owned(),
-            });
-        };
-        if self.keywords.is_empty() || self.keywords.len() > MAX_KEYWORDS {
-            violation("keywords".into(), "give between 1 and 20 keywords");
-        }
-        for (i, keyword) in self.keywords.iter().enumerate() {
-            let chars = keyword.trim().chars().count();
-            if chars == 0 || chars > MAX_KEYWORD_CHARS {
-                violation(
-                    format!("keywords[{i}]"),
-                    "a keyword has between 1 and 40 characters",
-                );
-            }
-        }
-        if !(self.drop_threshold > 0.0 && self.drop_threshold < 1.0) {
-            violation(
-                "dropThreshold".into(),
-                "must be greater than 0 and less than 1",
-            );
-        }
-        if !(1..=MAX_COOLING_MINUTES).contains(&self.cooling_minutes) {
-            violation("coolingMinutes".into(), "must be between 1 and 240");
-        }
-        if self.reflection_hour > 23 {
-            violation("reflectionHour".into(), "must be between 0 and 23");
-        }
-        if violations.is_empty() {
-            Ok(())
-        } else {
-            Err(violations)
         }
     }
 }
@@ -262,14 +211,17 @@ pub struct CheckOutcome {
     pub cooling_ends_at: Option<OffsetDateTime>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = brake::Decision)]
-pub enum Decision {
-    /// Go ahead: no more brake for this event.
-    Proceed,
-    /// Pause: no brake during the cooling period, then it may show again.
-    Delay,
+lifeos_kernel::text_enum! {
+    // Stored in `brake_decisions.decision_type` (no doc comment: it would change the schema).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = brake::Decision)]
+    pub enum Decision {
+        /// Go ahead: no more brake for this event.
+        Proceed = "proceed",
+        /// Pause: no brake during the cooling period, then it may show again.
+        Delay = "delay",
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -294,13 +246,16 @@ pub enum DecideError {
     NoBrakeDisplayed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = brake::ReflectionResponse)]
-pub enum ReflectionResponse {
-    Yes,
-    No,
-    Skip,
+lifeos_kernel::text_enum! {
+    // Stored in `brake_reflections.response`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = brake::ReflectionResponse)]
+    pub enum ReflectionResponse {
+        Yes = "yes",
+        No = "no",
+        Skip = "skip",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -312,66 +267,37 @@ pub struct ReflectionOutcome {
     pub new_cycle_start_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReflectError {
     /// Answered with 409 `reflection_not_due`.
     #[error("the reflection is not due")]
     NotDue,
+    /// `now` or the next cycle's start is outside the range the zone database covers.
+    #[error(transparent)]
+    Zone(#[from] ZoneError),
 }
 
 // ---- local time ----------------------------------------------------------------------
+//
+// Every conversion goes through the kernel's `zone` and is checked: an instant or date
+// the zone database does not cover is a `ZoneError`, never a fallback to UTC.
 
-/// The person's wall clock at `at`: local date and hour. Instants beyond jiff's range
-/// (years near ±9999) fall back to UTC rather than fail.
-fn wall_clock(at: OffsetDateTime, zone: &TimeZone) -> (Date, u8) {
-    jiff::Timestamp::from_nanosecond(at.unix_timestamp_nanos())
-        .ok()
-        .map(|instant| zone.to_datetime(instant))
-        .and_then(|local| {
-            let hour = u8::try_from(local.hour()).ok()?;
-            Some((from_jiff_date(local.date())?, hour))
-        })
-        .unwrap_or_else(|| {
-            let utc = at.checked_to_offset(UtcOffset::UTC).unwrap_or(at);
-            (utc.date(), utc.hour())
-        })
-}
-
-fn from_jiff_date(date: jiff::civil::Date) -> Option<Date> {
-    let month = time::Month::try_from(u8::try_from(date.month()).ok()?).ok()?;
-    Date::from_calendar_date(
-        i32::from(date.year()),
-        month,
-        u8::try_from(date.day()).ok()?,
-    )
-    .ok()
-}
-
-fn to_jiff_date(date: Date) -> Option<jiff::civil::Date> {
-    jiff::civil::Date::new(
-        i16::try_from(date.year()).ok()?,
-        i8::try_from(u8::from(date.month())).ok()?,
-        i8::try_from(date.day()).ok()?,
-    )
-    .ok()
+/// The person's wall clock at `at`: local date and hour.
+fn wall_clock(at: OffsetDateTime, zone: &TimeZone) -> Result<(Date, u8), ZoneError> {
+    let local = to_jiff_timestamp(at)?.to_zoned(zone.clone());
+    let hour = u8::try_from(local.hour()).map_err(|_| ZoneError::OutOfRange)?;
+    Ok((from_jiff_date(local.date())?, hour))
 }
 
 /// The person's local date at `at`.
-pub fn local_date(at: OffsetDateTime, zone: &TimeZone) -> Date {
-    wall_clock(at, zone).0
+pub fn local_date(at: OffsetDateTime, zone: &TimeZone) -> Result<Date, ZoneError> {
+    lifeos_kernel::zone::local_date(at, zone)
 }
 
 /// The first instant of the local date `date` in `zone`, in UTC. Usually local midnight;
 /// where a clock change skips midnight, the first instant after the gap.
-pub fn local_midnight(date: Date, zone: &TimeZone) -> OffsetDateTime {
-    to_jiff_date(date)
-        .and_then(|d| {
-            zone.to_ambiguous_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
-                .compatible()
-                .ok()
-        })
-        .and_then(|instant| OffsetDateTime::from_unix_timestamp_nanos(instant.as_nanosecond()).ok())
-        .unwrap_or_else(|| date.midnight().assume_utc())
+pub fn local_midnight(date: Date, zone: &TimeZone) -> Result<OffsetDateTime, ZoneError> {
+    Ok(start_of_day(date, zone)?.as_offset_date_time())
 }
 
 /// Local days since day 1: 0 on day 1, negative before the cycle starts.
@@ -379,23 +305,76 @@ fn days_into_cycle(cycle_start: Date, local: Date) -> i64 {
     (local - cycle_start).whole_days()
 }
 
+/// Day 1 before and on the first local day, day 7 on and after the seventh.
 fn day_number(days_into_cycle: i64) -> u8 {
-    let day = days_into_cycle
-        .saturating_add(1)
-        .clamp(i64::from(FIRST_DAY), i64::from(LAST_DAY));
-    u8::try_from(day).unwrap_or(LAST_DAY)
+    match days_into_cycle {
+        ..=0 => FIRST_DAY,
+        // 1..=5 here, so the cast is exact.
+        1..=5 => FIRST_DAY + days_into_cycle as u8,
+        _ => LAST_DAY,
+    }
 }
 
 /// The day of the cycle at `now`, 1..=7. A cycle that starts tomorrow (after a
 /// reflection) is on day 1 already; after day 7 it stays on day 7 until the person
 /// reflects.
-pub fn current_day(cycle_start: Date, now: OffsetDateTime, zone: &TimeZone) -> u8 {
-    day_number(days_into_cycle(cycle_start, local_date(now, zone)))
+pub fn current_day(
+    cycle_start: Date,
+    now: OffsetDateTime,
+    zone: &TimeZone,
+) -> Result<u8, ZoneError> {
+    Ok(day_number(days_into_cycle(
+        cycle_start,
+        local_date(now, zone)?,
+    )))
 }
 
-/// Whether day 7 has passed without a reflection.
-pub fn reflection_overdue(cycle_start: Date, now: OffsetDateTime, zone: &TimeZone) -> bool {
-    days_into_cycle(cycle_start, local_date(now, zone)) >= i64::from(LAST_DAY)
+/// Whether day 7 has passed (whether or not the person reflected).
+pub fn reflection_overdue(
+    cycle_start: Date,
+    now: OffsetDateTime,
+    zone: &TimeZone,
+) -> Result<bool, ZoneError> {
+    Ok(days_into_cycle(cycle_start, local_date(now, zone)?) >= i64::from(LAST_DAY))
+}
+
+// ---- what the person sees ------------------------------------------------------------
+
+/// Where the cycle stands at `now`, as `GET /brake/state` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub current_day: u8,
+    pub phase: Phase,
+    /// The cooling period in force, if any.
+    pub cooling: Option<Cooling>,
+    pub should_display_reflection: bool,
+    /// Day 7 has passed and this cycle has no reflection yet.
+    pub reflection_overdue: bool,
+}
+
+pub fn status(
+    state: &CycleState,
+    now: OffsetDateTime,
+    zone: &TimeZone,
+    settings: &Settings,
+) -> Result<Status, ZoneError> {
+    let current_day = current_day(state.cycle_start, now, zone)?;
+    Ok(Status {
+        current_day,
+        phase: Phase::for_day(current_day),
+        cooling: state.active_cooling(now).cloned(),
+        should_display_reflection: should_display_reflection(state, now, zone, settings)?,
+        reflection_overdue: reflection_overdue(state.cycle_start, now, zone)? && !state.reflected,
+    })
+}
+
+/// The stored samples that count as the current HRV at `now`: measured in
+/// `(now - CURRENT_HRV_MAX_AGE, now + FUTURE_TOLERANCE]`; the latest of them is judged.
+pub fn current_hrv_window(now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+    (
+        now.saturating_sub(CURRENT_HRV_MAX_AGE),
+        now.saturating_add(FUTURE_TOLERANCE),
+    )
 }
 
 // ---- transitions ---------------------------------------------------------------------
@@ -403,9 +382,12 @@ pub fn reflection_overdue(cycle_start: Date, now: OffsetDateTime, zone: &TimeZon
 /// Whether to show the brake now. The returned state differs from `state` only when the
 /// brake is displayed (it records the display a decision must answer), so a store can
 /// skip the write otherwise.
-pub fn check(state: &CycleState, input: CheckInput<'_>) -> (CheckOutcome, CycleState) {
+pub fn check(
+    state: &CycleState,
+    input: CheckInput<'_>,
+) -> Result<(CheckOutcome, CycleState), ZoneError> {
     let now = input.now;
-    let current_day = current_day(state.cycle_start, now, input.zone);
+    let current_day = current_day(state.cycle_start, now, input.zone)?;
     let phase = Phase::for_day(current_day);
     let cooling_ends_at = state.active_cooling(now).map(|c| c.ends_at);
     let event_id = input.active_high_stakes_event;
@@ -434,7 +416,7 @@ pub fn check(state: &CycleState, input: CheckInput<'_>) -> (CheckOutcome, CycleS
         phase,
         cooling_ends_at,
     };
-    (outcome, next)
+    Ok((outcome, next))
 }
 
 fn hrv_reason(
@@ -508,15 +490,15 @@ pub fn should_display_reflection(
     now: OffsetDateTime,
     zone: &TimeZone,
     settings: &Settings,
-) -> bool {
+) -> Result<bool, ZoneError> {
     if state.reflected {
-        return false;
+        return Ok(false);
     }
-    let (date, hour) = wall_clock(now, zone);
+    let (date, hour) = wall_clock(now, zone)?;
     let days = days_into_cycle(state.cycle_start, date);
     let last = i64::from(LAST_DAY);
     // Wall-clock hour, so 09:00 means 09:00 on the person's clock on DST days too.
-    days >= last || (days == last - 1 && hour >= settings.reflection_hour)
+    Ok(days >= last || (days == last - 1 && hour >= settings.reflection_hour))
 }
 
 /// Records the answer to the reflection and starts the next cycle on the local date
@@ -529,15 +511,15 @@ pub fn reflect(
     settings: &Settings,
     response: ReflectionResponse,
 ) -> Result<(ReflectionOutcome, CycleState), ReflectError> {
-    if !should_display_reflection(state, now, zone, settings) {
+    if !should_display_reflection(state, now, zone, settings)? {
         return Err(ReflectError::NotDue);
     }
-    let today = local_date(now, zone);
-    let new_cycle_start = today.next_day().unwrap_or(today);
+    let today = local_date(now, zone)?;
+    let new_cycle_start = today.next_day().ok_or(ZoneError::OutOfRange)?;
     let outcome = ReflectionOutcome {
         response,
         new_cycle_start,
-        new_cycle_start_at: local_midnight(new_cycle_start, zone),
+        new_cycle_start_at: local_midnight(new_cycle_start, zone)?,
     };
     Ok((outcome, start_cycle(new_cycle_start)))
 }
@@ -606,6 +588,7 @@ mod tests {
                     active_high_stakes_event: self.event.map(str::to_owned),
                 },
             )
+            .unwrap()
         }
     }
 
@@ -637,32 +620,42 @@ mod tests {
         let start = date!(2026 - 03 - 23);
         let z = berlin();
         assert_eq!(
-            current_day(start, datetime!(2026-03-23 00:00 +01:00), &z),
+            current_day(start, datetime!(2026-03-23 00:00 +01:00), &z).unwrap(),
             1
         );
-        assert_eq!(current_day(start, datetime!(2026-03-23 22:59 UTC), &z), 1);
-        // 23:00 UTC on the 23rd is already the 24th in Berlin.
-        assert_eq!(current_day(start, datetime!(2026-03-23 23:00 UTC), &z), 2);
         assert_eq!(
-            current_day(start, datetime!(2026-03-23 23:00 UTC), &TimeZone::UTC),
+            current_day(start, datetime!(2026-03-23 22:59 UTC), &z).unwrap(),
             1
         );
-        assert_eq!(current_day(start, datetime!(2026-03-25 12:00 UTC), &z), 3);
+        // 23:00 UTC on the 23rd is already the 24th in Berlin.
+        assert_eq!(
+            current_day(start, datetime!(2026-03-23 23:00 UTC), &z).unwrap(),
+            2
+        );
+        assert_eq!(
+            current_day(start, datetime!(2026-03-23 23:00 UTC), &TimeZone::UTC).unwrap(),
+            1
+        );
+        assert_eq!(
+            current_day(start, datetime!(2026-03-25 12:00 UTC), &z).unwrap(),
+            3
+        );
         // Day 7 is the DST Sunday; its local midnight is 23:00 UTC on Saturday.
-        assert_eq!(current_day(start, datetime!(2026-03-28 22:59 UTC), &z), 6);
-        assert_eq!(current_day(start, datetime!(2026-03-28 23:00 UTC), &z), 7);
+        assert_eq!(
+            current_day(start, datetime!(2026-03-28 22:59 UTC), &z).unwrap(),
+            6
+        );
+        assert_eq!(
+            current_day(start, datetime!(2026-03-28 23:00 UTC), &z).unwrap(),
+            7
+        );
         // That Sunday has 23 hours: the next local day starts at 22:00 UTC.
-        assert_eq!(current_day(start, datetime!(2026-03-29 21:59 UTC), &z), 7);
-        assert!(!reflection_overdue(
-            start,
-            datetime!(2026-03-29 21:59 UTC),
-            &z
-        ));
-        assert!(reflection_overdue(
-            start,
-            datetime!(2026-03-29 22:00 UTC),
-            &z
-        ));
+        assert_eq!(
+            current_day(start, datetime!(2026-03-29 21:59 UTC), &z).unwrap(),
+            7
+        );
+        assert!(!reflection_overdue(start, datetime!(2026-03-29 21:59 UTC), &z).unwrap());
+        assert!(reflection_overdue(start, datetime!(2026-03-29 22:00 UTC), &z).unwrap());
     }
 
     #[test]
@@ -670,22 +663,36 @@ mod tests {
         let start = date!(2026 - 03 - 23);
         let z = berlin();
         // Before the cycle starts (the rest of the reflection day): day 1.
-        assert_eq!(current_day(start, datetime!(2026-03-22 12:00 UTC), &z), 1);
-        assert_eq!(current_day(start, datetime!(2000-01-01 0:00 UTC), &z), 1);
+        assert_eq!(
+            current_day(start, datetime!(2026-03-22 12:00 UTC), &z).unwrap(),
+            1
+        );
+        assert_eq!(
+            current_day(start, datetime!(2000-01-01 0:00 UTC), &z).unwrap(),
+            1
+        );
         // Long after day 7 without reflection: still day 7, overdue.
-        assert_eq!(current_day(start, datetime!(2026-04-15 12:00 UTC), &z), 7);
-        assert!(reflection_overdue(
-            start,
-            datetime!(2026-04-15 12:00 UTC),
-            &z
-        ));
-        // The ends of time's range neither panic nor leave 1..=7.
+        assert_eq!(
+            current_day(start, datetime!(2026-04-15 12:00 UTC), &z).unwrap(),
+            7
+        );
+        assert!(reflection_overdue(start, datetime!(2026-04-15 12:00 UTC), &z).unwrap());
+        // The ends of the date range never leave 1..=7.
+        let early = datetime!(-9000-01-01 0:00 UTC);
+        let late = datetime!(9000-01-01 0:00 UTC);
+        assert_eq!(current_day(start, early, &z), Ok(1));
+        assert_eq!(current_day(start, late, &z), Ok(7));
+        assert_eq!(current_day(Date::MIN, late, &z), Ok(7));
+        assert_eq!(current_day(Date::MAX, early, &z), Ok(1));
+        // Instants the zone database does not cover are an error, not a guess.
         let min = time::PrimitiveDateTime::MIN.assume_utc();
         let max = time::PrimitiveDateTime::MAX.assume_utc();
-        assert_eq!(current_day(start, min, &z), 1);
-        assert_eq!(current_day(start, max, &z), 7);
-        assert_eq!(current_day(Date::MIN, max, &z), 7);
-        assert_eq!(current_day(Date::MAX, min, &z), 1);
+        assert_eq!(current_day(start, min, &z), Err(ZoneError::OutOfRange));
+        assert_eq!(current_day(start, max, &z), Err(ZoneError::OutOfRange));
+        assert_eq!(
+            reflection_overdue(start, max, &z),
+            Err(ZoneError::OutOfRange)
+        );
     }
 
     #[test]
@@ -693,136 +700,51 @@ mod tests {
         // Berlin falls back on Sunday 2026-10-25: a 25-hour day.
         let start = date!(2026 - 10 - 20);
         let z = berlin();
-        assert_eq!(current_day(start, datetime!(2026-10-24 21:59 UTC), &z), 5);
-        assert_eq!(current_day(start, datetime!(2026-10-24 22:00 UTC), &z), 6);
-        assert_eq!(current_day(start, datetime!(2026-10-25 22:59 UTC), &z), 6);
-        assert_eq!(current_day(start, datetime!(2026-10-25 23:00 UTC), &z), 7);
+        assert_eq!(
+            current_day(start, datetime!(2026-10-24 21:59 UTC), &z).unwrap(),
+            5
+        );
+        assert_eq!(
+            current_day(start, datetime!(2026-10-24 22:00 UTC), &z).unwrap(),
+            6
+        );
+        assert_eq!(
+            current_day(start, datetime!(2026-10-25 22:59 UTC), &z).unwrap(),
+            6
+        );
+        assert_eq!(
+            current_day(start, datetime!(2026-10-25 23:00 UTC), &z).unwrap(),
+            7
+        );
     }
 
     #[test]
     fn local_midnight_is_the_first_instant_of_the_local_day() {
         assert_eq!(
-            local_midnight(date!(2026 - 03 - 30), &berlin()),
+            local_midnight(date!(2026 - 03 - 30), &berlin()).unwrap(),
             datetime!(2026-03-29 22:00 UTC)
         );
         assert_eq!(
-            local_midnight(date!(2026 - 03 - 29), &berlin()),
+            local_midnight(date!(2026 - 03 - 29), &berlin()).unwrap(),
             datetime!(2026-03-28 23:00 UTC)
         );
         // Chile moves its clocks at midnight: 2026-09-06 begins at 01:00 local (UTC-3).
         let santiago = zone("America/Santiago");
-        let start = local_midnight(date!(2026 - 09 - 06), &santiago);
+        let start = local_midnight(date!(2026 - 09 - 06), &santiago).unwrap();
         assert_eq!(start, datetime!(2026-09-06 04:00 UTC));
-        assert_eq!(local_date(start, &santiago), date!(2026 - 09 - 06));
+        assert_eq!(local_date(start, &santiago).unwrap(), date!(2026 - 09 - 06));
         assert_eq!(
-            local_date(start - Duration::nanoseconds(1), &santiago),
+            local_date(start - Duration::nanoseconds(1), &santiago).unwrap(),
             date!(2026 - 09 - 05)
         );
-        // Dates beyond jiff's range fall back to UTC midnight instead of failing.
+        // A day whose start lies beyond the zone database's range is an error, not a guess.
         assert_eq!(
             local_midnight(Date::MAX, &berlin()),
-            Date::MAX.midnight().assume_utc()
+            Err(ZoneError::OutOfRange)
         );
     }
 
     // ---- settings -------------------------------------------------------------------
-
-    #[test]
-    fn default_settings_are_valid() {
-        let s = Settings::default();
-        assert_eq!(
-            s.keywords,
-            ["Board", "Negotiation", "Review", "High-Stakes"]
-        );
-        assert_eq!(s.drop_threshold, 0.2);
-        assert_eq!(s.cooling_minutes, 20);
-        assert_eq!(s.reflection_hour, 9);
-        assert_eq!(s.validate(), Ok(()));
-    }
-
-    #[test]
-    fn settings_validation_reports_every_field() {
-        let fields = |s: Settings| -> Vec<String> {
-            s.validate()
-                .unwrap_err()
-                .into_iter()
-                .map(|v| v.field)
-                .collect()
-        };
-        let base = Settings::default();
-        for bad in [0.0, 1.0, -0.1, 1.5, f64::NAN, f64::INFINITY] {
-            let s = Settings {
-                drop_threshold: bad,
-                ..base.clone()
-            };
-            assert_eq!(fields(s), ["dropThreshold"], "{bad}");
-        }
-        for bad in [0, 241, u32::MAX] {
-            let s = Settings {
-                cooling_minutes: bad,
-                ..base.clone()
-            };
-            assert_eq!(fields(s), ["coolingMinutes"]);
-        }
-        for bad in [24, 255] {
-            let s = Settings {
-                reflection_hour: bad,
-                ..base.clone()
-            };
-            assert_eq!(fields(s), ["reflectionHour"]);
-        }
-        let s = Settings {
-            keywords: vec![],
-            ..base.clone()
-        };
-        assert_eq!(fields(s), ["keywords"]);
-        let s = Settings {
-            keywords: vec!["k".into(); 21],
-            ..base.clone()
-        };
-        assert_eq!(fields(s), ["keywords"]);
-        let s = Settings {
-            keywords: vec![
-                "ok".into(),
-                "  ".into(),
-                "x".repeat(41),
-                "ä".repeat(40),
-                " padded ".into(),
-            ],
-            ..base.clone()
-        };
-        assert_eq!(fields(s), ["keywords[1]", "keywords[2]"]);
-        let all = Settings {
-            keywords: vec![],
-            drop_threshold: 2.0,
-            cooling_minutes: 0,
-            reflection_hour: 24,
-        };
-        assert_eq!(
-            fields(all),
-            [
-                "keywords",
-                "dropThreshold",
-                "coolingMinutes",
-                "reflectionHour"
-            ]
-        );
-        // The edges that are allowed.
-        let edges = Settings {
-            keywords: vec!["k".into(); 20],
-            drop_threshold: 0.999,
-            cooling_minutes: 240,
-            reflection_hour: 23,
-        };
-        assert_eq!(edges.validate(), Ok(()));
-        let edges = Settings {
-            keywords: vec!["k".repeat(40)],
-            drop_threshold: 0.001,
-            cooling_minutes: 1,
-            reflection_hour: 0,
-        };
-        assert_eq!(edges.validate(), Ok(()));
-    }
 
     #[test]
     fn settings_json_shape() {
@@ -1189,16 +1111,16 @@ mod tests {
         // Sunday 2026-03-29 is day 7; clocks jump 02:00 CET -> 03:00 CEST, so 09:00 local
         // is 07:00 UTC (with the winter offset it would be 08:00 UTC).
         let before = datetime!(2026-03-29 06:59:59 UTC);
-        assert_eq!(current_day(state.cycle_start, before, &z), 7);
-        assert!(!should_display_reflection(&state, before, &z, &settings));
+        assert_eq!(current_day(state.cycle_start, before, &z).unwrap(), 7);
+        assert!(!should_display_reflection(&state, before, &z, &settings).unwrap());
         assert_eq!(
             reflect(&state, before, &z, &settings, ReflectionResponse::Yes),
             Err(ReflectError::NotDue)
         );
 
         let nine = datetime!(2026-03-29 07:00 UTC);
-        assert!(should_display_reflection(&state, nine, &z, &settings));
-        assert!(!reflection_overdue(state.cycle_start, nine, &z));
+        assert!(should_display_reflection(&state, nine, &z, &settings).unwrap());
+        assert!(!reflection_overdue(state.cycle_start, nine, &z).unwrap());
         let mut busy = state.clone();
         busy.locked_events.push("board".into());
         busy.cooling = Some(Cooling {
@@ -1220,19 +1142,23 @@ mod tests {
         );
         assert_eq!(next, start_cycle(date!(2026 - 03 - 30)));
         // The rest of the Sunday already counts as day 1; no second reflection.
-        assert_eq!(current_day(next.cycle_start, nine, &z), 1);
-        assert!(!should_display_reflection(&next, nine, &z, &settings));
+        assert_eq!(current_day(next.cycle_start, nine, &z).unwrap(), 1);
+        assert!(!should_display_reflection(&next, nine, &z, &settings).unwrap());
         assert_eq!(
             reflect(&next, nine, &z, &settings, ReflectionResponse::No),
             Err(ReflectError::NotDue)
         );
-        assert_eq!(current_day(next.cycle_start, out.new_cycle_start_at, &z), 1);
+        assert_eq!(
+            current_day(next.cycle_start, out.new_cycle_start_at, &z).unwrap(),
+            1
+        );
         assert_eq!(
             current_day(
                 next.cycle_start,
                 out.new_cycle_start_at + Duration::days(1),
                 &z
-            ),
+            )
+            .unwrap(),
             2
         );
     }
@@ -1250,7 +1176,7 @@ mod tests {
             datetime!(2026-03-28 22:59 UTC),
         ] {
             assert!(
-                !should_display_reflection(&state, now, &z, &settings),
+                !should_display_reflection(&state, now, &z, &settings).unwrap(),
                 "{now}"
             );
             assert_eq!(
@@ -1259,12 +1185,10 @@ mod tests {
             );
         }
         // Day 7 from 00:00 local until 09:00 local.
-        assert!(!should_display_reflection(
-            &state,
-            datetime!(2026-03-28 23:00 UTC),
-            &z,
-            &settings
-        ));
+        assert!(
+            !should_display_reflection(&state, datetime!(2026-03-28 23:00 UTC), &z, &settings)
+                .unwrap()
+        );
     }
 
     #[test]
@@ -1274,14 +1198,14 @@ mod tests {
         let state = cycle();
         // Tuesday 2026-03-31, 03:00 local: two days after day 7.
         let now = datetime!(2026-03-31 01:00 UTC);
-        assert_eq!(current_day(state.cycle_start, now, &z), 7);
-        assert!(reflection_overdue(state.cycle_start, now, &z));
-        assert!(should_display_reflection(&state, now, &z, &settings));
+        assert_eq!(current_day(state.cycle_start, now, &z).unwrap(), 7);
+        assert!(reflection_overdue(state.cycle_start, now, &z).unwrap());
+        assert!(should_display_reflection(&state, now, &z, &settings).unwrap());
         let (out, next) = reflect(&state, now, &z, &settings, ReflectionResponse::No).unwrap();
         assert_eq!(out.new_cycle_start, date!(2026 - 04 - 01));
         assert_eq!(out.new_cycle_start_at, datetime!(2026-03-31 22:00 UTC));
         assert_eq!(next.cycle_start, date!(2026 - 04 - 01));
-        assert!(!reflection_overdue(next.cycle_start, now, &z));
+        assert!(!reflection_overdue(next.cycle_start, now, &z).unwrap());
     }
 
     #[test]
@@ -1293,18 +1217,14 @@ mod tests {
         let ny = zone("America/New_York");
         let state = start_cycle(date!(2026 - 03 - 02));
         // Day 7 is Sunday 2026-03-08, when New York moves to EDT (UTC-4).
-        assert!(!should_display_reflection(
-            &state,
-            datetime!(2026-03-08 23:59 UTC),
-            &ny,
-            &settings
-        ));
-        assert!(should_display_reflection(
-            &state,
-            datetime!(2026-03-09 00:00 UTC),
-            &ny,
-            &settings
-        ));
+        assert!(
+            !should_display_reflection(&state, datetime!(2026-03-08 23:59 UTC), &ny, &settings)
+                .unwrap()
+        );
+        assert!(
+            should_display_reflection(&state, datetime!(2026-03-09 00:00 UTC), &ny, &settings)
+                .unwrap()
+        );
         let (out, _) = reflect(
             &state,
             datetime!(2026-03-09 00:00 UTC),
@@ -1327,12 +1247,67 @@ mod tests {
             datetime!(2026-03-29 12:00 UTC),
             datetime!(2026-05-01 12:00 UTC),
         ] {
-            assert!(!should_display_reflection(&state, now, &z, &s));
+            assert!(!should_display_reflection(&state, now, &z, &s).unwrap());
             assert_eq!(
                 reflect(&state, now, &z, &s, ReflectionResponse::Yes),
                 Err(ReflectError::NotDue)
             );
         }
+    }
+
+    // ---- status -------------------------------------------------------------------------
+
+    #[test]
+    fn status_shows_day_cooling_and_the_reflection() {
+        let z = berlin();
+        let settings = Settings::default();
+        let mut state = cycle();
+        let cooling = Cooling {
+            event_id: "board".into(),
+            ends_at: DAY3 + Duration::minutes(20),
+        };
+        state.cooling = Some(cooling.clone());
+        assert_eq!(
+            status(&state, DAY3, &z, &settings),
+            Ok(Status {
+                current_day: 3,
+                phase: Phase::Intervention,
+                cooling: Some(cooling.clone()),
+                should_display_reflection: false,
+                reflection_overdue: false,
+            })
+        );
+        // An ended cooling period is not shown.
+        let later = status(&state, cooling.ends_at, &z, &settings).unwrap();
+        assert_eq!(later.cooling, None);
+        // Day 7 from 09:00 local; overdue from day 8 until the person reflects.
+        let nine = datetime!(2026-03-29 07:00 UTC);
+        let day7 = status(&state, nine, &z, &settings).unwrap();
+        assert_eq!((day7.current_day, day7.phase), (7, Phase::Reflection));
+        assert!(day7.should_display_reflection && !day7.reflection_overdue);
+        let day9 = datetime!(2026-03-31 12:00 UTC);
+        let overdue = status(&state, day9, &z, &settings).unwrap();
+        assert!(overdue.should_display_reflection && overdue.reflection_overdue);
+        state.reflected = true;
+        let answered = status(&state, day9, &z, &settings).unwrap();
+        assert!(!answered.should_display_reflection && !answered.reflection_overdue);
+        assert_eq!(
+            status(
+                &state,
+                time::PrimitiveDateTime::MAX.assume_utc(),
+                &z,
+                &settings
+            ),
+            Err(ZoneError::OutOfRange)
+        );
+    }
+
+    #[test]
+    fn the_current_hrv_is_from_the_last_hour() {
+        assert_eq!(
+            current_hrv_window(DAY3),
+            (DAY3 - Duration::minutes(60), DAY3 + Duration::minutes(5))
+        );
     }
 
     // ---- serde --------------------------------------------------------------------------
@@ -1542,14 +1517,14 @@ mod tests {
         ) {
             let z = zone(zone_name);
             let start = date!(2026 - 01 - 01) + Duration::days(start_offset);
-            let mut now = local_midnight(start, &z) + Duration::minutes(first_minutes);
+            let mut now = local_midnight(start, &z).unwrap() + Duration::minutes(first_minutes);
             let mut state = start_cycle(start);
             let mut model = Model::default();
 
             for op in ops {
-                let day = current_day(state.cycle_start, now, &z);
+                let day = current_day(state.cycle_start, now, &z).unwrap();
                 prop_assert!((1..=7).contains(&day));
-                if reflection_overdue(state.cycle_start, now, &z) {
+                if reflection_overdue(state.cycle_start, now, &z).unwrap() {
                     prop_assert_eq!(day, 7);
                 }
                 match op {
@@ -1569,7 +1544,7 @@ mod tests {
                             baseline,
                             active_high_stakes_event: event.clone(),
                         };
-                        let (out, next) = check(&state, input);
+                        let (out, next) = check(&state, input).unwrap();
                         prop_assert_eq!(out.current_day, day);
                         prop_assert_eq!(out.phase, Phase::for_day(day));
                         prop_assert_eq!(out.should_display, out.reason == Reason::Display);
@@ -1633,7 +1608,7 @@ mod tests {
                         }
                     }
                     Op::Reflect(response) => {
-                        let local = local_date(now, &z);
+                        let local = local_date(now, &z).unwrap();
                         let days = (local - state.cycle_start).whole_days();
                         let hour = jiff::Timestamp::from_nanosecond(now.unix_timestamp_nanos())
                             .unwrap()
@@ -1642,7 +1617,7 @@ mod tests {
                         let due = days >= 7
                             || (days == 6 && hour >= i8::try_from(settings.reflection_hour).unwrap());
                         prop_assert_eq!(
-                            should_display_reflection(&state, now, &z, &settings),
+                            should_display_reflection(&state, now, &z, &settings).unwrap(),
                             due
                         );
                         match reflect(&state, now, &z, &settings, response) {
@@ -1651,23 +1626,26 @@ mod tests {
                                 prop_assert_eq!(day, 7, "reflection before day 7");
                                 prop_assert_eq!(out.response, response);
                                 prop_assert_eq!(out.new_cycle_start, local.next_day().unwrap());
-                                prop_assert_eq!(local_date(out.new_cycle_start_at, &z), out.new_cycle_start);
+                                prop_assert_eq!(local_date(out.new_cycle_start_at, &z).unwrap(), out.new_cycle_start);
                                 prop_assert_eq!(
-                                    local_date(out.new_cycle_start_at - Duration::nanoseconds(1), &z),
+                                    local_date(out.new_cycle_start_at - Duration::nanoseconds(1), &z).unwrap(),
                                     local
                                 );
                                 prop_assert!(out.new_cycle_start_at > now);
                                 prop_assert_eq!(&next, &start_cycle(out.new_cycle_start));
-                                prop_assert_eq!(current_day(next.cycle_start, now, &z), 1);
+                                prop_assert_eq!(current_day(next.cycle_start, now, &z).unwrap(), 1);
                                 model = Model::default();
                                 state = next;
                             }
                             Err(ReflectError::NotDue) => prop_assert!(!due),
+                            Err(ReflectError::Zone(e)) => {
+                                return Err(TestCaseError::fail(format!("in range: {e}")));
+                            }
                         }
                     }
                 }
             }
-            let day = current_day(state.cycle_start, now, &z);
+            let day = current_day(state.cycle_start, now, &z).unwrap();
             prop_assert!((1..=7).contains(&day));
         }
 
@@ -1694,7 +1672,7 @@ mod tests {
                 reflection_hour,
             };
             let state = start_cycle(start);
-            let (out, next) = check(&state, CheckInput {
+            let checked = check(&state, CheckInput {
                 now,
                 zone: &z,
                 settings: &settings,
@@ -1702,10 +1680,16 @@ mod tests {
                 baseline: Some(BaselineSummary { mean, std_dev, sufficient }),
                 active_high_stakes_event: Some("e".into()),
             });
-            prop_assert!((1..=7).contains(&out.current_day));
-            if out.should_display {
-                let (_, after) = decide(&next, now, "e", Decision::Delay, &settings).unwrap();
-                prop_assert!(after.cooling.is_some());
+            match checked {
+                Ok((out, next)) => {
+                    prop_assert!((1..=7).contains(&out.current_day));
+                    if out.should_display {
+                        let (_, after) = decide(&next, now, "e", Decision::Delay, &settings).unwrap();
+                        prop_assert!(after.cooling.is_some());
+                    }
+                }
+                // Only an instant beyond the zone database's range is refused.
+                Err(e) => prop_assert_eq!(e, ZoneError::OutOfRange),
             }
             let _ = reflect(&state, now, &z, &settings, ReflectionResponse::Skip);
             let _ = local_midnight(start, &z);

@@ -6,45 +6,32 @@ use time::Date;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::baseline::Sample;
 use crate::machine::{Decision, NextAction, Phase, Reason, ReflectionResponse, Settings};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = brake::HrvMetric)]
-pub enum Metric {
-    /// Apple Watch: scattered measurements.
-    Sdnn,
-    /// Oura, Fitbit: nightly.
-    Rmssd,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = brake::HrvSource)]
-pub enum Source {
-    Healthkit,
-    Oura,
-    Fitbit,
-    Manual,
-}
-
-impl Metric {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Metric::Sdnn => "sdnn",
-            Metric::Rmssd => "rmssd",
-        }
+lifeos_kernel::text_enum! {
+    // Stored in `hrv_samples.metric` (no doc comment: it would change the schema).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = brake::HrvMetric)]
+    pub enum Metric {
+        /// Apple Watch: scattered measurements.
+        Sdnn = "sdnn",
+        /// Oura, Fitbit: nightly.
+        Rmssd = "rmssd",
     }
 }
 
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Healthkit => "healthkit",
-            Source::Oura => "oura",
-            Source::Fitbit => "fitbit",
-            Source::Manual => "manual",
-        }
+lifeos_kernel::text_enum! {
+    // Stored in `hrv_samples.source`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[schema(as = brake::HrvSource)]
+    pub enum Source {
+        Healthkit = "healthkit",
+        Oura = "oura",
+        Fitbit = "fitbit",
+        Manual = "manual",
     }
 }
 
@@ -56,6 +43,16 @@ pub struct SampleInput {
     pub value_ms: f64,
     pub metric: Metric,
     pub source: Source,
+}
+
+impl SampleInput {
+    /// The reading as the baseline takes it.
+    pub fn sample(&self) -> Sample {
+        Sample {
+            measured_at: self.measured_at.as_offset_date_time(),
+            value_ms: self.value_ms,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -1,91 +1,47 @@
-//! The brake's use cases and storage (one SQL implementation for both dialects). The
-//! decisions themselves are made by the pure `machine`; this file loads its inputs,
-//! stores its new state and records what happened.
+//! The brake's use cases. Each opens its transaction (`db.begin()` to write, a read
+//! transaction or the pool to read), asks the consent port and the rate limiter, calls
+//! the pure rules (`machine`, `baseline`, `classify`, `validate`) and the `store`, appends
+//! its events to the outbox and commits. No SQL here.
+//!
+//! A user without a `brake_states` row is on a cycle starting today with the default
+//! settings; reads answer that without storing it, and the first write stores it.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use jiff::tz::TimeZone;
 use lifeos_kernel::consent::{CONSENT_CHANGED_TOPIC, ConsentCheck, Purpose};
+use lifeos_kernel::id::new_id;
 use lifeos_kernel::outbox::{Event, NewEvent, Outbox, Subscriber};
 use lifeos_kernel::page::{Page, PageRequest};
 use lifeos_kernel::rate_limit::{Quota, RateLimiter};
 use lifeos_kernel::zone::user_clock;
-use lifeos_kernel::{
-    Db, FieldError, SharedClock, StoreError, Timestamp, Tx, sync_row, with_db, with_tx,
-};
+use lifeos_kernel::{Db, SharedClock, StoreError, Timestamp, Tx};
 use serde_json::json;
-use sqlx::types::Json;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::baseline::{self, Accumulator, BaselineSummary, Sample};
+use crate::baseline::{self, Accumulator, BaselineSummary, Refresh, Sample};
 use crate::classify::is_high_stakes;
 use crate::error::{BrakeError, Result};
-use crate::machine::{self, CheckInput, CycleState, Decision, Phase, ReflectionResponse, Settings};
+use crate::machine::{
+    self, CheckInput, CycleState, DecideError, Decision, ReflectError, ReflectionResponse, Settings,
+};
 use crate::model::{
     CheckView, CoolingView, CycleReset, DecisionRecord, DecisionView, EventInput, EventsAccepted,
-    ReflectionRecord, ReflectionView, SampleInput, SamplesAccepted, StateView,
+    Metric, ReflectionRecord, ReflectionView, SampleInput, SamplesAccepted, Source, StateView,
 };
+use crate::store::{self, BaselineKey, CalendarEvent};
+use crate::validate;
 
-/// Most samples or events in one call.
-pub const MAX_BATCH: usize = 1000;
-/// How recent a stored sample must be to count as the current HRV.
-pub const CURRENT_HRV_MAX_AGE: Duration = Duration::minutes(60);
-/// Samples may be a little ahead of the server's clock, not more.
-const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
 /// Optimistic writes of the state retry this often before answering 409.
 const ATTEMPTS: usize = 3;
 
 pub const DECISION_TOPIC: &str = "brake.decision_recorded";
 pub const REFLECTION_TOPIC: &str = "brake.reflection_recorded";
 
-/// The two things the brake keeps a log of.
-#[derive(Debug, Clone, Copy)]
-enum Record {
-    Decision,
-    Reflection,
-}
-
-impl Record {
-    fn table(self) -> &'static str {
-        match self {
-            Record::Decision => "brake_decisions",
-            Record::Reflection => "brake_reflections",
-        }
-    }
-
-    fn kind_column(self) -> &'static str {
-        match self {
-            Record::Decision => "decision_type",
-            Record::Reflection => "response",
-        }
-    }
-
-    fn time_column(self) -> &'static str {
-        match self {
-            Record::Decision => "decided_at",
-            Record::Reflection => "reflected_at",
-        }
-    }
-
-    fn payload_field(self) -> &'static str {
-        match self {
-            Record::Decision => "decisionType",
-            Record::Reflection => "response",
-        }
-    }
-
-    fn topic(self) -> &'static str {
-        match self {
-            Record::Decision => DECISION_TOPIC,
-            Record::Reflection => REFLECTION_TOPIC,
-        }
-    }
-}
-
 #[async_trait]
-pub trait Brake: Send + Sync {
+pub trait BrakeService: Send + Sync {
     async fn add_samples(
         &self,
         user_id: Uuid,
@@ -119,9 +75,9 @@ pub trait Brake: Send + Sync {
     async fn forget_health_data(&self, user_id: Uuid) -> Result<()>;
 }
 
-pub type SharedBrake = Arc<dyn Brake>;
+pub type SharedBrake = Arc<dyn BrakeService>;
 
-pub struct SqlBrake {
+pub struct Brake {
     db: Db,
     clock: SharedClock,
     outbox: Outbox,
@@ -129,7 +85,7 @@ pub struct SqlBrake {
     checks: RateLimiter,
 }
 
-impl SqlBrake {
+impl Brake {
     /// `checks_per_minute` bounds `POST /brake/check` per user.
     pub fn new(
         db: Db,
@@ -153,6 +109,23 @@ impl SqlBrake {
     }
 }
 
+impl From<DecideError> for BrakeError {
+    fn from(error: DecideError) -> Self {
+        match error {
+            DecideError::NoBrakeDisplayed => BrakeError::NoBrakeDisplayed,
+        }
+    }
+}
+
+impl From<ReflectError> for BrakeError {
+    fn from(error: ReflectError) -> Self {
+        match error {
+            ReflectError::NotDue => BrakeError::ReflectionNotDue,
+            ReflectError::Zone(zone) => BrakeError::Zone(zone),
+        }
+    }
+}
+
 /// Whether a step may write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Access {
@@ -166,54 +139,33 @@ enum Lookup<T> {
     NeedsWrite,
 }
 
-/// The stored state of one user.
+/// One user's state: as stored (`version`), or the defaults of a user who has no row yet
+/// (`version: None`), which the first [`Brake::save`] stores.
 struct Loaded {
     state: CycleState,
     settings: Settings,
-    version: i64,
+    version: Option<i64>,
 }
 
 fn odt(t: Timestamp) -> OffsetDateTime {
     t.as_offset_date_time()
 }
 
-fn sample(input: &SampleInput) -> Sample {
-    Sample {
-        measured_at: odt(input.measured_at),
-        value_ms: input.value_ms,
+fn key(user_id: Uuid, metric: Metric, source: Source) -> BaselineKey {
+    BaselineKey {
+        user_id,
+        metric,
+        source,
     }
 }
 
-fn validate_samples(samples: &[SampleInput], now: Timestamp) -> Result<()> {
-    if samples.len() > MAX_BATCH {
-        return Err(BrakeError::invalid(
-            "samples",
-            format!("at most {MAX_BATCH} per call"),
-        ));
-    }
-    let mut errors = Vec::new();
-    for (i, s) in samples.iter().enumerate() {
-        if !baseline::is_valid_value_ms(s.value_ms) {
-            errors.push(FieldError {
-                field: format!("samples[{i}].valueMs"),
-                message: "must be above 0 and at most 10000".into(),
-            });
-        }
-        if s.measured_at > now + FUTURE_TOLERANCE {
-            errors.push(FieldError {
-                field: format!("samples[{i}].measuredAt"),
-                message: "must not be in the future".into(),
-            });
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(BrakeError::Invalid(errors))
-    }
+/// An accumulator disagreeing with its samples is a storage inconsistency.
+fn rebuild(samples: &[Sample]) -> Result<Accumulator> {
+    Accumulator::from_samples(samples)
+        .map_err(|e| BrakeError::Store(StoreError::Serde(serde::de::Error::custom(e.to_string()))))
 }
 
-impl SqlBrake {
+impl Brake {
     async fn require_consent(&self, user_id: Uuid) -> Result<()> {
         if self
             .consent
@@ -231,18 +183,8 @@ impl SqlBrake {
         Ok(clock.map_or(Ok(TimeZone::UTC), |c| c.zone())?)
     }
 
-    /// The user's stored state, if any.
-    async fn existing(&self, tx: &mut Tx, user_id: Uuid) -> Result<Option<Loaded>> {
-        const SELECT: &str = "SELECT state, settings, version FROM brake_states WHERE user_id = $1";
-        let row: Option<(Json<CycleState>, Json<Settings>, i64)> = with_tx!(tx, conn => sqlx::query_as(SELECT).bind(user_id).fetch_optional(&mut *conn).await?);
-        Ok(row.map(|(state, settings, version)| Loaded {
-            state: state.0,
-            settings: settings.0,
-            version,
-        }))
-    }
-
-    /// The user's state, creating it (a cycle starting today) on first use.
+    /// The user's state, or (nothing written) a cycle starting today with the default
+    /// settings when they have none yet.
     async fn load(
         &self,
         tx: &mut Tx,
@@ -250,33 +192,22 @@ impl SqlBrake {
         now: Timestamp,
         zone: &TimeZone,
     ) -> Result<Loaded> {
-        if let Some(loaded) = self.existing(tx, user_id).await? {
-            return Ok(loaded);
-        }
-        let state = machine::start_cycle(machine::local_date(odt(now), zone));
-        let settings = Settings::default();
-        let version = sync_row::next_version(tx, user_id).await?;
-        const INSERT: &str = "INSERT INTO brake_states (id, user_id, state, settings, version, created_at, updated_at) \
-                              VALUES ($1, $2, $3, $4, $5, $6, $6)";
-        with_tx!(tx, conn => {
-            sqlx::query(INSERT)
-                .bind(lifeos_kernel::id::new_id())
-                .bind(user_id)
-                .bind(Json(&state))
-                .bind(Json(&settings))
-                .bind(version)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-        });
-        Ok(Loaded {
-            state,
-            settings,
-            version,
+        Ok(match store::state(tx, user_id).await? {
+            Some(stored) => Loaded {
+                state: stored.state,
+                settings: stored.settings,
+                version: Some(stored.version),
+            },
+            None => Loaded {
+                state: machine::start_cycle(machine::local_date(odt(now), zone)?),
+                settings: Settings::default(),
+                version: None,
+            },
         })
     }
 
-    /// Writes the state if nobody else did since it was loaded.
+    /// Stores the state: the user's first row, or an update if nobody else wrote it since
+    /// it was loaded (else `Contended`, and the caller retries).
     async fn save(
         &self,
         tx: &mut Tx,
@@ -284,26 +215,17 @@ impl SqlBrake {
         loaded: &Loaded,
         now: Timestamp,
     ) -> Result<()> {
-        let version = sync_row::next_version(tx, user_id).await?;
-        const UPDATE: &str = "UPDATE brake_states SET state = $2, settings = $3, version = $4, updated_at = $5 \
-                              WHERE user_id = $1 AND version = $6";
-        let updated = with_tx!(tx, conn => {
-            sqlx::query(UPDATE)
-                .bind(user_id)
-                .bind(Json(&loaded.state))
-                .bind(Json(&loaded.settings))
-                .bind(version)
-                .bind(now)
-                .bind(loaded.version)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected()
-        });
-        if updated == 1 {
-            Ok(())
-        } else {
-            Err(BrakeError::Contended)
-        }
+        let written = match loaded.version {
+            None => {
+                store::insert_state(tx, new_id(), user_id, &loaded.state, &loaded.settings, now)
+                    .await?
+            }
+            Some(expected) => {
+                store::update_state(tx, user_id, expected, &loaded.state, &loaded.settings, now)
+                    .await?
+            }
+        };
+        written.map(|_| ()).ok_or(BrakeError::Contended)
     }
 
     /// Stores new samples (ignoring repeats) and feeds them into existing baselines.
@@ -314,105 +236,22 @@ impl SqlBrake {
         samples: &[SampleInput],
         now: Timestamp,
     ) -> Result<u32> {
-        const INSERT: &str = "INSERT INTO hrv_samples (id, user_id, measured_at, value_ms, metric, source, created_at) \
-                              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, source, metric, measured_at) DO NOTHING";
         let mut stored = Vec::new();
         for s in samples {
-            let inserted = with_tx!(tx, conn => {
-                sqlx::query(INSERT)
-                    .bind(lifeos_kernel::id::new_id())
-                    .bind(user_id)
-                    .bind(s.measured_at)
-                    .bind(s.value_ms)
-                    .bind(s.metric.as_str())
-                    .bind(s.source.as_str())
-                    .bind(now)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected()
-            });
-            if inserted == 1 {
+            if store::insert_sample(tx, new_id(), user_id, s, now).await? {
                 stored.push(*s);
             }
         }
         for s in &stored {
-            let Some((mut acc, watermark)) = self
-                .accumulator(tx, user_id, s.metric.as_str(), s.source.as_str())
-                .await?
-            else {
+            let key = key(user_id, s.metric, s.source);
+            let Some((mut acc, watermark)) = store::accumulator(tx, &key).await? else {
                 continue; // built from the samples on first read
             };
-            if s.measured_at >= watermark && acc.add(&sample(s)).is_ok() {
-                self.put_accumulator(
-                    tx,
-                    user_id,
-                    s.metric.as_str(),
-                    s.source.as_str(),
-                    &acc,
-                    watermark,
-                    now,
-                )
-                .await?;
+            if baseline::admit(&mut acc, odt(watermark), &s.sample()) {
+                store::put_accumulator(tx, &key, &acc, watermark, now).await?;
             }
         }
         Ok(u32::try_from(stored.len()).unwrap_or(u32::MAX))
-    }
-
-    async fn accumulator(
-        &self,
-        tx: &mut Tx,
-        user_id: Uuid,
-        metric: &str,
-        source: &str,
-    ) -> Result<Option<(Accumulator, Timestamp)>> {
-        const SQL: &str = "SELECT accumulator, watermark FROM hrv_baselines WHERE user_id = $1 AND metric = $2 AND source = $3";
-        let row: Option<(Json<Accumulator>, Timestamp)> = with_tx!(tx, conn => {
-            sqlx::query_as(SQL).bind(user_id).bind(metric).bind(source).fetch_optional(&mut *conn).await?
-        });
-        Ok(row.map(|(acc, watermark)| (acc.0, watermark)))
-    }
-
-    #[expect(clippy::too_many_arguments, reason = "one row's key and values")]
-    async fn put_accumulator(
-        &self,
-        tx: &mut Tx,
-        user_id: Uuid,
-        metric: &str,
-        source: &str,
-        acc: &Accumulator,
-        watermark: Timestamp,
-        now: Timestamp,
-    ) -> Result<()> {
-        const SQL: &str = "INSERT INTO hrv_baselines (user_id, metric, source, accumulator, watermark, updated_at) \
-                           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, metric, source) DO UPDATE \
-                           SET accumulator = excluded.accumulator, watermark = excluded.watermark, updated_at = excluded.updated_at";
-        with_tx!(tx, conn => {
-            sqlx::query(SQL).bind(user_id).bind(metric).bind(source).bind(Json(acc)).bind(watermark).bind(now).execute(&mut *conn).await?;
-        });
-        Ok(())
-    }
-
-    async fn samples_between(
-        &self,
-        tx: &mut Tx,
-        user_id: Uuid,
-        metric: &str,
-        source: &str,
-        from: Timestamp,
-        until: Timestamp,
-    ) -> Result<Vec<Sample>> {
-        const SQL: &str = "SELECT measured_at, value_ms FROM hrv_samples WHERE user_id = $1 AND metric = $2 AND source = $3 \
-                           AND measured_at >= $4 AND measured_at < $5";
-        let rows: Vec<(Timestamp, f64)> = with_tx!(tx, conn => {
-            sqlx::query_as(SQL).bind(user_id).bind(metric).bind(source).bind(from).bind(until).fetch_all(&mut *conn).await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|(at, value_ms)| Sample {
-                measured_at: odt(at),
-                value_ms,
-            })
-            .collect())
     }
 
     /// The 7-day baseline at `now`: the stored accumulator moved forward by evicting the
@@ -421,168 +260,86 @@ impl SqlBrake {
     async fn baseline(
         &self,
         tx: &mut Tx,
-        user_id: Uuid,
-        (metric, source): (&str, &str),
+        key: &BaselineKey,
         now: Timestamp,
         access: Access,
     ) -> Result<Lookup<Option<BaselineSummary>>> {
-        let start = Timestamp::from(baseline::window_start(odt(now)));
-        let far_future = now + Duration::days(36_500);
-        let rebuild = |samples: Vec<Sample>| {
-            Accumulator::from_samples(&samples).map_err(|e| {
-                BrakeError::Store(StoreError::Serde(serde::de::Error::custom(e.to_string())))
-            })
-        };
-        let acc = match self.accumulator(tx, user_id, metric, source).await? {
-            Some((mut acc, watermark)) if watermark <= start => {
-                let leaving = self
-                    .samples_between(tx, user_id, metric, source, watermark, start)
-                    .await?;
+        let stored = store::accumulator(tx, key).await?;
+        let plan = baseline::refresh(stored.as_ref().map(|(_, w)| odt(*w)), odt(now));
+        let acc = match (stored, plan) {
+            (Some((mut acc, _)), Refresh::Evict { from, until }) => {
+                let until = Timestamp::from(until);
+                let leaving =
+                    store::samples_between(tx, key, Timestamp::from(from), Some(until)).await?;
                 if !leaving.is_empty() {
                     if access == Access::Read {
                         return Ok(Lookup::NeedsWrite);
                     }
                     if leaving.iter().try_for_each(|s| acc.remove(s)).is_err() {
                         // The accumulator disagrees with the samples: rebuild rather than drift.
-                        acc = rebuild(
-                            self.samples_between(tx, user_id, metric, source, start, far_future)
-                                .await?,
-                        )?;
+                        acc = rebuild(&store::samples_between(tx, key, until, None).await?)?;
                     }
-                    self.put_accumulator(tx, user_id, metric, source, &acc, start, now)
-                        .await?;
+                    store::put_accumulator(tx, key, &acc, until, now).await?;
                 }
                 acc
             }
-            // Missing, or the clock went backwards: build from the window.
             _ if access == Access::Read => return Ok(Lookup::NeedsWrite),
-            _ => {
-                let acc = rebuild(
-                    self.samples_between(tx, user_id, metric, source, start, far_future)
-                        .await?,
-                )?;
-                self.put_accumulator(tx, user_id, metric, source, &acc, start, now)
-                    .await?;
+            (_, Refresh::Rebuild { from }) | (None, Refresh::Evict { until: from, .. }) => {
+                let from = Timestamp::from(from);
+                let acc = rebuild(&store::samples_between(tx, key, from, None).await?)?;
+                store::put_accumulator(tx, key, &acc, from, now).await?;
                 acc
             }
         };
         Ok(Lookup::Ready(acc.baseline().map(|b| b.summary())))
     }
 
-    async fn active_event(
+    /// Appends a brake event for `user_id` inside the caller's transaction.
+    async fn announce(
         &self,
         tx: &mut Tx,
         user_id: Uuid,
-        now: Timestamp,
-    ) -> Result<Option<String>> {
-        const SQL: &str = "SELECT external_id FROM brake_calendar_events WHERE user_id = $1 AND high_stakes = $3 \
-                           AND starts_at <= $2 AND ends_at > $2 ORDER BY starts_at LIMIT 1";
-        let id = with_tx!(tx, conn => {
-            sqlx::query_scalar::<_, String>(SQL).bind(user_id).bind(now).bind(true).fetch_optional(&mut *conn).await?
-        });
-        Ok(id)
-    }
-
-    async fn latest_sample(
-        &self,
-        tx: &mut Tx,
-        user_id: Uuid,
-        now: Timestamp,
-    ) -> Result<Option<(f64, String, String)>> {
-        const SQL: &str = "SELECT value_ms, metric, source FROM hrv_samples WHERE user_id = $1 AND measured_at > $2 \
-                           AND measured_at <= $3 ORDER BY measured_at DESC LIMIT 1";
-        let row = with_tx!(tx, conn => {
-            sqlx::query_as(SQL).bind(user_id).bind(now - CURRENT_HRV_MAX_AGE).bind(now + FUTURE_TOLERANCE).fetch_optional(&mut *conn).await?
-        });
-        Ok(row)
-    }
-
-    /// Keeps a decision or reflection (kind, cycle day, time: nothing else) and announces
-    /// it on the outbox, inside the caller's transaction.
-    async fn record(
-        &self,
-        tx: &mut Tx,
-        user_id: Uuid,
-        record: Record,
-        kind: impl serde::Serialize + Send,
-        day: u8,
+        topic: &str,
+        payload: serde_json::Value,
         now: Timestamp,
     ) -> Result<()> {
-        let kind = serde_json::to_value(kind)?;
-        let sql = format!(
-            "INSERT INTO {} (id, user_id, {}, cycle_day, {}) VALUES ($1, $2, $3, $4, $5)",
-            record.table(),
-            record.kind_column(),
-            record.time_column()
-        );
-        with_tx!(tx, conn => {
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(lifeos_kernel::id::new_id())
-                .bind(user_id)
-                .bind(kind.as_str().unwrap_or_default())
-                .bind(i32::from(day))
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-        });
-        let payload = json!({ record.payload_field(): kind, "cycleDay": day });
         let event = NewEvent {
             user_id: Some(user_id),
-            topic: record.topic().to_owned(),
+            topic: topic.to_owned(),
             payload,
         };
         self.outbox.append(tx, now, event).await?;
         Ok(())
     }
 
-    /// A user's decisions or reflections, newest first: (id, kind, cycle day, time).
-    async fn history(
-        &self,
-        user_id: Uuid,
-        record: Record,
-        page: &PageRequest<Uuid>,
-    ) -> Result<Vec<(Uuid, String, i32, Timestamp)>> {
-        let sql = format!(
-            "SELECT id, {}, cycle_day, {} FROM {} WHERE user_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
-            record.kind_column(),
-            record.time_column(),
-            record.table()
-        );
-        let rows = with_db!(&self.db, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(page.after).bind(i64::from(page.limit) + 1).fetch_all(pool).await?
-        });
-        Ok(rows)
-    }
-
-    fn state_view(loaded: &Loaded, now: Timestamp, zone: &TimeZone) -> StateView {
-        let day = machine::current_day(loaded.state.cycle_start, odt(now), zone);
-        StateView {
-            current_day: day,
-            phase: Phase::for_day(day),
+    fn state_view(loaded: &Loaded, now: Timestamp, zone: &TimeZone) -> Result<StateView> {
+        let status = machine::status(&loaded.state, odt(now), zone, &loaded.settings)?;
+        Ok(StateView {
+            current_day: status.current_day,
+            phase: status.phase,
             cycle_start: loaded.state.cycle_start,
-            cooling: loaded.state.active_cooling(odt(now)).map(|c| CoolingView {
-                event_id: c.event_id.clone(),
+            cooling: status.cooling.map(|c| CoolingView {
+                event_id: c.event_id,
                 ends_at: Timestamp::from(c.ends_at),
             }),
             locked_events: loaded.state.locked_events.clone(),
-            should_display_reflection: machine::should_display_reflection(
-                &loaded.state,
-                odt(now),
-                zone,
-                &loaded.settings,
-            ),
-            reflection_overdue: machine::reflection_overdue(
-                loaded.state.cycle_start,
-                odt(now),
-                zone,
-            ) && !loaded.state.reflected,
+            should_display_reflection: status.should_display_reflection,
+            reflection_overdue: status.reflection_overdue,
             settings: loaded.settings.clone(),
-        }
+        })
+    }
+
+    /// The user's state for reading: in a read transaction, nothing written.
+    async fn read(&self, user_id: Uuid, now: Timestamp, zone: &TimeZone) -> Result<Loaded> {
+        let mut read = self.db.begin_read().await?;
+        let loaded = self.load(&mut read, user_id, now, zone).await?;
+        read.commit().await?;
+        Ok(loaded)
     }
 
     /// Most checks change nothing: they run in a read-only transaction (parallel on
-    /// SQLite). Only when something must be written (first use, a sample to store, a
-    /// baseline to move, a brake shown) does the check run again in a write transaction.
+    /// SQLite). Only when something must be written (a sample to store, a baseline to
+    /// move, a brake shown) does the check run again in a write transaction.
     async fn try_check(
         &self,
         user_id: Uuid,
@@ -620,46 +377,45 @@ impl SqlBrake {
         now: Timestamp,
         access: Access,
     ) -> Result<Lookup<CheckView>> {
-        let mut loaded = match access {
-            Access::Write => self.load(tx, user_id, now, zone).await?,
-            Access::Read => match self.existing(tx, user_id).await? {
-                Some(loaded) => loaded,
-                None => return Ok(Lookup::NeedsWrite),
-            },
-        };
+        let mut loaded = self.load(tx, user_id, now, zone).await?;
         let current = match &inline {
-            Some(s) => Some((
-                s.value_ms,
-                s.metric.as_str().to_owned(),
-                s.source.as_str().to_owned(),
-            )),
-            None => self.latest_sample(tx, user_id, now).await?,
+            Some(s) => Some((s.value_ms, s.metric, s.source)),
+            None => {
+                let (after, until) = machine::current_hrv_window(odt(now));
+                store::latest_sample(tx, user_id, Timestamp::from(after), Timestamp::from(until))
+                    .await?
+            }
         };
-        let baseline = match &current {
-            Some((_, metric, source)) => match self
-                .baseline(tx, user_id, (metric, source), now, access)
-                .await?
-            {
-                Lookup::Ready(baseline) => baseline,
-                Lookup::NeedsWrite => return Ok(Lookup::NeedsWrite),
-            },
+        let baseline = match current {
+            Some((_, metric, source)) => {
+                match self
+                    .baseline(tx, &key(user_id, metric, source), now, access)
+                    .await?
+                {
+                    Lookup::Ready(baseline) => baseline,
+                    Lookup::NeedsWrite => return Ok(Lookup::NeedsWrite),
+                }
+            }
             None => None,
         };
-        let event = self.active_event(tx, user_id, now).await?;
+        let event = store::active_event(tx, user_id, now).await?;
         let input = CheckInput {
             now: odt(now),
             zone,
             settings: &loaded.settings,
-            current_hrv: current.as_ref().map(|c| c.0),
+            current_hrv: current.map(|c| c.0),
             baseline,
             active_high_stakes_event: event,
         };
-        let (outcome, next) = machine::check(&loaded.state, input);
+        let (outcome, next) = machine::check(&loaded.state, input)?;
         if next != loaded.state {
             if access == Access::Read {
                 return Ok(Lookup::NeedsWrite);
             }
             loaded.state = next;
+            self.save(tx, user_id, &loaded, now).await?;
+        } else if access == Access::Write && loaded.version.is_none() {
+            // This check writes: the cycle it was judged on starts being kept.
             self.save(tx, user_id, &loaded, now).await?;
         }
         // Stored after judging, so the sample is not part of the baseline it is judged by.
@@ -680,6 +436,39 @@ impl SqlBrake {
         }))
     }
 
+    async fn try_upsert_events(
+        &self,
+        user_id: Uuid,
+        events: &[EventInput],
+        zone: &TimeZone,
+    ) -> Result<EventsAccepted> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let loaded = self.load(&mut tx, user_id, now, zone).await?;
+        if loaded.version.is_none() {
+            // The first write of the brake keeps the cycle it starts.
+            self.save(&mut tx, user_id, &loaded, now).await?;
+        }
+        let mut high_stakes = 0_u32;
+        for e in events {
+            // The title is classified here and never stored.
+            let flagged = is_high_stakes(&e.title, &loaded.settings.keywords);
+            high_stakes += u32::from(flagged);
+            let event = CalendarEvent {
+                external_id: e.external_id.trim(),
+                starts_at: e.starts_at,
+                ends_at: e.ends_at,
+                high_stakes: flagged,
+            };
+            store::upsert_event(&mut tx, new_id(), user_id, &event, now).await?;
+        }
+        tx.commit().await?;
+        Ok(EventsAccepted {
+            upserted: u32::try_from(events.len()).unwrap_or(u32::MAX),
+            high_stakes,
+        })
+    }
+
     async fn try_decide(
         &self,
         user_id: Uuid,
@@ -690,18 +479,19 @@ impl SqlBrake {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         let mut loaded = self.load(&mut tx, user_id, now, zone).await?;
-        let day = machine::current_day(loaded.state.cycle_start, odt(now), zone);
+        let day = machine::current_day(loaded.state.cycle_start, odt(now), zone)?;
         let (outcome, next) = machine::decide(
             &loaded.state,
             odt(now),
             event_id,
             decision,
             &loaded.settings,
-        )
-        .map_err(|_| BrakeError::NoBrakeDisplayed)?;
+        )?;
         loaded.state = next;
         self.save(&mut tx, user_id, &loaded, now).await?;
-        self.record(&mut tx, user_id, Record::Decision, decision, day, now)
+        store::insert_decision(&mut tx, new_id(), user_id, decision, day, now).await?;
+        let payload = json!({ "decisionType": decision, "cycleDay": day });
+        self.announce(&mut tx, user_id, DECISION_TOPIC, payload, now)
             .await?;
         tx.commit().await?;
         self.outbox.wake();
@@ -723,13 +513,14 @@ impl SqlBrake {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         let mut loaded = self.load(&mut tx, user_id, now, zone).await?;
-        let day = machine::current_day(loaded.state.cycle_start, odt(now), zone);
+        let day = machine::current_day(loaded.state.cycle_start, odt(now), zone)?;
         let (outcome, next) =
-            machine::reflect(&loaded.state, odt(now), zone, &loaded.settings, response)
-                .map_err(|_| BrakeError::ReflectionNotDue)?;
+            machine::reflect(&loaded.state, odt(now), zone, &loaded.settings, response)?;
         loaded.state = next;
         self.save(&mut tx, user_id, &loaded, now).await?;
-        self.record(&mut tx, user_id, Record::Reflection, response, day, now)
+        store::insert_reflection(&mut tx, new_id(), user_id, response, day, now).await?;
+        let payload = json!({ "response": response, "cycleDay": day });
+        self.announce(&mut tx, user_id, REFLECTION_TOPIC, payload, now)
             .await?;
         tx.commit().await?;
         self.outbox.wake();
@@ -740,7 +531,7 @@ impl SqlBrake {
             cycle_reset: CycleReset {
                 status: "cycle_reset",
                 new_cycle_start: Timestamp::from(outcome.new_cycle_start_at),
-                current_day: 1,
+                current_day: machine::FIRST_DAY,
             },
         })
     }
@@ -759,7 +550,7 @@ impl SqlBrake {
             match self.save(&mut tx, user_id, &loaded, now).await {
                 Ok(()) => {
                     tx.commit().await?;
-                    return Ok(Self::state_view(&loaded, now, &zone));
+                    return Self::state_view(&loaded, now, &zone);
                 }
                 Err(BrakeError::Contended) => continue,
                 Err(other) => return Err(other),
@@ -784,7 +575,7 @@ macro_rules! retry_contended {
 }
 
 #[async_trait]
-impl Brake for SqlBrake {
+impl BrakeService for Brake {
     async fn add_samples(
         &self,
         user_id: Uuid,
@@ -792,7 +583,7 @@ impl Brake for SqlBrake {
     ) -> Result<SamplesAccepted> {
         self.require_consent(user_id).await?;
         let now = self.clock.now();
-        validate_samples(&samples, now)?;
+        validate::samples(&samples, now)?;
         let mut tx = self.db.begin().await?;
         let stored = self.store_samples(&mut tx, user_id, &samples, now).await?;
         tx.commit().await?;
@@ -808,89 +599,19 @@ impl Brake for SqlBrake {
         user_id: Uuid,
         events: Vec<EventInput>,
     ) -> Result<EventsAccepted> {
-        if events.len() > MAX_BATCH {
-            return Err(BrakeError::invalid(
-                "events",
-                format!("at most {MAX_BATCH} per call"),
-            ));
-        }
-        let mut errors = Vec::new();
-        for (i, e) in events.iter().enumerate() {
-            if e.external_id.trim().is_empty() || e.external_id.chars().count() > 200 {
-                errors.push(FieldError {
-                    field: format!("events[{i}].externalId"),
-                    message: "must be 1 to 200 characters".into(),
-                });
-            }
-            if e.title.chars().count() > 1000 {
-                errors.push(FieldError {
-                    field: format!("events[{i}].title"),
-                    message: "must be at most 1000 characters".into(),
-                });
-            }
-            if e.ends_at <= e.starts_at {
-                errors.push(FieldError {
-                    field: format!("events[{i}].endsAt"),
-                    message: "must be after startsAt".into(),
-                });
-            }
-        }
-        if !errors.is_empty() {
-            return Err(BrakeError::Invalid(errors));
-        }
-        let now = self.clock.now();
+        validate::events(&events)?;
         let zone = self.zone(user_id).await?;
-        let mut tx = self.db.begin().await?;
-        let keywords = self
-            .load(&mut tx, user_id, now, &zone)
-            .await?
-            .settings
-            .keywords;
-        const UPSERT: &str = "INSERT INTO brake_calendar_events (id, user_id, external_id, starts_at, ends_at, high_stakes, updated_at) \
-                              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, external_id) DO UPDATE \
-                              SET starts_at = excluded.starts_at, ends_at = excluded.ends_at, high_stakes = excluded.high_stakes, \
-                              updated_at = excluded.updated_at";
-        let mut high_stakes = 0_u32;
-        for e in &events {
-            // The title is classified here and never stored.
-            let flagged = is_high_stakes(&e.title, &keywords);
-            high_stakes += u32::from(flagged);
-            with_tx!(&mut tx, conn => {
-                sqlx::query(UPSERT)
-                    .bind(lifeos_kernel::id::new_id())
-                    .bind(user_id)
-                    .bind(e.external_id.trim())
-                    .bind(e.starts_at)
-                    .bind(e.ends_at)
-                    .bind(flagged)
-                    .bind(now)
-                    .execute(&mut *conn)
-                    .await?;
-            });
-        }
-        tx.commit().await?;
-        Ok(EventsAccepted {
-            upserted: u32::try_from(events.len()).unwrap_or(u32::MAX),
-            high_stakes,
-        })
+        retry_contended!(self.try_upsert_events(user_id, &events, &zone))
     }
 
     async fn settings(&self, user_id: Uuid) -> Result<Settings> {
-        Ok(self.state(user_id).await?.settings)
+        let zone = self.zone(user_id).await?;
+        let now = self.clock.now();
+        Ok(self.read(user_id, now, &zone).await?.settings)
     }
 
     async fn put_settings(&self, user_id: Uuid, settings: Settings) -> Result<Settings> {
-        settings.validate().map_err(|violations| {
-            BrakeError::Invalid(
-                violations
-                    .into_iter()
-                    .map(|v| FieldError {
-                        field: v.field,
-                        message: v.message,
-                    })
-                    .collect(),
-            )
-        })?;
+        validate::settings(&settings)?;
         let view = self
             .try_update(user_id, &move |loaded: &mut Loaded, _, _| {
                 loaded.settings = settings.clone();
@@ -905,22 +626,7 @@ impl Brake for SqlBrake {
         self.checks
             .check(&user_id.to_string())
             .map_err(|retry_after_secs| BrakeError::RateLimited { retry_after_secs })?;
-        if let Some(sample) = &inline {
-            validate_samples(std::slice::from_ref(sample), self.clock.now()).map_err(
-                |e| match e {
-                    BrakeError::Invalid(errors) => BrakeError::Invalid(
-                        errors
-                            .into_iter()
-                            .map(|f| FieldError {
-                                field: f.field.replace("samples[0]", "hrvSample"),
-                                message: f.message,
-                            })
-                            .collect(),
-                    ),
-                    other => other,
-                },
-            )?;
-        }
+        validate::check_sample(inline.as_ref(), self.clock.now())?;
         let zone = self.zone(user_id).await?;
         retry_contended!(self.try_check(user_id, inline, &zone))
     }
@@ -938,10 +644,8 @@ impl Brake for SqlBrake {
     async fn state(&self, user_id: Uuid) -> Result<StateView> {
         let zone = self.zone(user_id).await?;
         let now = self.clock.now();
-        let mut tx = self.db.begin().await?;
-        let loaded = self.load(&mut tx, user_id, now, &zone).await?;
-        tx.commit().await?;
-        Ok(Self::state_view(&loaded, now, &zone))
+        let loaded = self.read(user_id, now, &zone).await?;
+        Self::state_view(&loaded, now, &zone)
     }
 
     async fn reflect(&self, user_id: Uuid, response: ReflectionResponse) -> Result<ReflectionView> {
@@ -951,15 +655,8 @@ impl Brake for SqlBrake {
 
     async fn start_cycle(&self, user_id: Uuid, start: Option<Date>) -> Result<StateView> {
         self.try_update(user_id, &move |loaded: &mut Loaded, now, zone| {
-            let today = machine::local_date(odt(now), zone);
-            let start = start.unwrap_or(today);
-            if start < today - Duration::days(6) || start > today + Duration::days(7) {
-                return Err(BrakeError::invalid(
-                    "startDate",
-                    "must be within the last 6 days or the next 7",
-                ));
-            }
-            loaded.state = machine::start_cycle(start);
+            let today = machine::local_date(odt(now), zone)?;
+            loaded.state = machine::start_cycle(validate::cycle_start(start, today)?);
             Ok(())
         })
         .await
@@ -970,26 +667,8 @@ impl Brake for SqlBrake {
         user_id: Uuid,
         page: PageRequest<Uuid>,
     ) -> Result<Page<DecisionRecord>> {
-        let rows = self.history(user_id, Record::Decision, &page).await?;
-        let items = rows
-            .into_iter()
-            .map(|(id, kind, cycle_day, timestamp)| {
-                let decision_type = if kind == "proceed" {
-                    Decision::Proceed
-                } else {
-                    Decision::Delay
-                };
-                DecisionRecord {
-                    id,
-                    decision_type,
-                    cycle_day,
-                    timestamp,
-                }
-            })
-            .collect();
-        Ok(Page::from_rows(items, page.limit, |r: &DecisionRecord| {
-            r.id
-        }))
+        let rows = store::decisions(&self.db, user_id, &page).await?;
+        Ok(Page::from_rows(rows, page.limit, |r: &DecisionRecord| r.id))
     }
 
     async fn reflections(
@@ -997,38 +676,15 @@ impl Brake for SqlBrake {
         user_id: Uuid,
         page: PageRequest<Uuid>,
     ) -> Result<Page<ReflectionRecord>> {
-        let rows = self.history(user_id, Record::Reflection, &page).await?;
-        let items = rows
-            .into_iter()
-            .map(|(id, kind, cycle_day, timestamp)| {
-                let response = match kind.as_str() {
-                    "yes" => ReflectionResponse::Yes,
-                    "no" => ReflectionResponse::No,
-                    _ => ReflectionResponse::Skip,
-                };
-                ReflectionRecord {
-                    id,
-                    response,
-                    cycle_day,
-                    timestamp,
-                }
-            })
-            .collect();
-        Ok(Page::from_rows(
-            items,
-            page.limit,
-            |r: &ReflectionRecord| r.id,
-        ))
+        let rows = store::reflections(&self.db, user_id, &page).await?;
+        Ok(Page::from_rows(rows, page.limit, |r: &ReflectionRecord| {
+            r.id
+        }))
     }
 
     async fn forget_health_data(&self, user_id: Uuid) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        for table in ["hrv_samples", "hrv_baselines"] {
-            let sql = format!("DELETE FROM {table} WHERE user_id = $1");
-            with_tx!(&mut tx, conn => {
-                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id).execute(&mut *conn).await?;
-            });
-        }
+        store::delete_health_data(&mut tx, user_id).await?;
         tx.commit().await?;
         tracing::info!(user = %user_id, "health data deleted after consent withdrawal");
         Ok(())
@@ -1060,5 +716,102 @@ impl Subscriber for ConsentListener {
                 })?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lifeos_kernel::db::PoolConfig;
+    use lifeos_kernel::testing::TestDatabase;
+    use lifeos_kernel::{TestClock, migrate, with_db};
+
+    use super::*;
+    use crate::machine::Reason;
+
+    struct Granted;
+
+    #[async_trait]
+    impl ConsentCheck for Granted {
+        async fn is_granted(&self, _: Uuid, _: Purpose) -> std::result::Result<bool, StoreError> {
+            Ok(true)
+        }
+    }
+
+    /// A brake on a migrated database with one user, at 2026-03-25 08:40 UTC.
+    async fn setup(url: &str) -> (Db, Brake, Uuid) {
+        let db = Db::connect(url, &PoolConfig::default()).await.unwrap();
+        migrate::run(&db, &[migrate::platform(), crate::migrations()])
+            .await
+            .unwrap();
+        let now = Timestamp::parse("2026-03-25T08:40:00Z").unwrap();
+        let user = new_id();
+        with_db!(&db, pool => {
+            sqlx::query("INSERT INTO users (id, email, email_key, created_at, updated_at) VALUES ($1, $2, $2, $3, $3)")
+                .bind(user).bind("ada@example.com").bind(now)
+                .execute(pool).await.unwrap();
+        });
+        let clock: SharedClock = Arc::new(TestClock::new(now));
+        let brake = Brake::new(
+            db.clone(),
+            clock,
+            Outbox::new(db.clone()),
+            Arc::new(Granted),
+            120,
+        );
+        (db, brake, user)
+    }
+
+    async fn state_rows(db: &Db) -> i64 {
+        with_db!(db, pool => {
+            sqlx::query_scalar("SELECT count(*) FROM brake_states").fetch_one(pool).await.unwrap()
+        })
+    }
+
+    lifeos_kernel::dialect_test! {
+        async fn reads_store_nothing_and_wait_for_no_writer(test_db: TestDatabase) {
+            let (db, brake, ada) = setup(&test_db.url).await;
+            // Another writer holds the write lock (`BEGIN IMMEDIATE` on SQLite) meanwhile.
+            let writer = db.begin().await.unwrap();
+            let quick = std::time::Duration::from_secs(2);
+            let state = tokio::time::timeout(quick, brake.state(ada))
+                .await
+                .expect("a read does not wait for the write lock")
+                .unwrap();
+            assert_eq!(state.current_day, 1);
+            assert_eq!(state.cycle_start, time::macros::date!(2026 - 03 - 25));
+            assert_eq!(state.settings, Settings::default());
+            let settings = tokio::time::timeout(quick, brake.settings(ada)).await.unwrap().unwrap();
+            assert_eq!(settings, Settings::default());
+            let check = tokio::time::timeout(quick, brake.check(ada, None)).await.unwrap().unwrap();
+            assert_eq!(check.reason, Reason::NotInterventionPhase);
+            writer.commit().await.unwrap();
+            assert_eq!(state_rows(&db).await, 0, "{}: reads store nothing", test_db.label);
+
+            // The first write stores the cycle the reads showed.
+            let changed = Settings { cooling_minutes: 30, ..Settings::default() };
+            brake.put_settings(ada, changed.clone()).await.unwrap();
+            assert_eq!(state_rows(&db).await, 1);
+            let state = brake.state(ada).await.unwrap();
+            assert_eq!(state.cycle_start, time::macros::date!(2026 - 03 - 25));
+            assert_eq!(state.settings, changed);
+        }
+    }
+
+    lifeos_kernel::dialect_test! {
+        async fn a_check_that_stores_a_sample_stores_the_cycle(test_db: TestDatabase) {
+            let (db, brake, ada) = setup(&test_db.url).await;
+            let sample = SampleInput {
+                measured_at: Timestamp::parse("2026-03-25T08:39:00Z").unwrap(),
+                value_ms: 45.0,
+                metric: Metric::Rmssd,
+                source: Source::Oura,
+            };
+            let check = brake.check(ada, Some(sample)).await.unwrap();
+            assert_eq!((check.current_day, check.reason), (1, Reason::NotInterventionPhase));
+            assert_eq!(state_rows(&db).await, 1, "{}", test_db.label);
+            // A decision without a brake shown writes nothing.
+            let refused = brake.decide(ada, Decision::Delay, "evt".into()).await;
+            assert!(matches!(refused, Err(BrakeError::NoBrakeDisplayed)));
+        }
     }
 }
