@@ -65,12 +65,16 @@ impl From<TrackingError> for AppError {
     fn from(error: TrackingError) -> Self {
         let detail = error.to_string();
         match error {
-            TrackingError::NotFound(_) => AppError::new(ErrorKind::NotFound, CommonCode::NotFound, detail),
+            TrackingError::NotFound(_) => {
+                AppError::new(ErrorKind::NotFound, CommonCode::NotFound, detail)
+            }
             TrackingError::DayAlreadyPlanned { existing } => {
                 AppError::new(ErrorKind::Conflict, TrackingCode::DayAlreadyPlanned, detail)
                     .with_extension("existingId", existing)
             }
-            TrackingError::IdConflict => AppError::new(ErrorKind::Conflict, TrackingCode::IdConflict, detail),
+            TrackingError::IdConflict => {
+                AppError::new(ErrorKind::Conflict, TrackingCode::IdConflict, detail)
+            }
             TrackingError::Invalid(errors) => AppError::validation(errors),
             TrackingError::InvalidGpx(_) => {
                 AppError::new(ErrorKind::Validation, TrackingCode::InvalidGpx, detail)
@@ -80,14 +84,20 @@ impl From<TrackingError> for AppError {
                 CommonCode::UnsupportedMediaType,
                 detail,
             ),
-            TrackingError::NodeLocked => AppError::new(ErrorKind::Conflict, TrackingCode::NodeLocked, detail),
-            TrackingError::HabitWithoutSchedule => {
-                AppError::new(ErrorKind::Conflict, TrackingCode::HabitWithoutSchedule, detail)
+            TrackingError::NodeLocked => {
+                AppError::new(ErrorKind::Conflict, TrackingCode::NodeLocked, detail)
             }
-            TrackingError::TimerAlreadyRunning { running } => {
-                AppError::new(ErrorKind::Conflict, TrackingCode::TimerAlreadyRunning, detail)
-                    .with_extension("runningId", running)
-            }
+            TrackingError::HabitWithoutSchedule => AppError::new(
+                ErrorKind::Conflict,
+                TrackingCode::HabitWithoutSchedule,
+                detail,
+            ),
+            TrackingError::TimerAlreadyRunning { running } => AppError::new(
+                ErrorKind::Conflict,
+                TrackingCode::TimerAlreadyRunning,
+                detail,
+            )
+            .with_extension("runningId", running),
             TrackingError::TimerNotRunning => {
                 AppError::new(ErrorKind::Conflict, TrackingCode::TimerNotRunning, detail)
             }
@@ -95,11 +105,9 @@ impl From<TrackingError> for AppError {
                 AppError::new(ErrorKind::Conflict, TrackingCode::TimeEntryOverlap, detail)
                     .with_extension("conflictingId", conflicting)
             }
-            TrackingError::Zone(ZoneError::OutOfRange) => AppError::new(
-                ErrorKind::Validation,
-                CommonCode::ValidationFailed,
-                detail,
-            ),
+            TrackingError::Zone(ZoneError::OutOfRange) => {
+                AppError::new(ErrorKind::Validation, CommonCode::ValidationFailed, detail)
+            }
             TrackingError::Zone(zone @ ZoneError::UnknownZone(_)) => AppError::internal(zone),
             TrackingError::Store(store) => AppError::internal(store),
         }

@@ -23,13 +23,13 @@ use utoipa_axum::routes;
 pub use error::{CODES, TrackingError};
 pub use user_data::TABLES;
 
-use day_types::{SharedDayTypes, SqlDayTypes};
-use docs::{SharedDocs, SqlDocs};
-use habits::{SharedHabits, SqlHabits};
-use hikes::{SharedHikes, SqlHikes};
-use plans::{SharedPlans, SqlPlans};
-use time_entries::{SharedTimeEntries, SqlTimeEntries};
-use vehicles::{SharedVehicles, SqlVehicles};
+use day_types::{DayTypes, SharedDayTypes};
+use docs::{Docs, SharedDocs};
+use habits::{Habits, SharedHabits};
+use hikes::{Hikes, SharedHikes};
+use plans::{Plans, SharedPlans};
+use time_entries::{SharedTimeEntries, TimeEntries};
+use vehicles::{SharedVehicles, Vehicles};
 
 /// Tracking's services, handed to its routes by the app state.
 #[derive(Clone)]
@@ -47,16 +47,30 @@ impl TrackingState {
     /// The SQL-backed services on one database.
     pub fn new(db: Db, clock: SharedClock, outbox: Outbox) -> Self {
         Self {
-            day_types: Arc::new(SqlDayTypes::new(db.clone(), clock.clone())),
-            hikes: Arc::new(SqlHikes::new(db.clone(), clock.clone())),
-            vehicles: Arc::new(SqlVehicles::new(db.clone(), clock.clone())),
-            plans: Arc::new(SqlPlans::new(db.clone(), clock.clone(), outbox.clone())),
-            habits: Arc::new(SqlHabits::new(db.clone(), clock.clone())),
-            time_entries: Arc::new(SqlTimeEntries::new(db.clone(), clock.clone(), outbox)),
-            docs: Arc::new(SqlDocs::new(db, clock)),
+            day_types: Arc::new(DayTypes::new(db.clone(), clock.clone())),
+            hikes: Arc::new(Hikes::new(db.clone(), clock.clone())),
+            vehicles: Arc::new(Vehicles::new(db.clone(), clock.clone())),
+            plans: Arc::new(Plans::new(db.clone(), clock.clone(), outbox.clone())),
+            habits: Arc::new(Habits::new(db.clone(), clock.clone())),
+            time_entries: Arc::new(TimeEntries::new(db.clone(), clock.clone(), outbox)),
+            docs: Arc::new(Docs::new(db, clock)),
         }
     }
 }
+
+/// The OpenAPI tags of tracking's operations: (name, description).
+pub const TAGS: &[(&str, &str)] = &[
+    (
+        "day-types",
+        "Free, focus and buffer days: plan versus actual",
+    ),
+    ("hikes", "Hikes, logged by hand or imported from GPX"),
+    ("vehicles", "Vehicles, maintenance log, next service due"),
+    ("plans", "Tracks (projects and areas) and their nodes"),
+    ("habits", "Habit schedules and the habits due on a day"),
+    ("time-entries", "Timers, manual entries and time summaries"),
+    ("docs", "Markdown docs on tracks and nodes"),
+];
 
 /// Tracking's tables (after the platform set).
 pub fn migrations() -> MigrationSet {

@@ -16,9 +16,6 @@ use uuid::Uuid;
 pub use report::MonthlyReport;
 pub use service::{DayTypes, DayTypesService, SharedDayTypes};
 
-// TEMP alias for lib.rs
-pub type SqlDayTypes = DayTypes;
-
 lifeos_kernel::text_enum! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
     #[serde(rename_all = "snake_case")]

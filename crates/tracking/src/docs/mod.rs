@@ -13,9 +13,6 @@ use uuid::Uuid;
 
 pub use service::{Docs, DocsService, SharedDocs};
 
-// TEMP alias for lib.rs
-pub type SqlDocs = Docs;
-
 /// Largest doc body, in bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 

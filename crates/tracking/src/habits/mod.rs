@@ -16,9 +16,6 @@ use uuid::Uuid;
 pub use schedule::{Schedule, ScheduleInput};
 pub use service::{Habits, HabitsService, SharedHabits};
 
-// TEMP alias for lib.rs
-pub type SqlHabits = Habits;
-
 use crate::plans::Node;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

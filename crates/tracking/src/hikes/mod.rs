@@ -17,9 +17,6 @@ use uuid::Uuid;
 pub use service::{Hikes, HikesService, SharedHikes};
 pub use validate::{HikeFields, check_geojson_line, validate};
 
-// TEMP alias for lib.rs
-pub type SqlHikes = Hikes;
-
 /// Longest plausible hike distance, in km.
 pub const MAX_DISTANCE_KM: f64 = 500.0;
 pub const MAX_ELEVATION_GAIN_M: i32 = 20_000;

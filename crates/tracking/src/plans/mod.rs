@@ -18,9 +18,6 @@ use uuid::Uuid;
 
 pub use service::{Plans, PlansService, SharedPlans};
 
-// TEMP alias for lib.rs
-pub type SqlPlans = Plans;
-
 lifeos_kernel::text_enum! {
     #[derive(
         Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,

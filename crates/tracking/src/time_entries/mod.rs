@@ -15,9 +15,6 @@ use uuid::Uuid;
 
 pub use service::{SharedTimeEntries, TimeEntries, TimeEntriesService};
 
-// TEMP alias for lib.rs
-pub type SqlTimeEntries = TimeEntries;
-
 lifeos_kernel::text_enum! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
     #[serde(rename_all = "snake_case")]

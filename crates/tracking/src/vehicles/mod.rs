@@ -19,9 +19,6 @@ pub use validate::{validate_maintenance, validate_vehicle};
 
 use crate::common::DateRange;
 
-// TEMP alias for lib.rs
-pub type SqlVehicles = Vehicles;
-
 lifeos_kernel::text_enum! {
     /// Known service codes, as clients send them; anything else is `other` with a label.
     #[derive(
