@@ -271,6 +271,17 @@ lifeos_kernel::dialect_test! {
             )
             .await;
         assert_eq!(right.status, StatusCode::OK, "{}", right.body);
+        // An undeclared method with a key already used is still a wrong method, not a reuse.
+        let used_key_wrong_method = app
+            .idempotent(
+                Method::POST,
+                "/api/v1/me",
+                &ada,
+                "k-405",
+                json!({ "dayStartHour": 3 }),
+            )
+            .await;
+        used_key_wrong_method.assert_problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
 
         app.clock.advance(time::Duration::hours(25));
         let login = app

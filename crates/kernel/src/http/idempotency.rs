@@ -12,7 +12,10 @@
 
 use crate::error::CommonCode;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -37,6 +40,19 @@ pub struct NoReplay;
 pub struct IdempotencyState {
     pub db: Db,
     pub clock: SharedClock,
+    /// The declared operations that take part: (method, route template as axum matches
+    /// it, e.g. `/api/v1/day-types/{id}`). Anything else passes through untouched, so a
+    /// wrong method answers 405 even with a key already used.
+    pub operations: Arc<HashSet<(Method, String)>>,
+}
+
+impl IdempotencyState {
+    fn takes_part(&self, method: &Method, route: Option<&MatchedPath>) -> bool {
+        route.is_some_and(|route| {
+            self.operations
+                .contains(&(method.clone(), route.as_str().to_owned()))
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -58,8 +74,11 @@ pub async fn idempotency(
     let Some(principal) = request.extensions().get::<Principal>().copied() else {
         return next.run(request).await;
     };
-    // PUT and DELETE are idempotent by themselves; POST and PATCH are what clients retry.
-    if !matches!(*request.method(), Method::POST | Method::PATCH) {
+    // PUT and DELETE are idempotent by themselves; POST and PATCH are what clients retry,
+    // and only on a declared operation (route first, then idempotency).
+    if !matches!(*request.method(), Method::POST | Method::PATCH)
+        || !state.takes_part(request.method(), request.extensions().get::<MatchedPath>())
+    {
         return next.run(request).await;
     }
     let key = match key.to_str() {
