@@ -9,18 +9,16 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use lifeos_identity::mailer::{FileMailer, Mailer, SmtpMailer};
-use lifeos_identity::{
-    Identity, IdentityConfig, IdentityDeps, SharedIdentity, SqlIdentityStore,
-};
+use lifeos_identity::{Identity, IdentityConfig, IdentityDeps, SharedIdentity, SqlIdentityStore};
 use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::http::auth::{SharedAuthenticator, authenticate};
 use lifeos_kernel::http::idempotency::{IdempotencyState, idempotency};
 use lifeos_kernel::http::request_id;
 use lifeos_kernel::migrate::{self, MigrationSet};
-use lifeos_kernel::outbox::{Outbox, spawn_subscriber};
-use lifeos_kernel::user_data::{PLATFORM_TABLES, UserDataRegistry};
+use lifeos_kernel::outbox::{EventSource, Outbox, spawn_subscriber};
+use lifeos_kernel::user_data::UserDataRegistry;
 use lifeos_kernel::{AppError, Db, SharedClock};
-use lifeos_omtobe_brake::{ConsentListener, SharedBrake, SqlBrake};
+use lifeos_omtobe_brake::{SharedBrake, SqlBrake};
 use lifeos_tracking::TrackingState;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -37,13 +35,13 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::{Config, MailTarget};
 use crate::metrics::Metrics;
-use crate::{health, metrics, middleware, openapi};
+use crate::{domains, health, metrics, middleware, openapi};
 
 /// No request body is ever larger than this, whatever a route allows.
 pub const MAX_ANY_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// State shared by every route; each domain takes its part through `FromRef`.
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 pub struct AppState {
     pub db: Db,
     pub identity: SharedIdentity,
@@ -55,32 +53,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
 }
 
-impl FromRef<AppState> for SharedIdentity {
-    fn from_ref(state: &AppState) -> Self {
-        state.identity.clone()
-    }
-}
-
-impl FromRef<AppState> for SharedBrake {
-    fn from_ref(state: &AppState) -> Self {
-        state.brake.clone()
-    }
-}
-
-impl FromRef<AppState> for TrackingState {
-    fn from_ref(state: &AppState) -> Self {
-        state.tracking.clone()
-    }
-}
-
 /// Every crate's migrations, in the order they apply.
 pub fn migration_sets() -> Vec<MigrationSet> {
-    vec![
-        migrate::platform(),
-        lifeos_identity::migrations(),
-        lifeos_tracking::migrations(),
-        lifeos_omtobe_brake::migrations(),
-    ]
+    domains::migration_sets()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,16 +99,7 @@ fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartError> {
 /// Wires the domains on an open, migrated database.
 pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, StartError> {
     let outbox = Outbox::new(db.clone());
-    let user_data = Arc::new(UserDataRegistry::new(
-        db.clone(),
-        // Erase order: domains, platform rows, then identity (which deletes the users row).
-        vec![
-            lifeos_tracking::TABLES,
-            lifeos_omtobe_brake::TABLES,
-            PLATFORM_TABLES,
-            lifeos_identity::TABLES,
-        ],
-    ));
+    let user_data = Arc::new(UserDataRegistry::new(db.clone(), domains::user_tables()));
     let tracking = TrackingState::new(db.clone(), clock.clone(), outbox.clone());
     let deps = IdentityDeps {
         store: Arc::new(SqlIdentityStore::new(db.clone(), outbox.clone())),
@@ -167,13 +133,13 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
 
 /// The API routes and their contract.
 pub fn api() -> (Router<AppState>, OpenApi) {
+    let v1 = domains::all()
+        .iter()
+        .fold(OpenApiRouter::new(), |v1, domain| {
+            v1.merge((domain.router)())
+        });
     let (router, api) = OpenApiRouter::with_openapi(openapi::base())
-        .nest(
-            "/api/v1",
-            lifeos_identity::router()
-                .merge(lifeos_tracking::router())
-                .merge(lifeos_omtobe_brake::router()),
-        )
+        .nest("/api/v1", v1)
         .routes(routes!(health::health))
         .routes(routes!(health::ready))
         .split_for_parts();
@@ -192,6 +158,7 @@ pub fn router(config: &Config, state: AppState, clock: SharedClock) -> Router {
     let idempotency_state = IdempotencyState {
         db: state.db.clone(),
         clock,
+        operations: Arc::new(openapi::retryable_operations(&api)),
     };
 
     let app = api_router
@@ -298,13 +265,12 @@ pub async fn start(
     let db = connect(config).await?;
     migrate::run(&db, &migration_sets()).await?;
     let state = state(config, db.clone(), clock.clone())?;
-    let subscribers = vec![spawn_subscriber(
-        Arc::new(state.outbox.clone()),
-        clock.clone(),
-        Arc::new(ConsentListener {
-            brake: state.brake.clone(),
-        }),
-    )];
+    let source: Arc<dyn EventSource> = Arc::new(state.outbox.clone());
+    let subscribers = domains::all()
+        .iter()
+        .flat_map(|domain| (domain.subscribers)(&state))
+        .map(|subscriber| spawn_subscriber(source.clone(), clock.clone(), subscriber))
+        .collect();
     let app = router(config, state, clock);
     let listener = TcpListener::bind(config.bind)
         .await

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod config;
+pub mod domains;
 pub mod health;
 pub mod metrics;
 pub mod middleware;

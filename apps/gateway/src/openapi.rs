@@ -1,13 +1,19 @@
 //! The OpenAPI contract: the domains' annotated routes plus what every operation shares
 //! (security schemes, the problem responses, the list of error codes).
 
+use std::collections::HashSet;
+
+use axum::http::Method;
 use lifeos_kernel::error::COMMON_CODES;
+
+use crate::domains;
 use lifeos_kernel::http::Problem;
 use utoipa::openapi::Required;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::tag::{Tag, TagBuilder};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr};
 use utoipa::{Modify, OpenApi as _};
 
@@ -16,19 +22,6 @@ use utoipa::{Modify, OpenApi as _};
     info(
         title = "lifeos API",
         description = "One backend for a person's life OS. Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
-    ),
-    tags(
-        (name = "auth", description = "Accounts, sessions, e-mail links"),
-        (name = "account", description = "Profile, API keys, consents, export and erasure"),
-        (name = "day-types", description = "Free, focus and buffer days: plan versus actual"),
-        (name = "hikes", description = "Hikes, logged by hand or imported from GPX"),
-        (name = "vehicles", description = "Vehicles, maintenance log, next service due"),
-        (name = "plans", description = "Tracks (projects and areas) and their nodes"),
-        (name = "habits", description = "Habit schedules and the habits due on a day"),
-        (name = "time-entries", description = "Timers, manual entries and time summaries"),
-        (name = "docs", description = "Markdown docs on tracks and nodes"),
-        (name = "brake", description = "The 7-day decision brake: HRV, high-stakes events, decisions, reflections"),
-        (name = "system", description = "Health, readiness, metrics"),
     ),
     components(schemas(Problem, lifeos_kernel::FieldError)),
     modifiers(&Shared),
@@ -40,18 +33,32 @@ pub fn base() -> OpenApi {
     ApiDoc::openapi()
 }
 
-/// Every error code the API can answer with.
+/// Every error code the API can answer with: the common ones and each domain's.
 pub fn all_codes() -> Vec<&'static str> {
+    let domains = domains::all();
     let mut codes: Vec<&'static str> = COMMON_CODES
         .iter()
-        .chain(lifeos_identity::CODES)
-        .chain(lifeos_tracking::CODES)
-        .chain(lifeos_omtobe_brake::CODES)
+        .chain(domains.iter().flat_map(|d| d.codes))
         .copied()
         .collect();
     codes.sort_unstable();
     codes.dedup();
     codes
+}
+
+/// The tags: each domain's, in registration order, then the system's.
+fn tags() -> Vec<Tag> {
+    domains::all()
+        .iter()
+        .flat_map(|d| d.tags)
+        .chain(&[("system", "Health, readiness, metrics")])
+        .map(|(name, description)| {
+            TagBuilder::new()
+                .name(*name)
+                .description(Some(*description))
+                .build()
+        })
+        .collect()
 }
 
 struct Shared;
@@ -240,9 +247,29 @@ fn list_codes(openapi: &mut OpenApi) {
         .insert("code".to_owned(), RefOr::T(Schema::Object(code)));
 }
 
+/// The declared POST and PATCH operations (method, route template): the writes that
+/// take part in `Idempotency-Key`.
+pub fn retryable_operations(openapi: &OpenApi) -> HashSet<(Method, String)> {
+    openapi
+        .paths
+        .paths
+        .iter()
+        .flat_map(|(path, item)| {
+            [
+                (Method::POST, item.post.is_some()),
+                (Method::PATCH, item.patch.is_some()),
+            ]
+            .into_iter()
+            .filter(|(_, declared)| *declared)
+            .map(|(method, _)| (method, path.clone()))
+        })
+        .collect()
+}
+
 /// Finishes the merged document.
 pub fn finish(mut openapi: OpenApi) -> OpenApi {
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    openapi.tags = Some(tags());
     add_problem_responses(&mut openapi);
     list_codes(&mut openapi);
     openapi

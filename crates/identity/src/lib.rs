@@ -18,6 +18,15 @@ pub use user_data::TABLES;
 
 use lifeos_kernel::migrate::MigrationSet;
 
+/// The OpenAPI tags of identity's operations: (name, description).
+pub const TAGS: &[(&str, &str)] = &[
+    (http::TAG_AUTH, "Accounts, sessions, e-mail links"),
+    (
+        http::TAG_ACCOUNT,
+        "Profile, API keys, consents, export and erasure",
+    ),
+];
+
 /// Identity's tables (after the platform set).
 pub fn migrations() -> MigrationSet {
     MigrationSet::new(

@@ -124,8 +124,7 @@ pub struct DomainTables {
     pub tables: &'static [UserTable],
 }
 
-/// Every domain's tables, in erase order: domains first, then the platform's, then
-/// identity's (whose last table is `users`).
+/// Every domain's tables (the platform's and identity's among them).
 #[derive(Debug, Clone)]
 pub struct UserDataRegistry {
     db: Db,
@@ -174,10 +173,13 @@ impl UserDataRegistry {
     }
 
     /// Erases the user everywhere in one transaction: all or nothing (hard deletes:
-    /// erasure is the one exception to soft deletes).
+    /// erasure is the one exception to soft deletes). Tables go in declaration order;
+    /// the `users` row itself ([`Owner::Id`]) last, as everything else refers to it.
     pub async fn erase(&self, user_id: Uuid) -> Result<(), StoreError> {
         let mut tx = self.db.begin().await?;
-        for (_, table) in self.tables() {
+        let (owned, owners): (Vec<_>, Vec<_>) =
+            self.tables().partition(|(_, t)| t.owner == Owner::UserId);
+        for (_, table) in owned.into_iter().chain(owners) {
             let sql = format!(
                 "DELETE FROM {} WHERE {} = $1",
                 table.name,
@@ -291,12 +293,14 @@ pub fn is_id_column(column: &str) -> bool {
     column == "id" || column.ends_with("_id")
 }
 
-/// SQLite stores ids as 16-byte BLOBs and JSON as text; both leave as JSON values.
+/// SQLite stores ids as 16-byte BLOBs and JSON as text; both leave as JSON values. An
+/// `*_id` column that holds something else (an external id, a transaction number) stays
+/// as it is.
 fn sqlite_json_pair(table: &UserTable, c: &str) -> String {
     if is_id_column(c) {
         format!(
-            "'{c}', CASE WHEN {c} IS NULL THEN NULL ELSE lower(substr(hex({c}),1,8)||'-'||substr(hex({c}),9,4)||'-'||\
-             substr(hex({c}),13,4)||'-'||substr(hex({c}),17,4)||'-'||substr(hex({c}),21)) END"
+            "'{c}', CASE WHEN typeof({c}) = 'blob' AND length({c}) = 16 THEN lower(substr(hex({c}),1,8)||'-'||substr(hex({c}),9,4)||'-'||\
+             substr(hex({c}),13,4)||'-'||substr(hex({c}),17,4)||'-'||substr(hex({c}),21)) ELSE {c} END"
         )
     } else if table.json_columns.contains(&c) {
         format!("'{c}', json({c})")

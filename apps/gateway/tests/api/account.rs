@@ -343,18 +343,30 @@ lifeos_kernel::dialect_test! {
         assert_eq!(export.status, StatusCode::OK, "{}", export.body);
         assert_eq!(export.body["userId"], json!(user_id));
         let data = &export.body["data"];
-        assert_eq!(data["identity"]["profile"]["email"], "ada@example.com");
-        assert_eq!(data["identity"]["profile"]["displayName"], "Ada");
-        assert_eq!(data["identity"]["apiKeys"][0]["name"], "voice");
+        // The export is the stored rows themselves, table by table.
+        assert_eq!(data["identity"]["users"][0]["email"], "ada@example.com");
+        assert_eq!(data["identity"]["users"][0]["display_name"], "Ada");
+        assert_eq!(data["identity"]["api_keys"][0]["name"], "voice");
         assert_eq!(
-            data["identity"]["consentHistory"][0]["purpose"],
+            data["identity"]["consent_events"][0]["purpose"],
             "health_data"
         );
-        assert_eq!(data["identity"]["sessions"].as_array().unwrap().len(), 2);
-        assert_eq!(data["platform"]["changeVersion"], 1);
+        assert_eq!(data["identity"]["consent_events"][0]["granted"], true);
         assert_eq!(
-            data["platform"]["events"][0]["topic"],
+            data["identity"]["auth_sessions"].as_array().unwrap().len(),
+            2
+        );
+        assert_eq!(data["platform"]["user_change_counters"][0]["counter"], 1);
+        assert_eq!(
+            data["platform"]["outbox_events"][0]["topic"],
             "identity.consent_changed"
+        );
+        assert!(
+            data["identity"]["api_keys"][0].get("key_hash").is_none()
+                && data["identity"]["password_credentials"][0]
+                    .get("password_hash")
+                    .is_none(),
+            "hashes are never exported"
         );
         let text = export.body.to_string();
         assert!(

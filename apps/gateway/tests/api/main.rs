@@ -14,6 +14,7 @@ mod isolation;
 mod plans;
 mod readiness;
 mod robustness;
+mod schema;
 mod time_entries;
 mod tracking_privacy;
 mod vehicles;

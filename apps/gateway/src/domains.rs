@@ -1,0 +1,92 @@
+//! The domains the gateway composes, each registered once: its routes, OpenAPI tags,
+//! migrations, user-data tables, error codes and outbox subscribers. Adding a domain is
+//! one entry in [`all`] (plus its services in [`crate::app::state`]).
+
+use std::sync::Arc;
+
+use lifeos_kernel::migrate::{self, MigrationSet};
+use lifeos_kernel::outbox::Subscriber;
+use lifeos_kernel::user_data::{DomainTables, PLATFORM_TABLES};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+
+/// One domain as the gateway sees it.
+pub struct Domain {
+    pub name: &'static str,
+    /// OpenAPI tags (name, description) its operations use.
+    pub tags: &'static [(&'static str, &'static str)],
+    pub migrations: fn() -> MigrationSet,
+    pub tables: DomainTables,
+    /// Every error code it can answer with (its `error_codes!` enum).
+    pub codes: &'static [&'static str],
+    pub router: fn() -> OpenApiRouter<AppState>,
+    /// The outbox subscribers it runs.
+    pub subscribers: fn(&AppState) -> Vec<Arc<dyn Subscriber>>,
+}
+
+impl std::fmt::Debug for Domain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Domain").field("name", &self.name).finish()
+    }
+}
+
+fn none(_: &AppState) -> Vec<Arc<dyn Subscriber>> {
+    Vec::new()
+}
+
+/// Every domain, in migration order (each domain's tables after the platform's).
+pub fn all() -> Vec<Domain> {
+    vec![
+        Domain {
+            name: "identity",
+            tags: lifeos_identity::TAGS,
+            migrations: lifeos_identity::migrations,
+            tables: lifeos_identity::TABLES,
+            codes: lifeos_identity::CODES,
+            router: lifeos_identity::router::<AppState>,
+            subscribers: none,
+        },
+        Domain {
+            name: "tracking",
+            tags: lifeos_tracking::TAGS,
+            migrations: lifeos_tracking::migrations,
+            tables: lifeos_tracking::TABLES,
+            codes: lifeos_tracking::CODES,
+            router: lifeos_tracking::router::<AppState>,
+            subscribers: none,
+        },
+        Domain {
+            name: "brake",
+            tags: BRAKE_TAGS,
+            migrations: lifeos_omtobe_brake::migrations,
+            tables: lifeos_omtobe_brake::TABLES,
+            codes: lifeos_omtobe_brake::CODES,
+            router: lifeos_omtobe_brake::router::<AppState>,
+            subscribers: |state| {
+                vec![Arc::new(lifeos_omtobe_brake::ConsentListener {
+                    brake: state.brake.clone(),
+                })]
+            },
+        },
+    ]
+}
+
+const BRAKE_TAGS: &[(&str, &str)] = &[(
+    "brake",
+    "The 7-day decision brake: HRV, high-stakes events, decisions, reflections",
+)];
+
+/// Every crate's migrations, in the order they apply: the platform set first.
+pub fn migration_sets() -> Vec<MigrationSet> {
+    std::iter::once(migrate::platform())
+        .chain(all().iter().map(|d| (d.migrations)()))
+        .collect()
+}
+
+/// Every table holding user data: the platform's and each domain's.
+pub fn user_tables() -> Vec<DomainTables> {
+    std::iter::once(PLATFORM_TABLES)
+        .chain(all().iter().map(|d| d.tables))
+        .collect()
+}
