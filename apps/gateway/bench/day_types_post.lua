@@ -1,14 +1,15 @@
 -- wrk script for bench/run.sh: POST /api/v1/day-types with a unique date per request, so
 -- that the one-entry-per-date rule never answers 409.
 --
--- Environment: BENCH_TOKEN (required) is the bearer access token; BENCH_THREADS (default 2)
+-- Environment: BENCH_TOKEN (required) is the bearer access token; BENCH_FIRST_YEAR (default
+-- 3000) the first year used; BENCH_THREADS (default 2)
 -- must equal wrk's -t. Thread n (0-based) owns the years
 -- FIRST_YEAR + n*span .. FIRST_YEAR + (n+1)*span - 1, span = (LAST_YEAR - FIRST_YEAR + 1) / threads,
 -- and walks them day by day over days 01..28 of months 01..12 (always valid dates):
 -- 336 dates a year, about a million per thread with two threads. A thread that runs out of
 -- dates starts over, and its repeats show up as non-2xx responses (409).
 
-local FIRST_YEAR = 3000
+local FIRST_YEAR = tonumber(os.getenv("BENCH_FIRST_YEAR") or "3000")
 local LAST_YEAR = 9999 -- the largest four-digit year
 
 local token = os.getenv("BENCH_TOKEN")

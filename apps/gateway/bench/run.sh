@@ -8,6 +8,10 @@
 #      year, at three history sizes: 500, 1000 and 2000 non-overlapping entries
 #   6. POST /api/v1/brake/check, 32 connections (bench/brake_check_post.lua), for a user with
 #      a year of HRV samples (8 a day), a cycle on day 3 and a high-stakes event going on
+#   7. reads under concurrent writes: GET /api/v1/day-types/{id} at 64 connections while
+#      POST /api/v1/day-types runs beside it at 8 connections (same user)
+#   8. event-writing transactions of 32 users at once: POST /api/v1/tracks/{id}/nodes, 32
+#      connections round-robin over 32 users (bench/nodes_post.lua); each appends an event
 # plus idle RSS and binary size. Loopback only, bounded in time (8 wrk runs per backend).
 # Seeding uses bench/seed.py (python3, standard library only, one keep-alive connection).
 #
@@ -18,6 +22,8 @@
 #                       the database lifeos_bench beside it is created and dropped
 #   BENCH_BIN           server binary (default target/release/lifeos, relative to the workspace)
 #   BENCH_SKIP_BUILD=1  do not run `cargo build --release` (use a binary built beforehand)
+#   BENCH_PHASES        which phases to run (default "1 2 3 4 5 6 7 8"), e.g. "7 8"
+#   BENCH_BACKENDS      which backends (default "sqlite postgres")
 set -Eeuo pipefail
 cd "$(dirname "$0")/../../.."
 DURATION="${1:-15}"
@@ -29,6 +35,11 @@ CONNECTIONS=64
 BRAKE_CONNECTIONS=32
 LUA_POST="apps/gateway/bench/day_types_post.lua"
 LUA_BRAKE="apps/gateway/bench/brake_check_post.lua"
+LUA_NODES="apps/gateway/bench/nodes_post.lua"
+PHASES=" ${BENCH_PHASES:-1 2 3 4 5 6 7 8} "
+BACKENDS=" ${BENCH_BACKENDS:-sqlite postgres} "
+WRITERS=32
+want() { [[ "$PHASES" == *" $1 "* ]]; }
 SEED="apps/gateway/bench/seed.py"
 CREDENTIALS='{"email":"bench@example.com","password":"correct horse battery"}'
 SECRET="bench-secret-bench-secret-bench-secret-0123456789"
@@ -75,7 +86,9 @@ start() {
     exit 1
   fi
   # The per-user limit on brake checks is lifted, so phase 6 measures the check, not the limiter.
-  DATABASE_URL="$1" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_JWT_SECRET="$SECRET" \
+  # Phase 8 registers its users from distinct X-Forwarded-For addresses (registration is
+  # limited per address), so the server trusts the header here.
+  DATABASE_URL="$1" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_JWT_SECRET="$SECRET" LIFEOS_TRUST_PROXY=true \
     LIFEOS_MAIL_DIR="$WORK/mail" LIFEOS_BRAKE_CHECKS_PER_MINUTE=100000000 RUST_LOG=warn \
     "$BIN" serve >"$WORK/server.log" 2>&1 &
   SERVER=$!
@@ -138,10 +151,11 @@ bench() {
   local auth="Authorization: Bearer $token"
 
   # 1. GET /me
-  run_wrk "GET /api/v1/me" -H "$auth" "$BASE/api/v1/me"
+  want 1 && run_wrk "GET /api/v1/me" -H "$auth" "$BASE/api/v1/me"
 
   # 2. GET a month of day types: seed 2026-01-01..31, check one answer, then load it
-  local day status
+  local day status check
+  if want 2; then
   for day in $(seq -w 1 31); do
     status=$(curl -sS -o "$WORK/seed.out" -w '%{http_code}' -X POST "$BASE/api/v1/day-types" \
       -H "$auth" -H 'content-type: application/json' \
@@ -159,12 +173,14 @@ bench() {
   fi
   run_wrk "GET /api/v1/day-types?from=2026-01-01&to=2026-01-31&limit=31 (check: one answer has $items items)" \
     -H "$auth" "$list"
+  fi
 
   # 3. POST /day-types, a unique date per request (token and thread count through the environment)
-  BENCH_TOKEN="$token" BENCH_THREADS="$THREADS" \
+  want 3 && BENCH_TOKEN="$token" BENCH_THREADS="$THREADS" \
     run_wrk "POST /api/v1/day-types (unique dates)" -s "$LUA_POST" "$BASE/api/v1/day-types"
 
   # 4. GET /tracks: 20 tracks of 10 nodes (task, habit, focus_session, milestone in turn)
+  if want 4 || want 5; then
   token=$(login); auth="Authorization: Bearer $token"
   BENCH_TOKEN="$token" python3 "$SEED" tracks "$BASE" "$WORK/tracks.txt"
   local check
@@ -177,11 +193,13 @@ print(f"{len(items)} items, nodes per track {nodes}")')
     echo "run.sh: GET /api/v1/tracks returned $check, expected 20 items of 10 nodes" >&2
     return 1
   fi
-  run_wrk "GET /api/v1/tracks (check: one answer has $check)" -H "$auth" "$BASE/api/v1/tracks"
+  want 4 && run_wrk "GET /api/v1/tracks (check: one answer has $check)" -H "$auth" "$BASE/api/v1/tracks"
+  fi
 
   # 5. GET /time-entries/summary over the past year at 500, 1000 and 2000 entries, each
   #    step spread over the whole year (seed.py keeps one fixed plan, seeded in slices)
   local today from summary seeded=0 size
+  if want 5; then
   today=$(date -u +%F)
   from=$(date -u -d "$today - 365 days" +%F)
   summary="$BASE/api/v1/time-entries/summary?from=$from&to=$today&groupBy=day"
@@ -202,9 +220,11 @@ print(f"{days} days, {total} minutes")')
     run_wrk "GET /api/v1/time-entries/summary?from=$from&to=$today&groupBy=day, $size entries (check: $check)" \
       -H "$auth" "$summary"
   done
+  fi
 
   # 6. POST /brake/check at 32 connections: consent, a year of HRV samples, cycle day 3
   #    (intervention) and a high-stakes event going on now, so a check runs the whole path
+  if want 6; then
   token=$(login); auth="Authorization: Bearer $token"
   BENCH_TOKEN="$token" python3 "$SEED" brake "$BASE"
   status=$(curl -sS -o "$WORK/check.out" -w '%{http_code}' -X POST "$BASE/api/v1/brake/check" \
@@ -221,16 +241,50 @@ print(c.get("reason"), c.get("currentDay"))' "$WORK/check.out" 2>/dev/null || tr
   BENCH_TOKEN="$token" run_wrk_with "$BRAKE_CONNECTIONS" \
     "POST /api/v1/brake/check, $BRAKE_CONNECTIONS connections (check: reason ${check% *}, currentDay ${check#* })" \
     -s "$LUA_BRAKE" "$BASE/api/v1/brake/check"
+  fi
+
+  # 7. Point reads while the same user writes: readers must not wait for the writer
+  if want 7; then
+  token=$(login); auth="Authorization: Bearer $token"
+  local one
+  one=$(curl -fsS -X POST "$BASE/api/v1/day-types" -H "$auth" -H 'content-type: application/json' \
+    -d '{"date":"2025-06-01","plannedType":"buffer"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  local writer_out="$WORK/writer.out"
+  BENCH_TOKEN="$token" BENCH_THREADS=1 BENCH_FIRST_YEAR=5000 wrk -t1 -c8 -d"${DURATION}s" --latency -s "$LUA_POST" \
+    "$BASE/api/v1/day-types" >"$writer_out" 2>&1 &
+  local writer=$!
+  run_wrk "GET /api/v1/day-types/{id} while POST /api/v1/day-types runs at 8 connections" \
+    -H "$auth" "$BASE/api/v1/day-types/$one"
+  wait "$writer"
+  awk '/Requests\/sec:/ { rps = $2 } /^ +99% / { p99 = $2 } /Non-2xx or 3xx responses:/ { non2xx = $NF }
+       END { printf "     beside it, POST /api/v1/day-types: %s/s, p99 %s, non-2xx %s\n", rps, p99, (non2xx == "" ? 0 : non2xx) }' "$writer_out"
+  fi
+
+  # 8. Writes that append events, from 32 users at once
+  if want 8; then
+  python3 "$SEED" users "$BASE" "$WRITERS" "$WORK/writers.txt"
+  BENCH_USERS="$WORK/writers.txt" run_wrk_with "$WRITERS" \
+    "POST /api/v1/tracks/{id}/nodes, $WRITERS users at once (each appends an event)" \
+    -s "$LUA_NODES" "$BASE/api/v1/tracks"
+  read -r token one < "$WORK/writers.txt"
+  check=$(curl -fsS -H "Authorization: Bearer $token" "$BASE/api/v1/tracks/$one/nodes?limit=500" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
+  echo "     check: the first writer's track holds $check nodes (first page)"
+  fi
 
   echo "   RSS under load afterwards: $(rss)"
   stop_server
 }
 
-bench "SQLite" "sqlite://$WORK/bench.db"
+if [[ "$BACKENDS" == *" sqlite "* ]]; then
+  bench "SQLite" "sqlite://$WORK/bench.db"
+fi
 
-psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS lifeos_bench WITH (FORCE)" -c "CREATE DATABASE lifeos_bench"
-PG_CREATED=1
-bench "PostgreSQL" "${PG_ADMIN%/*}/lifeos_bench"
-stop_server
-psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS lifeos_bench WITH (FORCE)"
-PG_CREATED=""
+if [[ "$BACKENDS" == *" postgres "* ]]; then
+  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS lifeos_bench WITH (FORCE)" -c "CREATE DATABASE lifeos_bench"
+  PG_CREATED=1
+  bench "PostgreSQL" "${PG_ADMIN%/*}/lifeos_bench"
+  stop_server
+  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS lifeos_bench WITH (FORCE)"
+  PG_CREATED=""
+fi

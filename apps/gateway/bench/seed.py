@@ -7,6 +7,10 @@ Usage (the bearer access token comes from the environment variable BENCH_TOKEN):
                                        entries FIRST..FIRST+COUNT-1 of a fixed plan of 2000
                                        non-overlapping entries over the 365 days before
                                        TODAY (YYYY-MM-DD, UTC), spread over the whole year
+  seed.py users BASE N OUT             N users (each from its own X-Forwarded-For address, so
+                                       registration's per-address limit does not apply; the
+                                       server must trust the proxy header), one track each;
+                                       writes "token trackId" lines to OUT (no token needed)
   seed.py brake BASE                   health-data consent, 2920 HRV samples (8 a day for
                                        365 days, the newest a minute old), a cycle on day 3
                                        and a high-stakes event going on now
@@ -38,15 +42,14 @@ class Api:
     def __init__(self, base):
         url = urllib.parse.urlsplit(base)
         self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
-        self.headers = {
-            "Authorization": "Bearer " + os.environ["BENCH_TOKEN"],
-            "Content-Type": "application/json",
-        }
+        self.headers = {"Content-Type": "application/json"}
+        if os.environ.get("BENCH_TOKEN"):
+            self.headers["Authorization"] = "Bearer " + os.environ["BENCH_TOKEN"]
         self.calls = 0
 
-    def call(self, method, path, body, expected):
+    def call(self, method, path, body, expected, headers=None):
         data = json.dumps(body).encode()
-        self.conn.request(method, "/api/v1" + path, body=data, headers=self.headers)
+        self.conn.request(method, "/api/v1" + path, body=data, headers={**self.headers, **(headers or {})})
         resp = self.conn.getresponse()
         text = resp.read().decode(errors="replace")
         self.calls += 1
@@ -97,6 +100,22 @@ def seed_time_entries(api, tracks_file, today, first, count):
     return f"time entries {first + 1}..{first + count}"
 
 
+def seed_users(api, count, out):
+    lines = []
+    for n in range(count):
+        forwarded = {"X-Forwarded-For": f"10.77.{n // 250}.{n % 250 + 1}"}
+        session = api.call("POST", "/auth/register",
+                           {"email": f"writer{n}@example.com", "password": "correct horse battery"},
+                           201, forwarded)
+        token = session["accessToken"]
+        track = api.call("POST", "/tracks", {"title": f"Writer {n} track"}, 201,
+                         {**forwarded, "Authorization": "Bearer " + token})
+        lines.append(f"{token} {track['id']}")
+    with open(out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return f"{count} users with a track each"
+
+
 def seed_brake(api):
     api.call("PUT", "/me/consents/health_data", {"granted": True}, 200)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -131,6 +150,8 @@ def main(argv):
         what = seed_tracks(api, rest[0])
     elif command == "time-entries" and len(rest) == 4:
         what = seed_time_entries(api, rest[0], rest[1], int(rest[2]), int(rest[3]))
+    elif command == "users" and len(rest) == 2:
+        what = seed_users(api, int(rest[0]), rest[1])
     elif command == "brake" and not rest:
         what = seed_brake(api)
     else:

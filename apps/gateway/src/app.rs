@@ -18,7 +18,7 @@ use lifeos_kernel::migrate::{self, MigrationSet};
 use lifeos_kernel::outbox::{EventSource, Outbox, spawn_subscriber};
 use lifeos_kernel::user_data::UserDataRegistry;
 use lifeos_kernel::{AppError, Db, SharedClock};
-use lifeos_omtobe_brake::{SharedBrake, SqlBrake};
+use lifeos_omtobe_brake::{Brake, SharedBrake};
 use lifeos_tracking::TrackingState;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -113,7 +113,7 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
         IdentityConfig::new(config.public_url.clone()),
     ));
     // The brake asks identity whether health data may be processed.
-    let brake: SharedBrake = Arc::new(SqlBrake::new(
+    let brake: SharedBrake = Arc::new(Brake::new(
         db.clone(),
         clock,
         outbox.clone(),

@@ -58,7 +58,7 @@ pub fn all() -> Vec<Domain> {
         },
         Domain {
             name: "brake",
-            tags: BRAKE_TAGS,
+            tags: lifeos_omtobe_brake::TAGS,
             migrations: lifeos_omtobe_brake::migrations,
             tables: lifeos_omtobe_brake::TABLES,
             codes: lifeos_omtobe_brake::CODES,
@@ -71,11 +71,6 @@ pub fn all() -> Vec<Domain> {
         },
     ]
 }
-
-const BRAKE_TAGS: &[(&str, &str)] = &[(
-    "brake",
-    "The 7-day decision brake: HRV, high-stakes events, decisions, reflections",
-)];
 
 /// Every crate's migrations, in the order they apply: the platform set first.
 pub fn migration_sets() -> Vec<MigrationSet> {

@@ -61,9 +61,10 @@ impl From<IdentityError> for AppError {
             IdentityError::InvalidCredentials => {
                 (ErrorKind::Unauthenticated, IdentityCode::InvalidCredentials)
             }
-            IdentityError::InvalidRefreshToken => {
-                (ErrorKind::Unauthenticated, IdentityCode::InvalidRefreshToken)
-            }
+            IdentityError::InvalidRefreshToken => (
+                ErrorKind::Unauthenticated,
+                IdentityCode::InvalidRefreshToken,
+            ),
             IdentityError::RefreshTokenReused => {
                 (ErrorKind::Unauthenticated, IdentityCode::RefreshTokenReused)
             }
@@ -71,12 +72,16 @@ impl From<IdentityError> for AppError {
             IdentityError::InvalidAccessToken(_) => {
                 (ErrorKind::Unauthenticated, IdentityCode::InvalidAccessToken)
             }
-            IdentityError::InvalidApiKey => (ErrorKind::Unauthenticated, IdentityCode::InvalidApiKey),
+            IdentityError::InvalidApiKey => {
+                (ErrorKind::Unauthenticated, IdentityCode::InvalidApiKey)
+            }
             IdentityError::SessionEnded => (ErrorKind::Unauthenticated, IdentityCode::SessionEnded),
             IdentityError::NotFound(_) => {
                 return AppError::new(ErrorKind::NotFound, CommonCode::NotFound, detail);
             }
-            IdentityError::UnknownPurpose(_) => (ErrorKind::NotFound, IdentityCode::UnknownConsentPurpose),
+            IdentityError::UnknownPurpose(_) => {
+                (ErrorKind::NotFound, IdentityCode::UnknownConsentPurpose)
+            }
             IdentityError::Invalid(errors) => return AppError::validation(errors),
             IdentityError::RateLimited { retry_after_secs } => {
                 return AppError::rate_limited(retry_after_secs);

@@ -116,7 +116,10 @@ impl TokenKeys {
         if claims.iat > now.unix_seconds() + leeway {
             return Err("issued in the future");
         }
-        if claims.nbf.is_some_and(|nbf| nbf > now.unix_seconds() + leeway) {
+        if claims
+            .nbf
+            .is_some_and(|nbf| nbf > now.unix_seconds() + leeway)
+        {
             return Err("not valid yet");
         }
         Ok(claims)
@@ -208,8 +211,7 @@ mod tests {
                 exp: (now + ACCESS_TTL).unix_seconds(),
                 nbf: Some(nbf.unix_seconds()),
             };
-            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys().encoding)
-                .unwrap()
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys().encoding).unwrap()
         };
         assert_eq!(
             keys().verify_access(&token_with_nbf(now + Duration::hours(1)), now),

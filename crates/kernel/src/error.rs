@@ -141,7 +141,11 @@ impl AppError {
     }
 
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Unauthenticated, CommonCode::Unauthenticated, detail)
+        Self::new(
+            ErrorKind::Unauthenticated,
+            CommonCode::Unauthenticated,
+            detail,
+        )
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {

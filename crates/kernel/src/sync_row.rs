@@ -87,7 +87,9 @@ pub fn update_sql(table: &UserTable, columns: &[&str], returning: &str) -> Strin
     let sets = columns
         .iter()
         .enumerate()
-        .fold(String::new(), |acc, (i, c)| format!("{acc}, {c} = ${}", i + 5));
+        .fold(String::new(), |acc, (i, c)| {
+            format!("{acc}, {c} = ${}", i + 5)
+        });
     format!(
         "UPDATE {} SET version = $3, updated_at = $4{sets} \
          WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL RETURNING {returning}",

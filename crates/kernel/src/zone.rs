@@ -87,7 +87,9 @@ pub fn start_of_day(date: time::Date, zone: &TimeZone) -> Result<crate::Timestam
         .to_zoned(zone.clone())
         .and_then(|z| z.start_of_day())
         .map_err(|_| ZoneError::OutOfRange)?;
-    Ok(crate::Timestamp::from(from_jiff_timestamp(start.timestamp())?))
+    Ok(crate::Timestamp::from(from_jiff_timestamp(
+        start.timestamp(),
+    )?))
 }
 
 /// A user's clock settings as the platform `users` table holds them.
@@ -161,7 +163,10 @@ mod local_date_tests {
             timezone: "Europe/Berlin".into(),
             day_start_hour: 4,
         };
-        assert_eq!(late_sleeper.local_date(at).unwrap().to_string(), "2026-03-28");
+        assert_eq!(
+            late_sleeper.local_date(at).unwrap().to_string(),
+            "2026-03-28"
+        );
         let utc = UserClock {
             timezone: "UTC".into(),
             day_start_hour: 0,
@@ -199,7 +204,11 @@ mod boundary_tests {
 
     #[test]
     fn dates_round_trip_through_jiff() {
-        for d in [date!(1900 - 01 - 01), date!(2024 - 02 - 29), date!(2200 - 12 - 31)] {
+        for d in [
+            date!(1900 - 01 - 01),
+            date!(2024 - 02 - 29),
+            date!(2200 - 12 - 31),
+        ] {
             assert_eq!(from_jiff_date(to_jiff_date(d).unwrap()).unwrap(), d);
         }
     }

@@ -63,12 +63,12 @@ impl From<BrakeError> for AppError {
             BrakeError::RateLimited { retry_after_secs } => {
                 AppError::rate_limited(retry_after_secs)
             }
-            BrakeError::Contended => AppError::new(ErrorKind::Conflict, BrakeCode::BrakeBusy, detail),
-            BrakeError::Zone(ZoneError::OutOfRange) => AppError::new(
-                ErrorKind::Validation,
-                CommonCode::ValidationFailed,
-                detail,
-            ),
+            BrakeError::Contended => {
+                AppError::new(ErrorKind::Conflict, BrakeCode::BrakeBusy, detail)
+            }
+            BrakeError::Zone(ZoneError::OutOfRange) => {
+                AppError::new(ErrorKind::Validation, CommonCode::ValidationFailed, detail)
+            }
             BrakeError::Zone(zone @ ZoneError::UnknownZone(_)) => AppError::internal(zone),
             BrakeError::Store(store) => AppError::internal(store),
         }

@@ -18,8 +18,11 @@ pub use http::router;
 pub use service::{Brake, BrakeService, ConsentListener, SharedBrake};
 pub use user_data::TABLES;
 
-/// The former name of [`Brake`].
-pub type SqlBrake = Brake; // TEMP alias for the gateway
+/// The OpenAPI tags of the brake's operations: (name, description).
+pub const TAGS: &[(&str, &str)] = &[(
+    "brake",
+    "The 7-day decision brake: HRV, high-stakes events, decisions, reflections",
+)];
 
 /// The brake's tables (after the platform set).
 pub fn migrations() -> MigrationSet {

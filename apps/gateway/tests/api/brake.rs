@@ -512,3 +512,34 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    /// Reads never write: state, settings and a check that changes nothing answer the
+    /// defaults without storing a state row; the first real write stores it.
+    async fn reads_store_no_state(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        app.clock.set(Timestamp::parse("2026-03-25T08:40:00Z").unwrap());
+        let token = app.user(EMAIL).await;
+        app.call(Method::PUT, "/api/v1/me/consents/health_data", Some(&token), Some(json!({ "granted": true }))).await;
+        let rows = |app: &TestApp| {
+            let db = app.db().clone();
+            async move {
+                with_db!(&db, pool => {
+                    sqlx::query_scalar::<_, i64>("SELECT count(*) FROM brake_states").fetch_one(pool).await.unwrap()
+                })
+            }
+        };
+        let state = app.get("/api/v1/brake/state", &token).await;
+        assert_eq!(state.status, StatusCode::OK, "{}", state.body);
+        assert_eq!(state.body["currentDay"], 1);
+        assert_eq!(state.body["cycleStart"], "2026-03-25");
+        let settings = app.get("/api/v1/brake/settings", &token).await;
+        assert_eq!(settings.status, StatusCode::OK, "{}", settings.body);
+        assert_eq!(check(&app, &token, None).await.status, StatusCode::OK);
+        assert_eq!(rows(&app).await, 0, "{}: reads store nothing", app.label);
+        let started = app.post("/api/v1/brake/cycle", Some(&token), json!({})).await;
+        assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+        assert_eq!(rows(&app).await, 1, "{}: the first write stores the state", app.label);
+        app.stop().await;
+    }
+}

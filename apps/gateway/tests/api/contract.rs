@@ -51,23 +51,35 @@ fn every_operation_is_documented() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), count, "operationIds are unique");
-    let codes = &spec["components"]["schemas"]["Problem"]["properties"]["code"]["enum"];
-    for code in [
-        "email_taken",
-        "invalid_credentials",
-        "insufficient_scope",
-        "payload_too_large",
-        "rate_limited",
-        "day_already_planned",
-        "invalid_gpx",
-        "timer_already_running",
-        "time_entry_overlap",
-    ] {
-        assert!(
-            codes.as_array().unwrap().iter().any(|c| c == code),
-            "{code} listed"
-        );
-    }
+    let listed: std::collections::BTreeSet<&str> =
+        spec["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+    // Every code of every crate's `error_codes!` enum (the only codes `AppError::new`
+    // accepts), and nothing else.
+    let declared: std::collections::BTreeSet<&str> = lifeos_kernel::error::CommonCode::CODES
+        .iter()
+        .chain(lifeos_identity::error::IdentityCode::CODES)
+        .chain(lifeos_tracking::error::TrackingCode::CODES)
+        .chain(lifeos_omtobe_brake::error::BrakeCode::CODES)
+        .copied()
+        .collect();
+    assert_eq!(
+        listed, declared,
+        "Problem.code lists exactly the declared codes"
+    );
+    let registered: usize = lifeos_gateway::domains::all()
+        .iter()
+        .map(|d| d.codes.len())
+        .sum();
+    assert_eq!(
+        registered + lifeos_kernel::error::CommonCode::CODES.len(),
+        declared.len(),
+        "every domain registers its codes with the gateway, and no code is declared twice"
+    );
 }
 
 lifeos_kernel::dialect_test! {

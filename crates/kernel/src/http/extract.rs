@@ -13,9 +13,9 @@ use serde::de::DeserializeOwned;
 
 use super::auth::AuthFailure;
 use super::text;
-use axum::body::Bytes;
 use crate::error::{AppError, ErrorKind, FieldError};
 use crate::{Principal, Scope};
+use axum::body::Bytes;
 
 /// A JSON body. Request types use `#[serde(deny_unknown_fields)]`, so a misspelt or
 /// unexpected field is a 422 rather than silently ignored; text holding control
@@ -110,9 +110,11 @@ fn json_rejection(rejection: &JsonRejection) -> AppError {
             error.code = CommonCode::InvalidBody.as_str();
             error
         }
-        JsonRejection::JsonSyntaxError(err) => {
-            AppError::new(ErrorKind::BadRequest, CommonCode::MalformedJson, err.body_text())
-        }
+        JsonRejection::JsonSyntaxError(err) => AppError::new(
+            ErrorKind::BadRequest,
+            CommonCode::MalformedJson,
+            err.body_text(),
+        ),
         JsonRejection::MissingJsonContentType(_) => AppError::new(
             ErrorKind::UnsupportedMediaType,
             CommonCode::UnsupportedMediaType,
@@ -123,7 +125,11 @@ fn json_rejection(rejection: &JsonRejection) -> AppError {
             CommonCode::PayloadTooLarge,
             "the request body is larger than this server accepts",
         ),
-        other => AppError::new(ErrorKind::BadRequest, CommonCode::BadRequest, other.body_text()),
+        other => AppError::new(
+            ErrorKind::BadRequest,
+            CommonCode::BadRequest,
+            other.body_text(),
+        ),
     }
 }
 

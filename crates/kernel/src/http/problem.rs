@@ -56,7 +56,11 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
 /// (unknown route, wrong method, body limit, timeout).
 pub fn for_status(status: StatusCode) -> AppError {
     let (kind, code, detail) = match status {
-        StatusCode::NOT_FOUND => (ErrorKind::NotFound, CommonCode::NotFound, "no such resource"),
+        StatusCode::NOT_FOUND => (
+            ErrorKind::NotFound,
+            CommonCode::NotFound,
+            "no such resource",
+        ),
         StatusCode::METHOD_NOT_ALLOWED => (
             ErrorKind::BadRequest,
             CommonCode::MethodNotAllowed,

@@ -40,7 +40,13 @@ pub fn first_invalid(value: &Value) -> Option<String> {
         }
     }
     let mut path = String::new();
-    walk(value, &mut path).then(|| if path.is_empty() { "body".to_owned() } else { path })
+    walk(value, &mut path).then(|| {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path
+        }
+    })
 }
 
 /// A cheap pre-check of a JSON text: could it hold a refused character? Raw C0 controls
@@ -148,14 +154,21 @@ mod tests {
         assert!(json_may_hold_controls(br#"{"email":"a\u0000@x.com"}"#));
         assert!(json_may_hold_controls(br#"{"t":"\u001B[31m"}"#));
         assert!(json_may_hold_controls("{\"t\":\"\u{85}\"}".as_bytes()));
-        assert!(!json_may_hold_controls(br#"{"t":"\\u0000 is how you write NUL"}"#));
-        assert!(!json_may_hold_controls(br#"{"t":"tab\tand\nnewline\u0009\u000A"}"#));
+        assert!(!json_may_hold_controls(
+            br#"{"t":"\\u0000 is how you write NUL"}"#
+        ));
+        assert!(!json_may_hold_controls(
+            br#"{"t":"tab\tand\nnewline\u0009\u000A"}"#
+        ));
         assert!(!json_may_hold_controls("{\"t\":\"Grüße\"}".as_bytes()));
     }
 
     #[test]
     fn query_and_path_controls_are_found() {
-        assert_eq!(first_invalid_in_query("q=%00&limit=5").as_deref(), Some("q"));
+        assert_eq!(
+            first_invalid_in_query("q=%00&limit=5").as_deref(),
+            Some("q")
+        );
         assert_eq!(first_invalid_in_query("q=caf%C3%A9+au+lait"), None);
         assert!(!path_is_clean("/api/v1/docs/%00"));
         assert!(path_is_clean("/api/v1/day-types/date/2026-02-02"));
