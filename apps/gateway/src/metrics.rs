@@ -100,6 +100,7 @@ impl Metrics {
     }
 
     /// The text exposition, with pool gauges read now.
+    #[expect(clippy::expect_used, reason = "writing to a String cannot fail")]
     pub fn render(&self, db: &Db) -> String {
         let stats = db.stats();
         let gauge = |state| {

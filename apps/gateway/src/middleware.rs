@@ -11,6 +11,10 @@ use lifeos_kernel::http::{ClientIp, problem, request_id};
 
 /// Takes the caller's `x-request-id` when it is sane, or makes one; every log line,
 /// problem body and response of the request carries it.
+#[expect(
+    clippy::expect_used,
+    reason = "the id was checked to be visible ASCII above"
+)]
 pub async fn request_id(mut request: Request, next: Next) -> Response {
     let id = request
         .headers()

@@ -275,6 +275,10 @@ pub fn finish(mut openapi: OpenApi) -> OpenApi {
     openapi
 }
 
+#[expect(
+    clippy::expect_used,
+    reason = "the document is plain data: serialising it cannot fail"
+)]
 pub fn to_json(openapi: &OpenApi) -> String {
     let mut text = openapi.to_pretty_json().expect("the spec serialises");
     text.push('\n');

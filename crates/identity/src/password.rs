@@ -17,6 +17,10 @@ pub struct Passwords {
     dummy_hash: Arc<OnceLock<String>>,
 }
 
+#[expect(
+    clippy::expect_used,
+    reason = "constant parameters, checked by the tests: they cannot be invalid at run time"
+)]
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)

@@ -5,6 +5,9 @@
 //! variable is set but the server is unreachable the test fails: CI must not silently
 //! skip PostgreSQL.
 
+// Test support: a database that cannot be made is a failed test, so it panics.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 

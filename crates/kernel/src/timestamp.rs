@@ -47,6 +47,10 @@ impl Timestamp {
         self.0 - earlier.0
     }
 
+    #[expect(
+        clippy::expect_used,
+        reason = "every component of this format exists for a UTC instant, so formatting cannot fail"
+    )]
     fn sqlite_text(self) -> String {
         self.0
             .format(SQLITE_FORMAT)
@@ -55,6 +59,10 @@ impl Timestamp {
 }
 
 impl From<OffsetDateTime> for Timestamp {
+    #[expect(
+        clippy::expect_used,
+        reason = "whole microseconds are always a valid nanosecond value"
+    )]
     fn from(value: OffsetDateTime) -> Self {
         let utc = value.to_offset(UtcOffset::UTC);
         let micros = utc.nanosecond() / 1_000 * 1_000;

@@ -6,6 +6,9 @@
 //! Each test transaction runs on its own task, driven step by step ([`Writer`]), so a step
 //! that waits for a lock (SQLite's one write lock) does not stall the test itself.
 
+// Tests: a panic is a failed assertion (clippy.toml allows it in unit tests).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -1,5 +1,8 @@
 //! The platform tables and kernel helpers on every backend under test.
 
+// Tests: a panic is a failed assertion (clippy.toml allows it in unit tests).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use lifeos_kernel::db::PoolConfig;

@@ -1,6 +1,9 @@
 //! The brake's store on every dialect under test (SQLite always, PostgreSQL when
 //! `TEST_DATABASE_URL` is set): the SQL itself, driven without HTTP or rules.
 
+// Tests: a panic is a failed assertion (clippy.toml allows it in unit tests).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::page::PageRequest;
 use lifeos_kernel::testing::TestDatabase;

@@ -3,6 +3,9 @@
 //! syncable row goes through (insert, read, update, tombstone), who may see it, and how
 //! lists filter and page.
 
+// Tests: a panic is a failed assertion (clippy.toml allows it in unit tests).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::page::PageRequest;
 use lifeos_kernel::sync_row::{self, Stamp};

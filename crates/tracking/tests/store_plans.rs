@@ -3,6 +3,9 @@
 //! read, update, tombstone, with versions), positions and locks, the one-schedule-per-habit
 //! upsert, the one-running-timer index, and that another user's rows stay invisible.
 
+// Tests: a panic is a failed assertion (clippy.toml allows it in unit tests).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::page::PageRequest;
 use lifeos_kernel::sync_row::{self, Stamp};

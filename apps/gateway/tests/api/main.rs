@@ -1,6 +1,9 @@
 //! Black-box tests of the whole API. Each database test is a `lifeos_kernel::dialect_test!`:
 //! `<name>::sqlite` and `<name>::postgres` (the latter runs with TEST_DATABASE_URL set).
 
+// Tests: a panic is a failed assertion (clippy.toml allows it in unit tests).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod account;
 mod auth;
 mod brake;
