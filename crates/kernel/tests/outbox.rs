@@ -12,8 +12,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::outbox::{Event, EventSource, NewEvent, Outbox, Subscriber, spawn_subscriber};
+use lifeos_kernel::testing;
 use lifeos_kernel::testing::TestDatabase;
 use lifeos_kernel::{
     Db, Dialect, StoreError, TestClock, Timestamp, Tx, migrate, sync_row, with_db,
@@ -32,24 +32,11 @@ const PROMPTLY: Duration = Duration::from_secs(3);
 const BLOCKED: Duration = Duration::from_millis(300);
 
 async fn open(url: &str) -> Db {
-    let db = Db::connect(url, &PoolConfig::default())
-        .await
-        .expect("connect");
-    migrate::run(&db, &[migrate::platform()])
-        .await
-        .expect("migrate");
-    db
+    testing::open_migrated(url, &[migrate::platform()]).await
 }
 
 async fn insert_user(db: &Db, email: &str) -> Uuid {
-    let id = lifeos_kernel::id::new_id();
-    let now = Timestamp::parse("2026-11-21T08:00:00Z").unwrap();
-    with_db!(db, pool => {
-        sqlx::query("INSERT INTO users (id, email, email_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
-            .bind(id).bind(email).bind(email.to_lowercase()).bind(now)
-            .execute(pool).await.unwrap();
-    });
-    id
+    testing::insert_user(db, email).await
 }
 
 fn at() -> Timestamp {
@@ -405,7 +392,7 @@ lifeos_kernel::dialect_test! {
 
 lifeos_kernel::dialect_test! {
     async fn cursors_and_events_from_before_the_migration_keep_working(test_db: TestDatabase) {
-        let db = Db::connect(&test_db.url, &PoolConfig::default()).await.expect("connect");
+        let db = Db::connect(&test_db.url, &lifeos_kernel::db::PoolConfig::default()).await.expect("connect");
         let mut first = match db.dialect() {
             Dialect::Sqlite => sqlx::migrate!("../../migrations/sqlite"),
             Dialect::Postgres => sqlx::migrate!("../../migrations/postgres"),

@@ -5,31 +5,18 @@
 
 use std::time::{Duration, Instant};
 
-use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::outbox::{EventSource, NewEvent, Outbox};
+use lifeos_kernel::testing;
 use lifeos_kernel::testing::TestDatabase;
 use lifeos_kernel::{Db, Timestamp, migrate, sync_row, with_db};
 use uuid::Uuid;
 
 async fn open(url: &str) -> Db {
-    let db = Db::connect(url, &PoolConfig::default())
-        .await
-        .expect("connect");
-    migrate::run(&db, &[migrate::platform()])
-        .await
-        .expect("migrate");
-    db
+    testing::open_migrated(url, &[migrate::platform()]).await
 }
 
 async fn insert_user(db: &Db, email: &str) -> Uuid {
-    let id = lifeos_kernel::id::new_id();
-    let now = Timestamp::parse("2026-11-21T08:00:00Z").unwrap();
-    with_db!(db, pool => {
-        sqlx::query("INSERT INTO users (id, email, email_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
-            .bind(id).bind(email).bind(email.to_lowercase()).bind(now)
-            .execute(pool).await.unwrap();
-    });
-    id
+    testing::insert_user(db, email).await
 }
 
 lifeos_kernel::dialect_test! {

@@ -6,9 +6,9 @@
 // Tests: a panic is a failed assertion (clippy.toml allows it in unit tests).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::page::PageRequest;
 use lifeos_kernel::sync_row::{self, Stamp};
+use lifeos_kernel::testing;
 use lifeos_kernel::testing::TestDatabase;
 use lifeos_kernel::user_data::UserTable;
 use lifeos_kernel::{Db, Timestamp, Tx, migrate, with_db, with_tx};
@@ -24,24 +24,11 @@ use time::macros::date;
 use uuid::Uuid;
 
 async fn open(url: &str) -> Db {
-    let db = Db::connect(url, &PoolConfig::default())
-        .await
-        .expect("connect");
-    migrate::run(&db, &[migrate::platform(), lifeos_tracking::migrations()])
-        .await
-        .expect("migrate");
-    db
+    testing::open_migrated(url, &[migrate::platform(), lifeos_tracking::migrations()]).await
 }
 
 async fn insert_user(db: &Db, email: &str) -> Uuid {
-    let id = lifeos_kernel::id::new_id();
-    let now = at("2026-11-21T08:00:00Z");
-    with_db!(db, pool => {
-        sqlx::query("INSERT INTO users (id, email, email_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
-            .bind(id).bind(email).bind(email.to_lowercase()).bind(now)
-            .execute(pool).await.unwrap();
-    });
-    id
+    testing::insert_user(db, email).await
 }
 
 fn at(text: &str) -> Timestamp {
