@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use axum::http::Method;
-use lifeos_kernel::error::COMMON_CODES;
+use lifeos_kernel::error::CommonCode;
 
 use crate::domains;
 use lifeos_kernel::http::Problem;
@@ -36,7 +36,7 @@ pub fn base() -> OpenApi {
 /// Every error code the API can answer with: the common ones and each domain's.
 pub fn all_codes() -> Vec<&'static str> {
     let domains = domains::all();
-    let mut codes: Vec<&'static str> = COMMON_CODES
+    let mut codes: Vec<&'static str> = CommonCode::CODES
         .iter()
         .chain(domains.iter().flat_map(|d| d.codes))
         .copied()

@@ -102,9 +102,6 @@ crate::error_codes! {
     }
 }
 
-/// Codes every router may answer with.
-pub const COMMON_CODES: &[&str] = CommonCode::CODES;
-
 #[derive(Debug)]
 pub struct AppError {
     pub kind: ErrorKind,

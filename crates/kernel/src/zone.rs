@@ -100,14 +100,6 @@ pub struct UserClock {
 }
 
 impl UserClock {
-    /// UTC with days starting at midnight (the settings of a new account).
-    pub fn utc() -> Self {
-        Self {
-            timezone: "UTC".to_owned(),
-            day_start_hour: 0,
-        }
-    }
-
     pub fn zone(&self) -> Result<TimeZone, ZoneError> {
         resolve(&self.timezone).ok_or_else(|| ZoneError::UnknownZone(self.timezone.clone()))
     }
