@@ -30,6 +30,22 @@ pub async fn next_version(tx: &mut Tx, user_id: Uuid) -> Result<i64, StoreError>
     Ok(version)
 }
 
+/// Takes `user_id`'s write lock inside `tx` without taking a version: for a write
+/// transaction that reads to decide but writes no syncable row (private tables). It locks
+/// the same counter row [`next_version`] bumps, so it queues behind (and ahead of) every
+/// other write of that user until the transaction ends. On SQLite `BEGIN IMMEDIATE`
+/// already holds the database's write lock; the statement is then a cheap no-op.
+pub async fn lock_user(tx: &mut Tx, user_id: Uuid) -> Result<(), StoreError> {
+    // An upsert rather than `SELECT .. FOR UPDATE`: it also locks a user who has no
+    // counter row yet, and SQLite has no `FOR UPDATE`.
+    const SQL: &str = "INSERT INTO user_change_counters (user_id, counter) VALUES ($1, 0) \
+                       ON CONFLICT (user_id) DO UPDATE SET counter = user_change_counters.counter";
+    with_tx!(tx, conn => {
+        sqlx::query(SQL).bind(user_id).execute(&mut *conn).await?;
+    });
+    Ok(())
+}
+
 /// The user's latest version (0 before their first syncable write).
 pub async fn current_version(tx: &mut Tx, user_id: Uuid) -> Result<i64, StoreError> {
     const SQL: &str = "SELECT counter FROM user_change_counters WHERE user_id = $1";

@@ -1,5 +1,5 @@
-//! The brake's use cases. Each opens its transaction (`db.begin()` to write, a read
-//! transaction or the pool to read), asks the consent port and the rate limiter, calls
+//! The brake's use cases. Each opens its transaction ([`Brake::begin_write`] to write, a
+//! read transaction or the pool to read), asks the consent port and the rate limiter, calls
 //! the pure rules (`machine`, `baseline`, `classify`, `validate`) and the `store`, appends
 //! its events to the outbox and commits. No SQL here.
 //!
@@ -16,7 +16,7 @@ use lifeos_kernel::outbox::{Event, NewEvent, Outbox, Subscriber};
 use lifeos_kernel::page::{Page, PageRequest};
 use lifeos_kernel::rate_limit::{Quota, RateLimiter};
 use lifeos_kernel::zone::user_clock;
-use lifeos_kernel::{Db, SharedClock, StoreError, Timestamp, Tx};
+use lifeos_kernel::{Db, SharedClock, StoreError, Timestamp, Tx, sync_row};
 use serde_json::json;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -34,7 +34,8 @@ use crate::model::{
 use crate::store::{self, BaselineKey, CalendarEvent};
 use crate::validate;
 
-/// Optimistic writes of the state retry this often before answering 409.
+/// Optimistic writes of the state retry this often before answering 409. Writes take the
+/// user's lock first, so a retry only happens if a path ever writes the state without it.
 const ATTEMPTS: usize = 3;
 
 pub const DECISION_TOPIC: &str = "brake.decision_recorded";
@@ -166,6 +167,15 @@ fn rebuild(samples: &[Sample]) -> Result<Accumulator> {
 }
 
 impl Brake {
+    /// A write transaction holding the user's write lock (the change counter row): every
+    /// write here reads (state, baseline, samples) to decide what to write, so the user's
+    /// writes take turns and none decides on a state another is replacing (ADR 0010).
+    async fn begin_write(&self, user_id: Uuid) -> Result<Tx> {
+        let mut tx = self.db.begin().await?;
+        sync_row::lock_user(&mut tx, user_id).await?;
+        Ok(tx)
+    }
+
     async fn require_consent(&self, user_id: Uuid) -> Result<()> {
         if self
             .consent
@@ -357,7 +367,7 @@ impl Brake {
                 return Ok(view);
             }
         }
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.begin_write(user_id).await?;
         let Lookup::Ready(view) = self
             .evaluate_check(&mut tx, user_id, inline, zone, now, Access::Write)
             .await?
@@ -443,7 +453,7 @@ impl Brake {
         zone: &TimeZone,
     ) -> Result<EventsAccepted> {
         let now = self.clock.now();
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.begin_write(user_id).await?;
         let loaded = self.load(&mut tx, user_id, now, zone).await?;
         if loaded.version.is_none() {
             // The first write of the brake keeps the cycle it starts.
@@ -477,7 +487,7 @@ impl Brake {
         zone: &TimeZone,
     ) -> Result<DecisionView> {
         let now = self.clock.now();
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.begin_write(user_id).await?;
         let mut loaded = self.load(&mut tx, user_id, now, zone).await?;
         let day = machine::current_day(loaded.state.cycle_start, odt(now), zone)?;
         let (outcome, next) = machine::decide(
@@ -511,7 +521,7 @@ impl Brake {
         zone: &TimeZone,
     ) -> Result<ReflectionView> {
         let now = self.clock.now();
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.begin_write(user_id).await?;
         let mut loaded = self.load(&mut tx, user_id, now, zone).await?;
         let day = machine::current_day(loaded.state.cycle_start, odt(now), zone)?;
         let (outcome, next) =
@@ -544,7 +554,7 @@ impl Brake {
         let zone = self.zone(user_id).await?;
         for _ in 0..ATTEMPTS {
             let now = self.clock.now();
-            let mut tx = self.db.begin().await?;
+            let mut tx = self.begin_write(user_id).await?;
             let mut loaded = self.load(&mut tx, user_id, now, &zone).await?;
             change(&mut loaded, now, &zone)?;
             match self.save(&mut tx, user_id, &loaded, now).await {
@@ -584,7 +594,7 @@ impl BrakeService for Brake {
         self.require_consent(user_id).await?;
         let now = self.clock.now();
         validate::samples(&samples, now)?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.begin_write(user_id).await?;
         let stored = self.store_samples(&mut tx, user_id, &samples, now).await?;
         tx.commit().await?;
         let total = u32::try_from(samples.len()).unwrap_or(u32::MAX);
@@ -683,6 +693,7 @@ impl BrakeService for Brake {
     }
 
     async fn forget_health_data(&self, user_id: Uuid) -> Result<()> {
+        // Deletes without reading, so no lock: and the listener may run after erasure.
         let mut tx = self.db.begin().await?;
         store::delete_health_data(&mut tx, user_id).await?;
         tx.commit().await?;

@@ -89,13 +89,15 @@ impl DayTypesService for DayTypes {
             notes: input.notes,
         };
         let mut tx = self.db.begin().await?;
+        // The stamp first: it takes the user's write lock, so the checks below see every
+        // earlier write of this user (ADR 0010).
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         if let Some(existing) = store::live_on_date(&mut tx, user_id, values.date).await? {
             return Err(TrackingError::DayAlreadyPlanned { existing });
         }
         let id = sync_row::new_row_id(&mut tx, &DAY_TYPES, input.id)
             .await?
             .ok_or(TrackingError::IdConflict)?;
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         let created = match store::insert(&mut tx, user_id, id, stamp, &values).await {
             Ok(created) => created,
             Err(error) => {
@@ -124,6 +126,8 @@ impl DayTypesService for DayTypes {
         validate::patch(&patch)?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
+        // Lock before reading: a patch merges into the row as it is, not as it was.
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         let current = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
         let date = patch.date.unwrap_or(current.date);
         if date != current.date
@@ -137,7 +141,6 @@ impl DayTypesService for DayTypes {
             actual_type: patch.actual_type.unwrap_or(current.actual_type),
             notes: patch.notes.unwrap_or(current.notes),
         };
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         let updated = match store::update(&mut tx, user_id, id, stamp, &values).await {
             Ok(updated) => updated.ok_or(NOT_FOUND)?,
             Err(error) => {

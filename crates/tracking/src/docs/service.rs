@@ -91,11 +91,13 @@ impl DocsService for Docs {
         let values = normalised(values);
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
+        // The stamp first: it takes the user's write lock, so the checks below see every
+        // earlier write of this user (ADR 0010).
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         check_links(&mut tx, user_id, &values).await?;
         let id = sync_row::new_row_id(&mut tx, &DOCS, input.id)
             .await?
             .ok_or(TrackingError::IdConflict)?;
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         let doc = store::insert(&mut tx, user_id, id, stamp, &values).await?;
         tx.commit().await?;
         Ok(doc)
@@ -111,6 +113,8 @@ impl DocsService for Docs {
     async fn update(&self, user_id: Uuid, id: Uuid, patch: DocPatch) -> Result<Doc> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
+        // Lock before reading: a patch merges into the row as it is, not as it was.
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         let current = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
         let values = DocValues {
             title: patch.title.unwrap_or(current.title),
@@ -121,7 +125,6 @@ impl DocsService for Docs {
         validate(&values)?;
         let values = normalised(values);
         check_links(&mut tx, user_id, &values).await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         let doc = store::update(&mut tx, user_id, id, stamp, &values)
             .await?
             .ok_or(NOT_FOUND)?;

@@ -101,10 +101,12 @@ impl VehiclesService for Vehicles {
         validate_vehicle(&values)?;
         let values = normalised(values);
         let mut tx = self.db.begin().await?;
+        // The stamp first: it takes the user's write lock, so the id check below sees
+        // every earlier write of this user (ADR 0010).
+        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
         let id = sync_row::new_row_id(&mut tx, &VEHICLES, input.id)
             .await?
             .ok_or(TrackingError::IdConflict)?;
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
         let vehicle = store::insert_vehicle(&mut tx, user_id, id, stamp, &values).await?;
         tx.commit().await?;
         Ok(vehicle)
@@ -126,6 +128,8 @@ impl VehiclesService for Vehicles {
         patch: VehiclePatch,
     ) -> Result<Vehicle> {
         let mut tx = self.db.begin().await?;
+        // Lock before reading: a patch merges into the row as it is, not as it was.
+        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
         let current = store::get_vehicle(&mut tx, user_id, id)
             .await?
             .ok_or(VEHICLE_NOT_FOUND)?;
@@ -138,7 +142,6 @@ impl VehiclesService for Vehicles {
         };
         validate_vehicle(&values)?;
         let values = normalised(values);
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
         let vehicle = store::update_vehicle(&mut tx, user_id, id, stamp, &values)
             .await?
             .ok_or(VEHICLE_NOT_FOUND)?;
@@ -201,11 +204,12 @@ impl VehiclesService for Vehicles {
         };
         validate_maintenance(&values)?;
         let mut tx = self.db.begin().await?;
+        // The stamp first: the user's write lock, so the vehicle cannot go meanwhile.
+        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
         check_vehicle_ref(&mut tx, user_id, values.vehicle_id).await?;
         let id = sync_row::new_row_id(&mut tx, &VEHICLE_MAINTENANCE, input.id)
             .await?
             .ok_or(TrackingError::IdConflict)?;
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
         let record = store::insert_maintenance(&mut tx, user_id, id, stamp, &values).await?;
         tx.commit().await?;
         Ok(record)
@@ -227,6 +231,8 @@ impl VehiclesService for Vehicles {
         patch: MaintenancePatch,
     ) -> Result<Maintenance> {
         let mut tx = self.db.begin().await?;
+        // Lock before reading: a patch merges into the row as it is, not as it was.
+        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
         let current = store::get_maintenance(&mut tx, user_id, id)
             .await?
             .ok_or(MAINTENANCE_NOT_FOUND)?;
@@ -244,7 +250,6 @@ impl VehiclesService for Vehicles {
         };
         validate_maintenance(&values)?;
         check_vehicle_ref(&mut tx, user_id, values.vehicle_id).await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
         let record = store::update_maintenance(&mut tx, user_id, id, stamp, &values)
             .await?
             .ok_or(MAINTENANCE_NOT_FOUND)?;
