@@ -8,6 +8,7 @@ mod account;
 mod auth;
 mod brake;
 mod common;
+mod concurrency;
 mod contract;
 mod day_types;
 mod docs;
