@@ -17,6 +17,15 @@ pub enum TrackingError {
     Invalid(Vec<FieldError>),
     #[error("the GPX file could not be imported: {0}")]
     InvalidGpx(String),
+    /// Nested deeper than `hikes::gpx::MAX_DEPTH`; the message says so.
+    #[error("{0}")]
+    GpxTooDeep(String),
+    /// Too costly to parse (elements, namespaces, a DOCTYPE); the message says which.
+    #[error("{0}")]
+    GpxTooComplex(String),
+    /// The request was abandoned (timed out) while its work ran on a blocking thread.
+    #[error("the request took too long and was stopped")]
+    Abandoned,
     #[error("send the GPX file as application/gpx+xml")]
     UnsupportedMediaType,
     #[error("the node is locked; unlock it first")]
@@ -41,6 +50,8 @@ lifeos_kernel::error_codes! {
         DayAlreadyPlanned = "day_already_planned",
         IdConflict = "id_conflict",
         InvalidGpx = "invalid_gpx",
+        GpxTooDeep = "gpx_too_deep",
+        GpxTooComplex = "gpx_too_complex",
         NodeLocked = "node_locked",
         HabitWithoutSchedule = "habit_without_schedule",
         TimerAlreadyRunning = "timer_already_running",
@@ -78,6 +89,15 @@ impl From<TrackingError> for AppError {
             TrackingError::Invalid(errors) => AppError::validation(errors),
             TrackingError::InvalidGpx(_) => {
                 AppError::new(ErrorKind::Validation, TrackingCode::InvalidGpx, detail)
+            }
+            TrackingError::GpxTooDeep(_) => {
+                AppError::new(ErrorKind::Validation, TrackingCode::GpxTooDeep, detail)
+            }
+            TrackingError::GpxTooComplex(_) => {
+                AppError::new(ErrorKind::Validation, TrackingCode::GpxTooComplex, detail)
+            }
+            TrackingError::Abandoned => {
+                AppError::new(ErrorKind::Unavailable, CommonCode::RequestTimeout, detail)
             }
             TrackingError::UnsupportedMediaType => AppError::new(
                 ErrorKind::UnsupportedMediaType,

@@ -5,6 +5,18 @@
 //! `gpx` crate parses the whole document into memory before we see a point, so
 //! [`MAX_POINTS`] only bounds what is built from it: the caller must cap the
 //! upload size itself.
+//!
+//! The XML parser under the `gpx` crate (`xml-rs`) does work per tag that
+//! grows with the nesting depth (it looks prefixes up level by level and
+//! copies every namespace in scope into each start-tag event), so 100,000
+//! nested elements cost seconds of CPU, quadratically. [`check_shape`] walks
+//! the bytes once, in linear time, before that parser runs, and refuses a file
+//! whose structure would make the parse expensive: see [`MAX_DEPTH`],
+//! [`MAX_ELEMENTS`], [`MAX_NAMESPACES`] and [`MAX_FUEL`]. Every pass also
+//! watches a cancellation flag, so an abandoned request stops parsing.
+
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
 use time::{OffsetDateTime, UtcOffset};
@@ -16,6 +28,29 @@ pub const MAX_POINTS: usize = 200_000;
 /// Consumer GPS and barometric altimeters jitter by a few metres while standing
 /// still; summing that jitter would inflate the gain of a long flat walk.
 pub const ELEVATION_NOISE_M: f64 = 3.0;
+
+/// Deepest element nesting accepted. Real files need 7 levels (gpx > trk >
+/// trkseg > trkpt > extensions > a vendor's element > its fields) and vendor
+/// extensions a few more; 32 leaves room for those, while the parser's work per
+/// tag, which grows with depth, stays small.
+pub const MAX_DEPTH: usize = 32;
+
+/// Most elements in one file. A 10 MiB track of points with elevation and time
+/// has about 330,000; Garmin's heart-rate extensions make fewer, larger points.
+pub const MAX_ELEMENTS: usize = 500_000;
+
+/// Most XML namespace declarations in scope at once. Garmin BaseCamp, the most
+/// prolific writer, declares 15 on the root element.
+pub const MAX_NAMESPACES: usize = 32;
+
+/// Parse work allowed for one file, in the units of [`element_fuel`]: about
+/// one second of a core for both passes of the XML parser, so that any upload
+/// up to the 10 MiB limit is accepted or refused within 2 s of CPU.
+pub const MAX_FUEL: u64 = 6_000_000;
+
+/// How often (in bytes read) a pass looks at the cancellation flag: often
+/// enough to stop within a few milliseconds, rarely enough to cost nothing.
+const CANCEL_CHECK_BYTES: usize = 64 * 1024;
 
 const MAX_MESSAGE_CHARS: usize = 300;
 
@@ -62,6 +97,37 @@ pub enum GpxError {
     InvalidCoordinate { lat: f64, lon: f64 },
     #[error("the GPX file has {0} points; at most {max} are accepted", max = MAX_POINTS)]
     TooManyPoints(usize),
+    /// Refused before the XML parser runs; see [`MAX_DEPTH`].
+    #[error(
+        "the GPX file nests elements more than {max} levels deep; GPX needs fewer than 10",
+        max = MAX_DEPTH
+    )]
+    TooDeep,
+    /// Refused before the XML parser runs, because parsing it would cost too
+    /// much.
+    #[error("the GPX file is too complex to import: {0}")]
+    TooComplex(Complexity),
+    /// The caller set the cancellation flag (its request was abandoned).
+    #[error("the GPX import was cancelled")]
+    Cancelled,
+}
+
+/// Why a file is [`GpxError::TooComplex`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Complexity {
+    #[error("it has more than {max} elements", max = MAX_ELEMENTS)]
+    Elements,
+    #[error("it declares more than {max} XML namespaces at once", max = MAX_NAMESPACES)]
+    Namespaces,
+    #[error(
+        "its elements, weighted by their nesting depth and the namespaces in scope, \
+         exceed what one import may parse; remove unused extensions or namespace declarations"
+    )]
+    Fuel,
+    /// Entity declarations can expand into far more markup than was sent, and
+    /// the parser expands them into elements.
+    #[error("it has a DOCTYPE or another markup declaration, which GPX files never need")]
+    Declaration,
 }
 
 /// Reads a GPX 1.0 or 1.1 document and summarises its track.
@@ -70,14 +136,28 @@ pub enum GpxError {
 /// segment, because a planned route is the only line such a file has. Empty
 /// segments are ignored.
 ///
-/// Parsing is CPU-bound (about 3 s for a 19 MB file of [`MAX_POINTS`] points
-/// in a release build), so an async caller should run it off the reactor.
+/// Parsing is CPU-bound (up to about a second for a 10 MiB file in a release
+/// build), so an async caller should run it off the reactor, with
+/// [`summarize_cancellable`].
 ///
 /// # Errors
 ///
 /// See [`GpxError`]; any input gives an error rather than a panic.
 pub fn summarize(gpx_bytes: &[u8]) -> Result<TrackSummary, GpxError> {
-    summarize_limited(gpx_bytes, MAX_POINTS)
+    summarize_cancellable(gpx_bytes, &AtomicBool::new(false))
+}
+
+/// [`summarize`], stopping with [`GpxError::Cancelled`] soon after `cancel`
+/// is set (it is read every [`CANCEL_CHECK_BYTES`] bytes of each pass).
+///
+/// # Errors
+///
+/// See [`GpxError`].
+pub fn summarize_cancellable(
+    gpx_bytes: &[u8],
+    cancel: &AtomicBool,
+) -> Result<TrackSummary, GpxError> {
+    summarize_limited(gpx_bytes, MAX_POINTS, cancel)
 }
 
 /// Great-circle distance in metres between two `(lat, lon)` points in degrees.
@@ -143,9 +223,13 @@ struct Point {
     time: Option<OffsetDateTime>,
 }
 
-fn summarize_limited(gpx_bytes: &[u8], max_points: usize) -> Result<TrackSummary, GpxError> {
-    prescan(gpx_bytes)?;
-    let doc = ::gpx::read(gpx_bytes).map_err(|e| parse_error(&e))?;
+fn summarize_limited(
+    gpx_bytes: &[u8],
+    max_points: usize,
+    cancel: &AtomicBool,
+) -> Result<TrackSummary, GpxError> {
+    check_shape(gpx_bytes, cancel)?;
+    let doc = read_document(gpx_bytes, cancel)?;
 
     let mut raw_segments: Vec<&[::gpx::Waypoint]> = doc
         .tracks
@@ -175,6 +259,7 @@ fn summarize_limited(gpx_bytes: &[u8], max_points: usize) -> Result<TrackSummary
         .iter()
         .map(|s| s.iter().map(to_point).collect::<Result<Vec<_>, _>>())
         .collect::<Result<Vec<_>, _>>()?;
+    check_cancel(cancel)?;
 
     let distance: f64 = segments
         .iter()
@@ -277,12 +362,228 @@ fn round_to(value: f64, scale: f64) -> f64 {
     }
 }
 
-/// One streaming pass over the document, before the `gpx` crate reads it, for
-/// three things that crate handles badly:
+/// Parse work of one element in [`MAX_FUEL`] units, measured on `xml-rs`
+/// 0.8: each tag costs about as much as six namespace entries copied into its
+/// event, plus a walk over the open levels for its prefix.
+fn element_fuel(depth: usize, namespaces: usize) -> u64 {
+    const BASE: usize = 6;
+    const LEVELS_PER_UNIT: usize = 4;
+    (BASE + namespaces + depth / LEVELS_PER_UNIT) as u64
+}
+
+/// What [`check_shape`] has seen so far: the open elements and their cost.
+#[derive(Default)]
+struct Shape {
+    /// Namespace declarations of each open element, innermost last.
+    open: Vec<usize>,
+    namespaces: usize,
+    elements: usize,
+    fuel: u64,
+}
+
+impl Shape {
+    fn open(&mut self, tag: &StartTag) -> Result<(), GpxError> {
+        let depth = self.open.len() + 1;
+        if depth > MAX_DEPTH {
+            return Err(GpxError::TooDeep);
+        }
+        self.elements += 1;
+        if self.elements > MAX_ELEMENTS {
+            return Err(GpxError::TooComplex(Complexity::Elements));
+        }
+        let namespaces = self.namespaces + tag.namespaces;
+        if namespaces > MAX_NAMESPACES {
+            return Err(GpxError::TooComplex(Complexity::Namespaces));
+        }
+        self.fuel += element_fuel(depth, namespaces);
+        if self.fuel > MAX_FUEL {
+            return Err(GpxError::TooComplex(Complexity::Fuel));
+        }
+        if !tag.self_closing {
+            self.open.push(tag.namespaces);
+            self.namespaces = namespaces;
+        }
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        if let Some(declared) = self.open.pop() {
+            self.namespaces -= declared;
+        }
+    }
+}
+
+/// A start tag as [`check_shape`] sees it.
+struct StartTag {
+    /// Index just past the closing `>` (or the end of the input).
+    end: usize,
+    self_closing: bool,
+    /// Attributes whose name starts with `xmlns`, which declare a namespace.
+    namespaces: usize,
+}
+
+/// Reads the start tag whose name begins at `from`, minding quoted values
+/// (which may hold `>` or `/`).
+fn start_tag(bytes: &[u8], from: usize) -> StartTag {
+    let mut quote = None;
+    let mut namespaces = 0;
+    let mut previous = b'<';
+    for (i, &b) in bytes.iter().enumerate().skip(from) {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'>' => {
+                return StartTag {
+                    end: i + 1,
+                    self_closing: previous == b'/',
+                    namespaces,
+                };
+            }
+            None if previous.is_ascii_whitespace() && bytes[i..].starts_with(b"xmlns") => {
+                namespaces += 1;
+            }
+            None => {}
+        }
+        previous = b;
+    }
+    StartTag {
+        end: bytes.len(),
+        self_closing: false,
+        namespaces,
+    }
+}
+
+/// Index just past the first `pattern` at or after `from` (the end of the
+/// input when there is none: the XML parser then reports the open construct).
+fn skip_past(bytes: &[u8], from: usize, pattern: &[u8]) -> usize {
+    bytes
+        .get(from..)
+        .and_then(|rest| rest.windows(pattern.len()).position(|w| w == pattern))
+        .map_or(bytes.len(), |at| from + at + pattern.len())
+}
+
+/// One linear pass over the bytes that bounds what the XML parser will do,
+/// before it runs: nesting depth, element count, namespaces in scope and the
+/// weighted [`MAX_FUEL`]. It reads markup the way an XML parser does
+/// (comments, CDATA, processing instructions and quoted attribute values are
+/// skipped whole) but checks no syntax: where it misreads broken markup, the
+/// parser stops at that same spot with a syntax error, so nothing it missed is
+/// ever parsed.
+///
+/// Two inputs it cannot read the same way are refused: a DOCTYPE (entity
+/// declarations expand into markup this pass never sees), and NUL bytes (in
+/// UTF-16, the one encoding `xml-rs` reads that is not ASCII-compatible,
+/// every `<` has one).
+fn check_shape(bytes: &[u8], cancel: &AtomicBool) -> Result<(), GpxError> {
+    if bytes.contains(&0) {
+        return Err(GpxError::Malformed(
+            "the file contains NUL bytes; send GPX as UTF-8 text".to_owned(),
+        ));
+    }
+    let mut shape = Shape::default();
+    let mut at = 0;
+    let mut next_check = 0;
+    while let Some(offset) = bytes[at..].iter().position(|&b| b == b'<') {
+        let start = at + offset;
+        if start >= next_check {
+            check_cancel(cancel)?;
+            next_check = start + CANCEL_CHECK_BYTES;
+        }
+        let markup = &bytes[start..];
+        at = if markup.starts_with(b"<!--") {
+            skip_past(bytes, start + 4, b"-->")
+        } else if markup.starts_with(b"<![CDATA[") {
+            skip_past(bytes, start + 9, b"]]>")
+        } else if markup.starts_with(b"<?") {
+            skip_past(bytes, start + 2, b"?>")
+        } else if markup.starts_with(b"<!") {
+            return Err(GpxError::TooComplex(Complexity::Declaration));
+        } else if markup.starts_with(b"</") {
+            shape.close();
+            skip_past(bytes, start + 2, b">")
+        } else {
+            let tag = start_tag(bytes, start + 1);
+            shape.open(&tag)?;
+            tag.end
+        };
+    }
+    Ok(())
+}
+
+fn check_cancel(cancel: &AtomicBool) -> Result<(), GpxError> {
+    if cancel.load(Ordering::Relaxed) {
+        Err(GpxError::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
+/// The bytes of a document as a reader that fails once `cancel` is set, so
+/// that a parser we cannot otherwise interrupt stops within
+/// [`CANCEL_CHECK_BYTES`].
+struct CancellableReader<'a> {
+    rest: &'a [u8],
+    cancel: &'a AtomicBool,
+    until_check: usize,
+}
+
+impl<'a> CancellableReader<'a> {
+    fn new(bytes: &'a [u8], cancel: &'a AtomicBool) -> Self {
+        Self {
+            rest: bytes,
+            cancel,
+            until_check: 0,
+        }
+    }
+}
+
+impl Read for CancellableReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.until_check == 0 {
+            if self.cancel.load(Ordering::Relaxed) {
+                // Not `Interrupted`: `Read::bytes`, which xml-rs uses, retries those.
+                return Err(std::io::Error::other("cancelled"));
+            }
+            self.until_check = CANCEL_CHECK_BYTES;
+        }
+        let n = buf.len().min(self.rest.len()).min(self.until_check);
+        let (now, later) = self.rest.split_at(n);
+        buf[..n].copy_from_slice(now);
+        self.rest = later;
+        self.until_check -= n;
+        Ok(n)
+    }
+}
+
+/// The `gpx` crate's reading of the document. When it fails (or panics, see
+/// [`prescan`]), the prescan names the problem better than its error does.
+/// Running the prescan only then keeps a good file to one pass of the XML
+/// parser, which is most of the import's CPU time.
+fn read_document(bytes: &[u8], cancel: &AtomicBool) -> Result<::gpx::Gpx, GpxError> {
+    let read = std::panic::catch_unwind(|| ::gpx::read(CancellableReader::new(bytes, cancel)));
+    check_cancel(cancel)?;
+    match read {
+        Ok(Ok(doc)) => Ok(doc),
+        Ok(Err(err)) => {
+            prescan(bytes, cancel)?;
+            Err(parse_error(&err))
+        }
+        Err(_panic) => {
+            prescan(bytes, cancel)?;
+            Err(GpxError::Malformed(
+                "a value in the file could not be read".to_owned(),
+            ))
+        }
+    }
+}
+
+/// One streaming pass over a document the `gpx` crate failed on, for three
+/// things that crate handles badly:
 /// - It converts every `<time>` to UTC with a call that panics when the result
 ///   leaves the years the `time` crate supports (±9999), so
-///   `9999-12-31T23:59:59-05:00`, a valid xsd:dateTime, would panic the
-///   request. Such a time is refused here.
+///   `9999-12-31T23:59:59-05:00`, a valid xsd:dateTime, panics it (the panic
+///   is caught in [`read_document`]). Such a time is named here.
 /// - It stops at an out-of-range point naming only the axis it checked, while
 ///   callers want both values. Its ranges are mirrored, including refusing
 ///   lon = 180 (the same meridian as -180, which is what writers emit).
@@ -290,9 +591,8 @@ fn round_to(value: f64, scale: f64) -> f64 {
 ///   the parser's own error has the line and column a user needs.
 ///
 /// Every element named `time`, `wpt`, `rtept` or `trkpt` is checked, even
-/// inside `<extensions>`, which the `gpx` crate skips: refusing such a file is
-/// cheaper than tracking where the crate will look.
-fn prescan(bytes: &[u8]) -> Result<(), GpxError> {
+/// inside `<extensions>`, which the `gpx` crate skips.
+fn prescan(bytes: &[u8], cancel: &AtomicBool) -> Result<(), GpxError> {
     use time::format_description::well_known::Iso8601;
     use xml::reader::{EventReader, ParserConfig, XmlEvent};
 
@@ -301,8 +601,9 @@ fn prescan(bytes: &[u8]) -> Result<(), GpxError> {
         .whitespace_to_characters(true)
         .cdata_to_characters(true);
     let mut in_time = false;
-    for event in EventReader::new_with_config(bytes, config) {
+    for event in EventReader::new_with_config(CancellableReader::new(bytes, cancel), config) {
         match event {
+            Err(_) if cancel.load(Ordering::Relaxed) => return Err(GpxError::Cancelled),
             Err(e) => return Err(malformed(&e)),
             Ok(XmlEvent::StartElement {
                 name, attributes, ..
@@ -716,11 +1017,203 @@ mod tests {
             .collect();
         let input = trk(&points);
         assert!(matches!(
-            summarize_limited(&input, 4),
+            summarize_limited(&input, 4, &AtomicBool::new(false)),
             Err(GpxError::TooManyPoints(5))
         ));
-        assert!(summarize_limited(&input, 5).is_ok());
+        assert!(summarize_limited(&input, 5, &AtomicBool::new(false)).is_ok());
         assert_eq!(MAX_POINTS, 200_000);
+    }
+
+    // --- bounds ------------------------------------------------------------
+
+    /// `levels` nested `<a>` inside a track's `<extensions>` (which is 3 deep).
+    fn nested_in_extensions(levels: usize) -> Vec<u8> {
+        doc(&format!(
+            r#"<trk><trkseg><trkpt lat="47" lon="11"/></trkseg><extensions>{}{}</extensions></trk>"#,
+            "<a>".repeat(levels),
+            "</a>".repeat(levels)
+        ))
+    }
+
+    #[test]
+    fn nesting_at_the_depth_limit_passes_and_one_more_is_too_deep() {
+        assert!(summarize(&nested_in_extensions(MAX_DEPTH - 3)).is_ok());
+        assert!(matches!(
+            summarize(&nested_in_extensions(MAX_DEPTH - 2)),
+            Err(GpxError::TooDeep)
+        ));
+        // A self-closing element is as deep as an open one.
+        let deepest = format!(
+            "{}<b/>{}",
+            "<a>".repeat(MAX_DEPTH - 4),
+            "</a>".repeat(MAX_DEPTH - 4)
+        );
+        let input = doc(&format!(
+            r#"<trk><trkseg><trkpt lat="47" lon="11"/></trkseg><extensions>{deepest}</extensions></trk>"#
+        ));
+        assert!(summarize(&input).is_ok());
+        assert_eq!(MAX_DEPTH, 32);
+    }
+
+    #[test]
+    fn the_issues_nested_case_is_refused_before_parsing() {
+        // 100,000 nested elements took ~14 s of CPU in the XML parser.
+        let input = doc(&format!(
+            "{}{}",
+            "<a>".repeat(100_000),
+            "</a>".repeat(100_000)
+        ));
+        let err = summarize(&input).expect_err("too deep");
+        assert!(matches!(err, GpxError::TooDeep), "{err:?}");
+        assert!(err.to_string().contains("32 levels"), "{err}");
+    }
+
+    #[test]
+    fn element_count_is_bounded() {
+        let extensions = |n: usize| {
+            doc(&format!(
+                r#"<trk><trkseg><trkpt lat="47" lon="11"/></trkseg><extensions>{}</extensions></trk>"#,
+                "<a/>".repeat(n)
+            ))
+        };
+        // gpx, trk, trkseg, trkpt and extensions are elements too.
+        assert!(summarize(&extensions(MAX_ELEMENTS - 5)).is_ok());
+        assert!(matches!(
+            summarize(&extensions(MAX_ELEMENTS - 4)),
+            Err(GpxError::TooComplex(Complexity::Elements))
+        ));
+    }
+
+    fn with_namespaces(root: usize, body: &str) -> Vec<u8> {
+        let declarations: String = (0..root)
+            .map(|i| format!(r#" xmlns:n{i}="http://example.com/{i}""#))
+            .collect();
+        format!(
+            r#"<gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1"{declarations}>{body}</gpx>"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn namespaces_in_scope_are_bounded_and_local_ones_end_with_their_element() {
+        let track = r#"<trk><trkseg><trkpt lat="47" lon="11"/></trkseg></trk>"#;
+        // The default namespace counts too.
+        assert!(summarize(&with_namespaces(MAX_NAMESPACES - 1, track)).is_ok());
+        assert!(matches!(
+            summarize(&with_namespaces(MAX_NAMESPACES, track)),
+            Err(GpxError::TooComplex(Complexity::Namespaces))
+        ));
+        // Declared on every point's extension, as some writers do: never more
+        // than two in scope at once.
+        let point = r#"<trkpt lat="47" lon="11"><extensions><x:e xmlns:x="http://example.com/x">1</x:e></extensions></trkpt>"#;
+        let input = with_namespaces(
+            0,
+            &format!("<trk><trkseg>{}</trkseg></trk>", point.repeat(100)),
+        );
+        assert_eq!(summarize(&input).expect("parses").point_count, 100);
+        // Nested redeclarations add up: 17 levels of two each.
+        let decl = r#" xmlns:x="http://example.com/x" xmlns:y="http://example.com/y""#;
+        let levels = MAX_NAMESPACES / 2 + 1;
+        let nested = format!(
+            "{}{}",
+            format!("<a{decl}>").repeat(levels),
+            "</a>".repeat(levels)
+        );
+        let input = with_namespaces(
+            0,
+            &format!("<trk>{track}<extensions>{nested}</extensions></trk>"),
+        );
+        assert!(matches!(
+            summarize(&input),
+            Err(GpxError::TooComplex(Complexity::Namespaces))
+        ));
+    }
+
+    #[test]
+    fn parse_work_is_bounded_by_namespaces_times_elements() {
+        // Under the element limit, but every element copies 31 namespaces.
+        let count = MAX_FUEL / element_fuel(4, MAX_NAMESPACES) + 1;
+        let body = format!(
+            r#"<trk><trkseg><trkpt lat="47" lon="11"/></trkseg><extensions>{}</extensions></trk>"#,
+            "<a/>".repeat(usize::try_from(count).expect("fits"))
+        );
+        assert!((count as usize) < MAX_ELEMENTS);
+        assert!(matches!(
+            summarize(&with_namespaces(MAX_NAMESPACES - 1, &body)),
+            Err(GpxError::TooComplex(Complexity::Fuel))
+        ));
+    }
+
+    #[test]
+    fn doctype_and_entities_are_refused() {
+        let bomb = format!(
+            r#"<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY e "{}">]>
+<gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1"><trk><extensions>{}</extensions></trk></gpx>"#,
+            "<a/>".repeat(1000),
+            "&e;".repeat(1000)
+        );
+        let err = summarize(bomb.as_bytes()).expect_err("doctype");
+        assert!(
+            matches!(err, GpxError::TooComplex(Complexity::Declaration)),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("DOCTYPE"), "{err}");
+    }
+
+    #[test]
+    fn nul_bytes_are_malformed() {
+        let utf16: Vec<u8> = "<gpx/>".bytes().flat_map(|b| [b, 0]).collect();
+        assert!(matches!(summarize(&utf16), Err(GpxError::Malformed(_))));
+    }
+
+    #[test]
+    fn markup_inside_comments_cdata_and_quotes_is_not_counted() {
+        let hidden = "<a>".repeat(MAX_DEPTH);
+        let closers = ">/>".repeat(MAX_DEPTH);
+        let input = doc(&format!(
+            r#"<!-- {hidden} --><?pi {hidden} ?><metadata><desc><![CDATA[{hidden}]]></desc></metadata>
+<trk><name>a &lt;b&gt; c</name><trkseg><trkpt lat="47" lon="11" x='{closers}' y="/"/></trkseg></trk>"#
+        ));
+        assert_eq!(summarize(&input).expect("parses").point_count, 1);
+    }
+
+    #[test]
+    fn a_set_cancel_flag_stops_every_pass() {
+        let cancel = AtomicBool::new(true);
+        assert!(matches!(
+            summarize_cancellable(RIDGE_WALK, &cancel),
+            Err(GpxError::Cancelled)
+        ));
+        assert!(matches!(
+            check_shape(RIDGE_WALK, &cancel),
+            Err(GpxError::Cancelled)
+        ));
+        assert!(matches!(
+            prescan(RIDGE_WALK, &cancel),
+            Err(GpxError::Cancelled)
+        ));
+        assert!(matches!(
+            read_document(RIDGE_WALK, &cancel),
+            Err(GpxError::Cancelled)
+        ));
+        let unset = AtomicBool::new(false);
+        assert!(summarize_cancellable(RIDGE_WALK, &unset).is_ok());
+    }
+
+    #[test]
+    fn the_reader_fails_within_a_check_interval_of_the_flag() {
+        let bytes = vec![b' '; 3 * CANCEL_CHECK_BYTES];
+        let cancel = AtomicBool::new(false);
+        let mut reader = CancellableReader::new(&bytes, &cancel);
+        let mut buf = vec![0; 1000];
+        assert_eq!(reader.read(&mut buf).expect("reads"), 1000);
+        cancel.store(true, Ordering::Relaxed);
+        let mut read = 1000;
+        while let Ok(n) = reader.read(&mut buf) {
+            assert!(n > 0, "the input is not exhausted");
+            read += n;
+        }
+        assert_eq!(read, CANCEL_CHECK_BYTES, "stops at the next check");
     }
 
     // --- shapes of input -------------------------------------------------

@@ -2,6 +2,7 @@
 //! (GPX summaries, validation) and calls the store.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use lifeos_kernel::page::{Page, PageRequest};
@@ -10,7 +11,7 @@ use lifeos_kernel::{Db, SharedClock, Timestamp, sync_row};
 use time::Date;
 use uuid::Uuid;
 
-use super::gpx::{self, TrackSummary};
+use super::gpx::{self, GpxError, TrackSummary};
 use super::{
     Hike, HikeFields, HikePatch, HikeSource, HikeValues, NewHike, km_to_m, store, validate,
 };
@@ -70,6 +71,38 @@ impl Hikes {
         let hike = store::insert(&mut tx, user_id, id, stamp, values, source).await?;
         tx.commit().await?;
         Ok(hike)
+    }
+}
+
+/// Sets its flag when dropped. The request's future holds it while the parse
+/// runs on a blocking thread, so a request that is abandoned (the timeout layer
+/// drops the future, or the client goes away) stops the parse instead of
+/// leaving it to run to the end.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Parses off the async threads (a large track is up to a second of CPU),
+/// cancelled if the caller stops waiting.
+async fn summarize(gpx_bytes: Vec<u8>) -> Result<TrackSummary> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let _guard = CancelOnDrop(cancel.clone());
+    tokio::task::spawn_blocking(move || gpx::summarize_cancellable(&gpx_bytes, &cancel))
+        .await
+        .map_err(|e| TrackingError::InvalidGpx(e.to_string()))?
+        .map_err(gpx_error)
+}
+
+fn gpx_error(error: GpxError) -> TrackingError {
+    match error {
+        GpxError::TooDeep => TrackingError::GpxTooDeep(error.to_string()),
+        GpxError::TooComplex(_) => TrackingError::GpxTooComplex(error.to_string()),
+        GpxError::Cancelled => TrackingError::Abandoned,
+        _ => TrackingError::InvalidGpx(error.to_string()),
     }
 }
 
@@ -133,11 +166,7 @@ impl HikesService for Hikes {
         gpx_bytes: Vec<u8>,
         date: Option<Date>,
     ) -> Result<Hike> {
-        // Parsing a large track is CPU work: keep it off the async threads.
-        let summary = tokio::task::spawn_blocking(move || gpx::summarize(&gpx_bytes))
-            .await
-            .map_err(|e| TrackingError::InvalidGpx(e.to_string()))?
-            .map_err(|e| TrackingError::InvalidGpx(e.to_string()))?;
+        let summary = summarize(gpx_bytes).await?;
         let now = self.clock.now();
         let date = match date {
             Some(date) => date,
