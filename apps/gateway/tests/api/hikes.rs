@@ -300,3 +300,73 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+/// `levels` nested `<a>` elements inside a GPX root: the shape that cost the
+/// XML parser quadratic CPU (100,000 levels, 683 KiB: ~14 s of a core).
+fn nested_gpx(levels: usize) -> Vec<u8> {
+    format!(
+        r#"<?xml version="1.0"?><gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1">{}{}</gpx>"#,
+        "<a>".repeat(levels),
+        "</a>".repeat(levels)
+    )
+    .into_bytes()
+}
+
+/// A recorder's track of `points` points, one a second, with elevation and time.
+fn long_track(points: usize) -> Vec<u8> {
+    let mut gpx = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>long</name><trkseg>"#,
+    );
+    for i in 0..points {
+        let (h, m, s) = (i / 3600, i / 60 % 60, i % 60);
+        gpx.push_str(&format!(
+            "<trkpt lat=\"{:.6}\" lon=\"11.000000\"><ele>{:.1}</ele><time>2026-02-08T{h:02}:{m:02}:{s:02}Z</time></trkpt>\n",
+            47.0 + i as f64 * 1e-5,
+            1000.0 + i as f64 * 0.01,
+        ));
+    }
+    gpx.push_str("</trkseg></trk></gpx>");
+    gpx.into_bytes()
+}
+
+lifeos_kernel::dialect_test! {
+    async fn deeply_nested_gpx_is_refused_and_large_real_tracks_still_import(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        for levels in [100_000, 200_000] {
+            let reply = import(&app, &ada, "", "application/gpx+xml", nested_gpx(levels)).await;
+            reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "gpx_too_deep");
+            assert!(
+                reply.body["detail"].as_str().unwrap().contains("more than 32 levels deep"),
+                "{}: {}",
+                app.label,
+                reply.body
+            );
+        }
+        let doctype = br#"<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY e "<a/><a/><a/><a/>">]><gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1"><trk><extensions>&e;&e;</extensions></trk></gpx>"#;
+        import(&app, &ada, "", "application/gpx+xml", doctype.to_vec())
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "gpx_too_complex");
+
+        // About 5 MiB: 62,000 points of 85 bytes, a 17-hour recording.
+        let points = 62_000;
+        let track = long_track(points);
+        assert!(track.len() > 5 * 1024 * 1024, "{} bytes", track.len());
+        let reply = import(&app, &ada, "?date=2026-02-08", "application/gpx+xml", track).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}: {}", app.label, reply.body);
+        assert_eq!(
+            reply.body["track"]["coordinates"].as_array().unwrap().len(),
+            points
+        );
+        assert_eq!(reply.body["durationMinutes"], 1033, "61,999 s");
+        assert_eq!(reply.body["elevationGainM"], 620);
+        let listed = app.get("/api/v1/hikes", &ada).await;
+        assert_eq!(
+            listed.body["items"].as_array().unwrap().len(),
+            1,
+            "refused files store nothing"
+        );
+        app.stop().await;
+    }
+}
