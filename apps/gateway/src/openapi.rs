@@ -7,6 +7,8 @@ use axum::http::Method;
 use lifeos_kernel::error::CommonCode;
 
 use crate::domains;
+
+mod rules;
 use lifeos_kernel::http::Problem;
 use utoipa::openapi::Required;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
@@ -203,6 +205,9 @@ fn operations(
     .filter_map(|(method, op)| op.as_mut().map(|op| (method, op)))
 }
 
+/// Visible ASCII (what `invalid_idempotency_key` refuses otherwise).
+const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]+$";
+
 /// Documents the `Idempotency-Key` header that every authenticated write accepts.
 fn add_idempotency_header(operation: &mut Operation) {
     let parameters = operation.parameters.get_or_insert_with(Vec::new);
@@ -218,10 +223,17 @@ fn add_idempotency_header(operation: &mut Operation) {
             .parameter_in(ParameterIn::Header)
             .required(Required::False)
             .description(Some(
-                "Retry-safe writes: the same key with the same request replays the first answer for 24 h; \
+                "Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request \
+                 is a good choice). The same key with the same request replays the first answer for 24 h; \
                  with a different request it answers 422 `idempotency_key_reused`.",
             ))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(255))))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(255))
+                    .pattern(Some(IDEMPOTENCY_KEY_PATTERN)),
+            ))
             .build()
             .into(),
     );
@@ -272,6 +284,7 @@ pub fn finish(mut openapi: OpenApi) -> OpenApi {
     openapi.tags = Some(tags());
     add_problem_responses(&mut openapi);
     list_codes(&mut openapi);
+    rules::state(&mut openapi);
     openapi
 }
 

@@ -173,12 +173,18 @@ pub struct ConsentListView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = identity::RegisterRequest)]
 pub struct RegisterRequest {
-    #[schema(example = "ada@example.com")]
+    /// An e-mail address (trimmed; at most 254 characters, at most 64 before the `@`, a
+    /// dot inside the domain).
+    #[schema(
+        example = "ada@example.com",
+        max_length = 254,
+        pattern = r"^\s*[^\s@\u0000-\u001F\u007F-\u009F]{1,64}@[^\s@.\u0000-\u001F\u007F-\u009F][^\s@\u0000-\u001F\u007F-\u009F]*\.[^\s@\u0000-\u001F\u007F-\u009F]*[^\s@.\u0000-\u001F\u007F-\u009F]\s*$"
+    )]
     pub email: String,
     /// 10 to 128 characters.
     #[schema(min_length = 10, max_length = 128)]
     pub password: String,
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, min_length = 1)]
     pub display_name: Option<String>,
     /// IANA time zone; default `UTC`.
     #[schema(example = "Europe/Berlin")]
@@ -221,7 +227,7 @@ pub struct MagicLinkRequest {
 pub struct UpdateMeRequest {
     /// A new display name, or null to clear it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 100)]
+    #[schema(value_type = Option<String>, max_length = 100, min_length = 1)]
     pub display_name: Option<Option<String>>,
     pub timezone: Option<String>,
     #[schema(minimum = 0, maximum = 23)]
@@ -232,9 +238,10 @@ pub struct UpdateMeRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = identity::CreateApiKeyRequest)]
 pub struct CreateApiKeyRequest {
-    #[schema(example = "voice assistant", max_length = 100)]
+    #[schema(example = "voice assistant", max_length = 100, min_length = 1)]
     pub name: String,
     /// `read` for GET; `write` for everything that changes data.
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
 }
 

@@ -83,6 +83,7 @@ crate::error_codes! {
         InvalidQuery = "invalid_query",
         ValidationFailed = "validation_failed",
         InvalidText = "invalid_text",
+        DateOutOfRange = "date_out_of_range",
         Unauthenticated = "unauthenticated",
         Forbidden = "forbidden",
         InsufficientScope = "insufficient_scope",

@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod consent;
+pub mod date;
 pub mod db;
 pub mod error;
 pub mod http;

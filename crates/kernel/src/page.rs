@@ -22,7 +22,7 @@ pub struct PageParams {
     /// Page size, 1..=500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
-    /// The `nextCursor` of the previous page.
+    /// The `nextCursor` of the previous page; empty or absent for the first.
     pub cursor: Option<String>,
 }
 
@@ -42,8 +42,9 @@ impl PageParams {
                 format!("must be between 1 and {MAX_LIMIT}"),
             ));
         }
-        let after = match &self.cursor {
-            None => None,
+        // An empty cursor is the first page, so `?cursor=${nextCursor ?? ""}` works.
+        let after = match self.cursor.as_deref() {
+            None | Some("") => None,
             Some(text) => Some(
                 decode_cursor(text)
                     .ok_or_else(|| invalid("cursor", "is not a cursor this API issued".into()))?,
@@ -151,5 +152,10 @@ mod tests {
         };
         assert_eq!(junk.parse::<i32>().unwrap_err().errors[0].field, "cursor");
         assert_eq!(PageParams::default().parse::<i32>().unwrap().limit, 50);
+        let empty = PageParams {
+            limit: None,
+            cursor: Some(String::new()),
+        };
+        assert!(empty.parse::<i32>().unwrap().after.is_none());
     }
 }

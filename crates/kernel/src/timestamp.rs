@@ -107,9 +107,18 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Timestamp::parse(&text).map_err(|_| {
+        let at = Timestamp::parse(&text).map_err(|_| {
             serde::de::Error::custom("expected an RFC 3339 timestamp such as 2026-11-21T08:30:00Z")
-        })
+        })?;
+        // Input only: values read back from the databases decode through `parse`.
+        if crate::date::year_in_range(at.0.year()) {
+            Ok(at)
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{text} {}",
+                crate::date::OUT_OF_RANGE
+            )))
+        }
     }
 }
 
@@ -119,7 +128,7 @@ impl utoipa::PartialSchema for Timestamp {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-            .description(Some("RFC 3339 timestamp in UTC"))
+            .description(Some("RFC 3339 timestamp in UTC, years 1900 to 2200"))
             .examples(["2026-11-21T08:30:00Z"])
             .into()
     }

@@ -82,18 +82,44 @@ impl Phase {
 pub struct Settings {
     /// Words that make a calendar event high-stakes (whole words, case-insensitive):
     /// 1 to 20 keywords of 1 to 40 characters.
-    #[schema(example = json!(["Board", "Negotiation", "Review", "High-Stakes"]))]
+    #[schema(schema_with = keywords_schema)]
     pub keywords: Vec<String>,
     /// How far below the baseline mean the HRV must drop, as a fraction strictly
     /// between 0 and 1.
-    #[schema(example = 0.2)]
+    #[schema(example = 0.2, exclusive_minimum = 0, exclusive_maximum = 1)]
     pub drop_threshold: f64,
     /// Length of the cooling period after a Delay, 1 to 240 minutes.
-    #[schema(example = 20)]
+    #[schema(example = 20, minimum = 1, maximum = 240)]
     pub cooling_minutes: u32,
     /// Local hour (0-23) from which the day-7 reflection is asked.
-    #[schema(example = 9)]
+    #[schema(example = 9, minimum = 0, maximum = 23)]
     pub reflection_hour: u8,
+}
+
+/// 1 to 20 keywords, each with 1 to 40 characters once trimmed (not blank).
+fn keywords_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let keyword = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .pattern(Some(
+            r"^\s*[^\s\u0000-\u001F\u007F-\u009F]([^\u0000-\u001F\u007F-\u009F]{0,38}[^\s\u0000-\u001F\u007F-\u009F])?\s*$",
+        ));
+    ArrayBuilder::new()
+        .items(keyword)
+        .min_items(Some(1))
+        .max_items(Some(20))
+        .description(Some(
+            "Words that make a calendar event high-stakes (whole words, case-insensitive): \
+             1 to 20 keywords of 1 to 40 characters.",
+        ))
+        .examples([serde_json::json!([
+            "Board",
+            "Negotiation",
+            "Review",
+            "High-Stakes"
+        ])])
+        .build()
 }
 
 impl Default for Settings {

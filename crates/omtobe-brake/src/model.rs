@@ -40,6 +40,7 @@ lifeos_kernel::text_enum! {
 #[schema(as = brake::HrvSample)]
 pub struct SampleInput {
     pub measured_at: Timestamp,
+    #[schema(exclusive_minimum = 0, maximum = 10000)]
     pub value_ms: f64,
     pub metric: Metric,
     pub source: Source,
@@ -60,6 +61,7 @@ impl SampleInput {
 #[schema(as = brake::HrvSamplesRequest)]
 pub struct SamplesRequest {
     /// Up to 1,000 samples; a repeated (source, metric, measuredAt) is ignored.
+    #[schema(max_items = 1000)]
     pub samples: Vec<SampleInput>,
 }
 
@@ -75,8 +77,10 @@ pub struct SamplesAccepted {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = brake::CalendarEventInput)]
 pub struct EventInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub external_id: String,
     /// Classified for high stakes, then dropped: titles are never stored.
+    #[schema(max_length = 1000)]
     pub title: String,
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
@@ -86,6 +90,7 @@ pub struct EventInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = brake::CalendarEventsRequest)]
 pub struct EventsRequest {
+    #[schema(max_items = 1000)]
     pub events: Vec<EventInput>,
 }
 
@@ -176,6 +181,7 @@ pub struct ReflectionView {
 #[schema(as = brake::CycleRequest)]
 pub struct CycleRequest {
     /// Day 1 of the cycle (local date); default today.
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub start_date: Option<Date>,
 }
 

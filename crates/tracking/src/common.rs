@@ -47,8 +47,10 @@ pub fn page(
 #[into_params(parameter_in = Query)]
 pub struct DateListParams {
     /// First date (inclusive).
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub from: Option<Date>,
     /// Last date (inclusive).
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub to: Option<Date>,
     /// Page size, 1..=500 (default 50).
     #[param(minimum = 1, maximum = 500)]

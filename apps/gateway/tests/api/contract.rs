@@ -100,3 +100,95 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+/// The generated document, as JSON.
+fn spec() -> serde_json::Value {
+    serde_json::from_str(&openapi::to_json(&app::openapi_document())).unwrap()
+}
+
+/// A property of a component schema.
+fn property<'a>(spec: &'a serde_json::Value, schema: &str, name: &str) -> &'a serde_json::Value {
+    let found = &spec["components"]["schemas"][schema]["properties"][name];
+    assert!(found.is_object(), "{schema}.{name} is in the contract");
+    found
+}
+
+// Dialect-independent: inspects the generated document, no database.
+#[test]
+fn the_contract_states_the_rules_the_handlers_enforce() {
+    let spec = spec();
+    let value_ms = property(&spec, "brake.HrvSample", "valueMs");
+    assert_eq!(value_ms["exclusiveMinimum"], 0);
+    assert_eq!(value_ms["maximum"], 10000);
+    let external_id = property(&spec, "brake.CalendarEventInput", "externalId");
+    assert_eq!(external_id["minLength"], 1);
+    assert_eq!(external_id["maxLength"], 200);
+    let cooling = property(&spec, "brake.Settings", "coolingMinutes");
+    assert_eq!(
+        (&cooling["minimum"], &cooling["maximum"]),
+        (&1.into(), &240.into())
+    );
+    let hour = property(&spec, "brake.Settings", "reflectionHour");
+    assert_eq!(
+        (&hour["minimum"], &hour["maximum"]),
+        (&0.into(), &23.into())
+    );
+    let keywords = property(&spec, "brake.Settings", "keywords");
+    assert_eq!(
+        (&keywords["minItems"], &keywords["maxItems"]),
+        (&1.into(), &20.into())
+    );
+    assert_eq!(
+        property(&spec, "identity.RegisterRequest", "displayName")["minLength"],
+        1
+    );
+    assert_eq!(
+        property(&spec, "identity.CreateApiKeyRequest", "scopes")["minItems"],
+        1
+    );
+    assert!(
+        property(&spec, "tracking.NewVehicle", "vin")["pattern"]
+            .as_str()
+            .is_some()
+    );
+}
+
+// Dialect-independent: inspects the generated document, no database.
+#[test]
+fn dates_cursors_text_and_idempotency_keys_carry_their_patterns() {
+    let spec = spec();
+    let date = property(&spec, "tracking.NewDayType", "date");
+    assert_eq!(date["pattern"], lifeos_kernel::date::DATE_PATTERN);
+    assert_eq!(
+        spec["components"]["schemas"]["Timestamp"]["pattern"],
+        lifeos_kernel::date::TIMESTAMP_PATTERN
+    );
+    let notes = property(&spec, "tracking.NewDayType", "notes");
+    assert_eq!(notes["pattern"], lifeos_kernel::http::text::PATTERN);
+    let list = &spec["paths"]["/api/v1/day-types"]["get"]["parameters"];
+    let param = |name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is a parameter"))
+            .clone()
+    };
+    assert_eq!(
+        param("from")["schema"]["pattern"],
+        lifeos_kernel::date::DATE_PATTERN
+    );
+    assert_eq!(param("cursor")["schema"]["pattern"], "^[A-Za-z0-9_-]*$");
+    let create = &spec["paths"]["/api/v1/day-types"]["post"]["parameters"];
+    let key = create
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Idempotency-Key")
+        .unwrap();
+    assert_eq!(key["schema"]["pattern"], "^[!-~]+$");
+    assert_eq!(key["schema"]["maxLength"], 255);
+    // Responses keep plain dates: a computed one may pass 2200.
+    let stored = &spec["components"]["schemas"]["tracking.DayType"]["properties"]["date"];
+    assert!(stored.get("pattern").is_none(), "{stored}");
+}

@@ -365,3 +365,90 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn dates_and_timestamps_outside_1900_to_2200_are_refused(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let refused = |reply: &Reply, field: &str| {
+            reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "date_out_of_range");
+            assert_eq!(reply.body["errors"][0]["field"], field, "{}", reply.body);
+            assert!(
+                reply.body["detail"].as_str().unwrap().contains("1900 to 2200"),
+                "{}",
+                reply.body
+            );
+        };
+        for year in ["0000", "1899", "2201", "9999"] {
+            let body = json!({ "date": format!("{year}-06-01"), "plannedType": "focus" });
+            refused(&app.post("/api/v1/day-types", Some(&ada), body).await, "date");
+            let body = json!({
+                "date": "2026-06-01",
+                "startedAt": format!("{year}-06-01T08:00:00Z"),
+                "distanceKm": 5.0,
+            });
+            refused(&app.post("/api/v1/hikes", Some(&ada), body).await, "startedAt");
+            let list = app.get(&format!("/api/v1/day-types?from={year}-01-01"), &ada).await;
+            refused(&list, "from");
+            let by_date = app.get(&format!("/api/v1/day-types/date/{year}-06-01"), &ada).await;
+            refused(&by_date, "date");
+        }
+        for date in ["1900-01-01", "2200-12-31"] {
+            let body = json!({ "date": date, "plannedType": "free" });
+            let created = app.post("/api/v1/day-types", Some(&ada), body).await;
+            assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+            let stored = app.get(&format!("/api/v1/day-types/date/{date}"), &ada).await;
+            assert_eq!(stored.body["date"], date, "{}", stored.body);
+            let listed = app
+                .get(&format!("/api/v1/day-types?from={date}&to={date}"), &ada)
+                .await;
+            assert_eq!(listed.body["items"][0]["date"], date, "{}", listed.body);
+            let at = format!("{date}T23:59:59Z");
+            let body = json!({ "date": date, "startedAt": at, "distanceKm": 5.0 });
+            let hike = app.post("/api/v1/hikes", Some(&ada), body).await;
+            assert_eq!(hike.status, StatusCode::CREATED, "{}", hike.body);
+            assert_eq!(hike.body["startedAt"], at, "{}", hike.body);
+        }
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
+    async fn request_bodies_are_objects_and_whole_floats_are_integers(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let day = app
+            .post(
+                "/api/v1/day-types",
+                Some(&ada),
+                json!({ "date": "2026-06-01", "plannedType": "focus" }),
+            )
+            .await;
+        let id = day.body["id"].as_str().unwrap().to_owned();
+        // serde would read `[null, null]` as the patch's first two fields.
+        let array = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/day-types/{id}"),
+                Some(&ada),
+                Some(json!([null, null])),
+            )
+            .await;
+        array.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+        // JSON Schema calls 20.0 an integer: the contract's integer fields take it.
+        let settings = json!({
+            "keywords": ["Board"],
+            "dropThreshold": 0.9999999999999999,
+            "coolingMinutes": 20.0,
+            "reflectionHour": 9,
+        });
+        let put = app
+            .call(Method::PUT, "/api/v1/brake/settings", Some(&ada), Some(settings))
+            .await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+        assert_eq!(put.body["coolingMinutes"], 20, "{}", put.body);
+        let empty_cursor = app.get("/api/v1/day-types?cursor=", &ada).await;
+        assert_eq!(empty_cursor.status, StatusCode::OK, "{}", empty_cursor.body);
+        app.stop().await;
+    }
+}

@@ -51,6 +51,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                 ));
             }
         };
+        // serde reads a struct from an array of its fields in order (`[null, null]` as a
+        // patch of two fields); every request body of this API is an object.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            let mut error = AppError::validation(vec![FieldError {
+                field: "body".to_owned(),
+                message: "must be a JSON object".to_owned(),
+            }]);
+            error.code = CommonCode::InvalidBody.as_str();
+            return Err(error);
+        }
         if text::json_may_hold_controls(&bytes)
             && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes)
             && let Some(field) = text::first_invalid(&value)
@@ -59,9 +69,47 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
         }
         match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(Json(value)),
-            Err(rejection) => Err(json_rejection(&rejection)),
+            Err(rejection) => match integral_floats_as_integers(&bytes, &rejection) {
+                Some(value) => Ok(Json(value)),
+                None => Err(json_rejection(&rejection)),
+            },
         }
     }
+}
+
+/// JSON has one number type, and JSON Schema calls `3.0` an integer; serde's integer types
+/// refuse it. Only after such a refusal (the common path pays nothing) is the body read
+/// again with every whole float (`3.0`, `1e3`) written as an integer.
+fn integral_floats_as_integers<T: DeserializeOwned>(
+    bytes: &[u8],
+    rejection: &JsonRejection,
+) -> Option<T> {
+    fn normalise(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Number(n) if n.is_f64() => {
+                if let Some(f) = n.as_f64()
+                    && f.fract() == 0.0
+                    && f.abs() < 9.0e15
+                {
+                    // A whole number below 2^53 converts exactly.
+                    let whole = f as i64;
+                    *value = serde_json::Value::from(whole);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(normalise),
+            serde_json::Value::Object(members) => members.values_mut().for_each(normalise),
+            _ => {}
+        }
+    }
+    let JsonRejection::JsonDataError(err) = rejection else {
+        return None;
+    };
+    if !err.body_text().contains("invalid type: floating point") {
+        return None;
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    normalise(&mut value);
+    serde_json::from_value(value).ok()
 }
 
 /// `application/json` or any `application/*+json`, as axum's own extractor accepts.
@@ -80,6 +128,18 @@ fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
         .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// 422 `date_out_of_range`: a date or timestamp outside the years 1900-2200
+/// ([`crate::date`]).
+pub fn date_out_of_range(field: String, message: String) -> AppError {
+    let message = match message.split_once(": ") {
+        Some((path, rest)) if path == field => rest.to_owned(),
+        _ => message,
+    };
+    let mut error = AppError::validation(vec![FieldError { field, message }]);
+    error.code = CommonCode::DateOutOfRange.as_str();
+    error
 }
 
 /// 422 `invalid_text` for `field`.
@@ -106,6 +166,9 @@ fn json_rejection(rejection: &JsonRejection) -> AppError {
                 .unwrap_or(&message)
                 .to_owned();
             let field = field_of(&message);
+            if message.contains(crate::date::OUT_OF_RANGE) {
+                return date_out_of_range(field, message);
+            }
             let mut error = AppError::validation(vec![FieldError { field, message }]);
             error.code = CommonCode::InvalidBody.as_str();
             error
@@ -195,6 +258,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 }
 
 fn query_rejection(rejection: &QueryRejection) -> AppError {
+    let message = rejection.body_text();
+    if message.contains(crate::date::OUT_OF_RANGE) {
+        let message = message
+            .strip_prefix("Failed to deserialize query string: ")
+            .unwrap_or(&message)
+            .to_owned();
+        return date_out_of_range(field_of(&message), message);
+    }
     AppError::new(
         ErrorKind::BadRequest,
         CommonCode::InvalidQuery,

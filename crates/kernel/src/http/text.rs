@@ -5,6 +5,10 @@
 
 use serde_json::Value;
 
+/// What the contract states for every request string: no character [`allowed`] refuses
+/// (`char::is_control` is U+0000-U+001F and U+007F-U+009F).
+pub const PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+
 /// Whether `c` may appear in text the API accepts.
 pub fn allowed(c: char) -> bool {
     !c.is_control() || matches!(c, '\t' | '\n' | '\r')

@@ -80,7 +80,10 @@ pub async fn by_date(
     Path(date): Path<Date>,
 ) -> Result<Json<DayType>, AppError> {
     Ok(Json(
-        state.day_types.by_date(principal.user_id, date).await?,
+        state
+            .day_types
+            .by_date(principal.user_id, lifeos_kernel::date::check(date)?)
+            .await?,
     ))
 }
 

@@ -49,6 +49,7 @@ pub struct DayType {
 pub struct NewDayType {
     /// Optional client-generated id (UUID), for offline clients.
     pub id: Option<Uuid>,
+    #[serde(deserialize_with = "lifeos_kernel::date::in_range")]
     pub date: Date,
     pub planned_type: DayKind,
     pub actual_type: Option<DayKind>,
@@ -61,6 +62,7 @@ pub struct NewDayType {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = tracking::DayTypePatch)]
 pub struct DayTypePatch {
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub date: Option<Date>,
     pub planned_type: Option<DayKind>,
     #[serde(default, deserialize_with = "present")]

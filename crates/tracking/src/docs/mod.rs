@@ -36,7 +36,7 @@ pub struct Doc {
 #[schema(as = tracking::NewDoc)]
 pub struct NewDoc {
     pub id: Option<Uuid>,
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, min_length = 1)]
     pub title: String,
     pub body: String,
     pub track_id: Option<Uuid>,
@@ -47,6 +47,7 @@ pub struct NewDoc {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = tracking::DocPatch)]
 pub struct DocPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     pub body: Option<String>,
     #[serde(default, deserialize_with = "present")]

@@ -18,7 +18,9 @@ const TAG: &str = "habits";
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RangeParams {
+    #[serde(deserialize_with = "lifeos_kernel::date::in_range")]
     pub from: Date,
+    #[serde(deserialize_with = "lifeos_kernel::date::in_range")]
     pub to: Date,
 }
 
@@ -27,6 +29,7 @@ pub struct RangeParams {
 #[into_params(parameter_in = Query)]
 pub struct DueParams {
     /// Default: today in the user's zone.
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub date: Option<Date>,
 }
 

@@ -60,6 +60,7 @@ pub struct ScheduleInput {
     pub interval: Option<u32>,
     /// `every_n_days`: the first due date. `times_per_period`: the first day of the first
     /// period.
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub start_on: Option<Date>,
     /// `times_per_period`: due dates per period, 1 to `periodDays`.
     #[schema(minimum = 1)]

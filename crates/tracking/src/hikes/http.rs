@@ -26,6 +26,7 @@ const GPX_TYPES: &[&str] = &["application/gpx+xml", "application/xml", "text/xml
 #[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// The day of the hike; default: the local date of the first track point (or today).
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub date: Option<Date>,
 }
 

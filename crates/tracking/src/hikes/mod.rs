@@ -64,6 +64,7 @@ pub struct Hike {
 #[schema(as = tracking::NewHike)]
 pub struct NewHike {
     pub id: Option<Uuid>,
+    #[serde(deserialize_with = "lifeos_kernel::date::in_range")]
     pub date: Date,
     pub started_at: Option<Timestamp>,
     #[schema(minimum = 0, maximum = 500, example = 8.5)]
@@ -73,6 +74,10 @@ pub struct NewHike {
     #[schema(minimum = 0, maximum = 20160)]
     pub duration_minutes: Option<i32>,
     /// An https URL, at most 500 characters.
+    #[schema(
+        pattern = "^https://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$",
+        max_length = 500
+    )]
     pub screenshot_url: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub track: Option<Value>,
@@ -84,25 +89,27 @@ pub struct NewHike {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = tracking::HikePatch)]
 pub struct HikePatch {
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub date: Option<Date>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Timestamp>)]
     pub started_at: Option<Option<Timestamp>>,
+    #[schema(minimum = 0, maximum = 500)]
     pub distance_km: Option<f64>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 20000)]
     pub elevation_gain_m: Option<Option<i32>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 20160)]
     pub duration_minutes: Option<Option<i32>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^https://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$", max_length = 500)]
     pub screenshot_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Object>)]
     pub track: Option<Option<Value>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
 }
 

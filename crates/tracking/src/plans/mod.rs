@@ -90,11 +90,14 @@ pub struct TrackOverview {
 #[schema(as = tracking::NewTrack)]
 pub struct NewTrack {
     pub id: Option<Uuid>,
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, min_length = 1)]
     pub title: String,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// `#rrggbb`.
+    #[schema(pattern = "^#[0-9A-Fa-f]{6}$")]
     pub color: Option<String>,
+    #[schema(max_length = 50)]
     pub icon: Option<String>,
 }
 
@@ -102,15 +105,16 @@ pub struct NewTrack {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = tracking::TrackPatch)]
 pub struct TrackPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^#[0-9A-Fa-f]{6}$")]
     pub color: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 50)]
     pub icon: Option<Option<String>>,
     /// `true` archives the track, `false` brings it back.
     pub archived: Option<bool>,
@@ -155,11 +159,15 @@ pub struct NewNode {
     pub id: Option<Uuid>,
     #[serde(rename = "type")]
     pub node_type: NodeType,
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, min_length = 1)]
     pub title: String,
+    #[schema(max_length = 100000)]
     pub body: Option<String>,
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub due_on: Option<Date>,
+    #[schema(minimum = 0, maximum = 100000)]
     pub estimate_minutes: Option<i32>,
+    #[schema(minimum = 0, maximum = 100000)]
     pub xp_value: Option<i32>,
 }
 
@@ -169,19 +177,20 @@ pub struct NewNode {
 pub struct NodePatch {
     /// Moves the node to another of the user's tracks (at the end).
     pub track_id: Option<Uuid>,
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100000)]
     pub body: Option<Option<String>>,
     pub status: Option<NodeStatus>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "lifeos_kernel::date::present_in_range")]
     #[schema(value_type = Option<Date>)]
     pub due_on: Option<Option<Date>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 100000)]
     pub estimate_minutes: Option<Option<i32>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 100000)]
     pub xp_value: Option<Option<i32>>,
 }
 

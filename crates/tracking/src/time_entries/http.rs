@@ -24,7 +24,9 @@ const TAG: &str = "time-entries";
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// First local date (in the user's zone) the entries touch.
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub from: Option<Date>,
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub to: Option<Date>,
     pub node_id: Option<Uuid>,
     pub track_id: Option<Uuid>,
@@ -37,7 +39,9 @@ pub struct ListParams {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryParams {
+    #[serde(deserialize_with = "lifeos_kernel::date::in_range")]
     pub from: Date,
+    #[serde(deserialize_with = "lifeos_kernel::date::in_range")]
     pub to: Date,
     /// `day` (default), `node` or `track`.
     pub group_by: Option<GroupBy>,

@@ -48,6 +48,7 @@ pub struct TimeEntry {
 pub struct StartTimer {
     pub node_id: Option<Uuid>,
     pub track_id: Option<Uuid>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -68,6 +69,7 @@ pub struct NewTimeEntry {
     pub ended_at: Timestamp,
     pub node_id: Option<Uuid>,
     pub track_id: Option<Uuid>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -84,7 +86,7 @@ pub struct TimeEntryPatch {
     #[schema(value_type = Option<Uuid>)]
     pub track_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub note: Option<Option<String>>,
 }
 

@@ -24,7 +24,9 @@ const TAG: &str = "vehicles";
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MaintenanceListParams {
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub from: Option<Date>,
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub to: Option<Date>,
     pub service_type: Option<ServiceType>,
     pub vehicle_id: Option<Uuid>,

@@ -75,13 +75,16 @@ pub struct Vehicle {
 #[schema(as = tracking::NewVehicle)]
 pub struct NewVehicle {
     pub id: Option<Uuid>,
-    #[schema(example = "Blue Golf", max_length = 100)]
+    #[schema(example = "Blue Golf", max_length = 100, min_length = 1)]
     pub name: String,
+    #[schema(max_length = 100)]
     pub make: Option<String>,
+    #[schema(max_length = 100)]
     pub model: Option<String>,
     #[schema(minimum = 1886, maximum = 2100)]
     pub year: Option<i32>,
     /// 17-character vehicle identification number.
+    #[schema(pattern = "^[A-HJ-NPR-Z0-9]{17}$")]
     pub vin: Option<String>,
 }
 
@@ -89,18 +92,19 @@ pub struct NewVehicle {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = tracking::VehiclePatch)]
 pub struct VehiclePatch {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub make: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub model: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1886, maximum = 2100)]
     pub year: Option<Option<i32>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[A-HJ-NPR-Z0-9]{17}$")]
     pub vin: Option<Option<String>>,
 }
 
@@ -135,8 +139,10 @@ pub struct Maintenance {
 pub struct NewMaintenance {
     pub id: Option<Uuid>,
     pub vehicle_id: Option<Uuid>,
+    #[serde(deserialize_with = "lifeos_kernel::date::in_range")]
     pub date: Date,
     pub service_type: ServiceType,
+    #[schema(min_length = 1, max_length = 100)]
     pub service_label: Option<String>,
     #[schema(minimum = 0, maximum = 5000000)]
     pub mileage: Option<i32>,
@@ -144,8 +150,11 @@ pub struct NewMaintenance {
     pub odometer_unit: Option<OdometerUnit>,
     #[schema(minimum = 0)]
     pub cost_minor: Option<i64>,
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
+    #[schema(max_length = 200)]
     pub provider: Option<String>,
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 
@@ -156,26 +165,27 @@ pub struct MaintenancePatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Uuid>)]
     pub vehicle_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub date: Option<Date>,
     pub service_type: Option<ServiceType>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
     pub service_label: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 5000000)]
     pub mileage: Option<Option<i32>>,
     pub odometer_unit: Option<OdometerUnit>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0)]
     pub cost_minor: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[A-Z]{3}$")]
     pub currency: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub provider: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
 }
 
