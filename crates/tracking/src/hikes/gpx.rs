@@ -39,6 +39,12 @@ pub const MAX_DEPTH: usize = 32;
 /// has about 330,000; Garmin's heart-rate extensions make fewer, larger points.
 pub const MAX_ELEMENTS: usize = 500_000;
 
+/// Most tracks, track segments and routes in one file, together. The `gpx`
+/// crate allocates room for several points per segment, and each becomes a
+/// GeoJSON line, so 200,000 one-point segments cost seconds and hundreds of
+/// MB; a recorder that starts a segment at every pause makes a few hundred.
+pub const MAX_SEGMENTS: usize = 10_000;
+
 /// Most XML namespace declarations in scope at once. Garmin BaseCamp, the most
 /// prolific writer, declares 15 on the root element.
 pub const MAX_NAMESPACES: usize = 32;
@@ -117,6 +123,8 @@ pub enum GpxError {
 pub enum Complexity {
     #[error("it has more than {max} elements", max = MAX_ELEMENTS)]
     Elements,
+    #[error("it has more than {max} tracks, segments and routes", max = MAX_SEGMENTS)]
+    Segments,
     #[error("it declares more than {max} XML namespaces at once", max = MAX_NAMESPACES)]
     Namespaces,
     #[error(
@@ -378,6 +386,7 @@ struct Shape {
     open: Vec<usize>,
     namespaces: usize,
     elements: usize,
+    segments: usize,
     fuel: u64,
 }
 
@@ -390,6 +399,10 @@ impl Shape {
         self.elements += 1;
         if self.elements > MAX_ELEMENTS {
             return Err(GpxError::TooComplex(Complexity::Elements));
+        }
+        self.segments += usize::from(tag.segment);
+        if self.segments > MAX_SEGMENTS {
+            return Err(GpxError::TooComplex(Complexity::Segments));
         }
         let namespaces = self.namespaces + tag.namespaces;
         if namespaces > MAX_NAMESPACES {
@@ -420,11 +433,24 @@ struct StartTag {
     self_closing: bool,
     /// Attributes whose name starts with `xmlns`, which declare a namespace.
     namespaces: usize,
+    /// `trk`, `trkseg` or `rte` (any prefix): see [`MAX_SEGMENTS`].
+    segment: bool,
+}
+
+/// The element name's local part is one that holds a line of points.
+fn is_segment(name: &[u8]) -> bool {
+    let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
+    matches!(local, b"trk" | b"trkseg" | b"rte")
 }
 
 /// Reads the start tag whose name begins at `from`, minding quoted values
 /// (which may hold `>` or `/`).
 fn start_tag(bytes: &[u8], from: usize) -> StartTag {
+    let name_len = bytes[from..]
+        .iter()
+        .position(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>')
+        .unwrap_or(bytes.len() - from);
+    let segment = is_segment(&bytes[from..from + name_len]);
     let mut quote = None;
     let mut namespaces = 0;
     let mut previous = b'<';
@@ -438,6 +464,7 @@ fn start_tag(bytes: &[u8], from: usize) -> StartTag {
                     end: i + 1,
                     self_closing: previous == b'/',
                     namespaces,
+                    segment,
                 };
             }
             None if previous.is_ascii_whitespace() && bytes[i..].starts_with(b"xmlns") => {
@@ -451,6 +478,7 @@ fn start_tag(bytes: &[u8], from: usize) -> StartTag {
         end: bytes.len(),
         self_closing: false,
         namespaces,
+        segment,
     }
 }
 
@@ -1081,6 +1109,25 @@ mod tests {
         assert!(matches!(
             summarize(&extensions(MAX_ELEMENTS - 4)),
             Err(GpxError::TooComplex(Complexity::Elements))
+        ));
+    }
+
+    #[test]
+    fn tracks_segments_and_routes_are_bounded() {
+        let segment = r#"<trkseg><trkpt lat="47" lon="11"/></trkseg>"#;
+        // One <trk> and MAX_SEGMENTS - 1 segments; a prefix counts the same.
+        let fits = doc(&format!("<trk>{}</trk>", segment.repeat(MAX_SEGMENTS - 1)));
+        assert_eq!(
+            summarize(&fits).expect("parses").point_count,
+            MAX_SEGMENTS - 1
+        );
+        let over = doc(&format!(
+            "<trk>{}<g:rte xmlns:g=\"http://www.topografix.com/GPX/1/1\"/></trk>",
+            segment.repeat(MAX_SEGMENTS - 1)
+        ));
+        assert!(matches!(
+            summarize(&over),
+            Err(GpxError::TooComplex(Complexity::Segments))
         ));
     }
 
