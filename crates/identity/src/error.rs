@@ -29,6 +29,11 @@ pub enum IdentityError {
     Invalid(Vec<FieldError>),
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
+    /// Failed password sign-ins on the account: a backoff, not a lock (`lockout`).
+    #[error(
+        "too many failed sign-ins for this account; retry in {retry_after_secs} s or sign in with a magic link"
+    )]
+    SignInThrottled { retry_after_secs: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]
@@ -85,6 +90,11 @@ impl From<IdentityError> for AppError {
             IdentityError::Invalid(errors) => return AppError::validation(errors),
             IdentityError::RateLimited { retry_after_secs } => {
                 return AppError::rate_limited(retry_after_secs);
+            }
+            IdentityError::SignInThrottled { retry_after_secs } => {
+                let mut throttled = AppError::rate_limited(retry_after_secs);
+                throttled.detail = detail;
+                return throttled;
             }
             IdentityError::Store(store) => return AppError::internal(store),
             IdentityError::Hashing(message) => return AppError::internal(message),

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod http;
+pub mod lockout;
 pub mod mailer;
 pub mod model;
 pub mod password;

@@ -20,6 +20,7 @@ use time::Duration;
 use uuid::Uuid;
 
 use crate::error::{IdentityError, Result};
+use crate::lockout::{self, LoginThrottle};
 use crate::mailer::{Mail, Mailer};
 use crate::model::{
     ApiKey, Consent, EmailTokenPurpose, NewRefreshToken, NewUser, ProfilePatch, RefreshTokenRow,
@@ -81,7 +82,8 @@ pub type SharedIdentity = Arc<dyn IdentityService>;
 pub struct IdentityConfig {
     /// Base of links in e-mails, e.g. `https://app.lifeos.example`.
     pub public_url: String,
-    pub login_per_account: Quota,
+    /// Backoff after failed password sign-ins on one account (`lockout`).
+    pub login_per_account: lockout::Policy,
     pub login_per_client: Quota,
     pub magic_link_per_account: Quota,
     pub magic_link_per_client: Quota,
@@ -93,10 +95,7 @@ impl IdentityConfig {
     pub fn new(public_url: impl Into<String>) -> Self {
         Self {
             public_url: public_url.into(),
-            login_per_account: Quota {
-                max_requests: 10,
-                window: Duration::minutes(5),
-            },
+            login_per_account: lockout::Policy::default(),
             login_per_client: Quota {
                 max_requests: 30,
                 window: Duration::minutes(1),
@@ -119,7 +118,7 @@ impl IdentityConfig {
 }
 
 struct Limits {
-    login_account: RateLimiter,
+    login_account: LoginThrottle,
     login_client: RateLimiter,
     magic_account: RateLimiter,
     magic_client: RateLimiter,
@@ -150,7 +149,7 @@ impl Identity {
     pub fn new(deps: IdentityDeps, config: IdentityConfig) -> Self {
         let limiter = |quota| RateLimiter::new(quota, deps.clock.clone());
         let limits = Limits {
-            login_account: limiter(config.login_per_account),
+            login_account: LoginThrottle::new(config.login_per_account),
             login_client: limiter(config.login_per_client),
             magic_account: limiter(config.magic_link_per_account),
             magic_client: limiter(config.magic_link_per_client),
@@ -284,6 +283,11 @@ impl Identity {
     }
 }
 
+/// The key that login throttling counts under: the e-mail as typed, case-insensitive.
+fn account_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 /// Trimmed address and its case-insensitive key, if it looks like an e-mail address.
 fn normalize_email(raw: &str) -> Option<(String, String)> {
     let email = raw.trim();
@@ -380,9 +384,12 @@ impl IdentityService for Identity {
     }
 
     async fn login(&self, email: &str, password: String, client: IpAddr) -> Result<Session> {
-        let key = email.trim().to_lowercase();
+        let key = account_key(email);
         Self::limit(&self.limits.login_client, &client.to_string())?;
-        Self::limit(&self.limits.login_account, &key)?;
+        self.limits
+            .login_account
+            .admit(&key, client, self.clock.now())
+            .map_err(|retry_after_secs| IdentityError::SignInThrottled { retry_after_secs })?;
         let found = self.store.user_by_email(&key).await?;
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), hash),
@@ -391,7 +398,10 @@ impl IdentityService for Identity {
         // Runs the hash even for unknown e-mails so timing does not reveal accounts.
         let ok = self.passwords.verify(password, hash).await?;
         match user {
-            Some(user) if ok => self.start_session(user).await,
+            Some(user) if ok => {
+                self.limits.login_account.succeeded(&key);
+                self.start_session(user).await
+            }
             _ => Err(IdentityError::InvalidCredentials),
         }
     }
@@ -501,6 +511,10 @@ impl IdentityService for Identity {
         // Following the link proves the address.
         self.store.mark_email_verified(user_id, now).await?;
         let user = self.me(user_id).await?;
+        // ... and the owner: failed password guesses on the account stop counting.
+        self.limits
+            .login_account
+            .succeeded(&account_key(&user.email));
         self.start_session(user).await
     }
 

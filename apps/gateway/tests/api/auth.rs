@@ -1,5 +1,5 @@
 //! Accounts and sessions: register, login, refresh rotation, reuse detection, logout,
-//! access-token checks, e-mail verification, magic links, rate limits.
+//! access-token checks, e-mail verification, magic links, rate limits and login throttling.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use time::Duration;
 
-use crate::common::{JWT_SECRET, PASSWORD, TestApp, refresh_token, token};
+use crate::common::{JWT_SECRET, PASSWORD, Reply, TestApp, refresh_token, token};
 
 lifeos_kernel::dialect_test! {
     async fn register_login_and_read_me(db: TestDatabase) {
@@ -429,42 +429,9 @@ lifeos_kernel::dialect_test! {
 }
 
 lifeos_kernel::dialect_test! {
-    async fn login_and_magic_link_are_rate_limited(db: TestDatabase) {
+    async fn magic_link_requests_are_rate_limited(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         app.register("ada@example.com").await;
-        for _ in 0..10 {
-            let reply = app
-                .post(
-                    "/api/v1/auth/login",
-                    None,
-                    json!({ "email": "ada@example.com", "password": "wrong password!" }),
-                )
-                .await;
-            assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-        }
-        let limited = app
-            .post(
-                "/api/v1/auth/login",
-                None,
-                json!({ "email": "ada@example.com", "password": PASSWORD }),
-            )
-            .await;
-        limited.assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-        let retry_after: u64 = limited.headers["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!((1..=300).contains(&retry_after), "{retry_after}");
-        app.clock.advance(Duration::minutes(5));
-        let later = app
-            .post(
-                "/api/v1/auth/login",
-                None,
-                json!({ "email": "ada@example.com", "password": PASSWORD }),
-            )
-            .await;
-        assert_eq!(later.status, StatusCode::OK, "the window passed");
 
         // Per client address: ten addresses' worth of magic links from one client.
         for n in 0..10 {
@@ -506,6 +473,142 @@ lifeos_kernel::dialect_test! {
         )
         .await
         .assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        app.stop().await;
+    }
+}
+
+/// The attacker's and the owner's client addresses (documentation ranges).
+const ATTACKER: &str = "203.0.113.7";
+const OWNER: &str = "198.51.100.20";
+const WRONG: &str = "wrong password!";
+
+/// The app behind a trusted proxy, so each request can name its client address.
+async fn behind_proxy(db: &TestDatabase) -> TestApp {
+    TestApp::spawn_with(db, |config| config.trust_proxy = true).await
+}
+
+/// `POST /auth/login` as if from `client` (via `X-Forwarded-For`).
+async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Reply {
+    let request = app
+        .http
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", client)
+        .json(&json!({ "email": email, "password": password }));
+    Reply::from(request.send().await.unwrap()).await
+}
+
+/// `count` wrong passwords from `client`, each answered 401.
+async fn fail_logins(app: &TestApp, client: &str, email: &str, count: usize) {
+    for n in 0..count {
+        let reply = login_from(app, client, email, WRONG).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "failure {n}: {}",
+            reply.body
+        );
+    }
+}
+
+/// A 429 `rate_limited` answer's `Retry-After` in seconds.
+#[track_caller]
+fn throttled_for(reply: &Reply) -> u64 {
+    reply.assert_problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    reply.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+lifeos_kernel::dialect_test! {
+    async fn an_attacker_elsewhere_does_not_lock_the_owner_out(db: TestDatabase) {
+        let app = behind_proxy(&db).await;
+        app.register("ada@example.com").await;
+        fail_logins(&app, ATTACKER, "ada@example.com", 10).await;
+        let held = login_from(&app, ATTACKER, "ada@example.com", PASSWORD).await;
+        assert_eq!(throttled_for(&held), 1, "a backoff, not a five-minute lock");
+        let detail = held.body["detail"].as_str().unwrap();
+        assert!(detail.contains("magic link"), "{detail}");
+
+        // The owner's address has not failed on this account: a typo and the right
+        // password both go through the account's backoff.
+        let typo = login_from(&app, OWNER, "ada@example.com", WRONG).await;
+        typo.assert_problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
+        let owner = login_from(&app, OWNER, "ada@example.com", PASSWORD).await;
+        assert_eq!(owner.status, StatusCode::OK, "{}", owner.body);
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
+    async fn failed_logins_past_the_threshold_back_off_exponentially(db: TestDatabase) {
+        let app = behind_proxy(&db).await;
+        app.register("ada@example.com").await;
+        fail_logins(&app, ATTACKER, "ada@example.com", 10).await;
+        for wait in [1, 2, 4, 8] {
+            let held = login_from(&app, ATTACKER, "ada@example.com", WRONG).await;
+            assert_eq!(throttled_for(&held), wait);
+            // Even the right password is not tried while held back.
+            let guessed = login_from(&app, ATTACKER, "ada@example.com", PASSWORD).await;
+            assert_eq!(throttled_for(&guessed), wait);
+            app.clock.advance(Duration::seconds(wait.try_into().unwrap()));
+            fail_logins(&app, ATTACKER, "ada@example.com", 1).await;
+        }
+        let held = login_from(&app, ATTACKER, "ada@example.com", WRONG).await;
+        assert_eq!(throttled_for(&held), 16);
+
+        // An e-mail without an account is throttled the same way: no hint it is unknown.
+        fail_logins(&app, OWNER, "nobody@example.com", 10).await;
+        let unknown = login_from(&app, OWNER, "nobody@example.com", WRONG).await;
+        assert_eq!(throttled_for(&unknown), 1);
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
+    async fn a_magic_link_signs_in_during_an_attack_and_clears_the_backoff(db: TestDatabase) {
+        let app = behind_proxy(&db).await;
+        app.register("ada@example.com").await;
+        fail_logins(&app, ATTACKER, "ada@example.com", 10).await;
+        throttled_for(&login_from(&app, ATTACKER, "ada@example.com", WRONG).await);
+
+        let asked = app
+            .post("/api/v1/auth/magic-link", None, json!({ "email": "ada@example.com" }))
+            .await;
+        assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.body);
+        let link = app.mailed_token("ada@example.com", "magic-link").unwrap();
+        let signed_in = app
+            .post("/api/v1/auth/magic-link/consume", None, json!({ "token": link }))
+            .await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+
+        // The sign-in proved the owner: the account's failures are forgotten.
+        let after = login_from(&app, ATTACKER, "ada@example.com", WRONG).await;
+        after.assert_problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
+        let owner = login_from(&app, ATTACKER, "ada@example.com", PASSWORD).await;
+        assert_eq!(owner.status, StatusCode::OK, "{}", owner.body);
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
+    async fn one_address_is_stopped_after_thirty_logins_a_minute(db: TestDatabase) {
+        let app = behind_proxy(&db).await;
+        app.register("ada@example.com").await;
+        // Thirty different accounts: no account's backoff is involved.
+        for n in 0..30 {
+            let email = format!("user{n}@example.com");
+            fail_logins(&app, ATTACKER, &email, 1).await;
+        }
+        let stopped = login_from(&app, ATTACKER, "ada@example.com", PASSWORD).await;
+        let wait = throttled_for(&stopped);
+        assert!((1..=60).contains(&wait), "{wait}");
+        let owner = login_from(&app, OWNER, "ada@example.com", PASSWORD).await;
+        assert_eq!(owner.status, StatusCode::OK, "other addresses are not affected");
+        app.clock.advance(Duration::minutes(1));
+        let later = login_from(&app, ATTACKER, "ada@example.com", PASSWORD).await;
+        assert_eq!(later.status, StatusCode::OK, "the window passed: {}", later.body);
         app.stop().await;
     }
 }
