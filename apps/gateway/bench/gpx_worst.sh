@@ -48,13 +48,14 @@ BIN="$(realpath "$BIN")"
 # The generator: writes DIR/<case>.gpx for every case (or the named ones), each <= 10 MiB.
 cat >"$WORK/gen.py" <<'PYTHON'
 """Adversarial GPX files up to the 10 MiB body limit, built against the parser's bounds
-(crates/tracking/src/hikes/gpx.rs: MAX_DEPTH, MAX_ELEMENTS, MAX_NAMESPACES, MAX_FUEL).
+(crates/tracking/src/hikes/gpx.rs: MAX_DEPTH, MAX_ELEMENTS, MAX_NAMESPACES, MAX_FUEL, MAX_POINTS,
+MAX_SEGMENTS).
 Usage: gen.py DIR [case ...]"""
 import os
 import sys
 
 LIMIT = 10 * 1024 * 1024
-MAX_DEPTH, MAX_ELEMENTS, MAX_NAMESPACES, MAX_FUEL, MAX_POINTS = 32, 500_000, 32, 6_000_000, 200_000
+MAX_DEPTH, MAX_ELEMENTS, MAX_NAMESPACES, MAX_FUEL, MAX_POINTS, MAX_SEGMENTS = 32, 500_000, 32, 6_000_000, 200_000, 10_000
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
         '<gpx version="1.1" creator="bench" xmlns="http://www.topografix.com/GPX/1/1">')
 TAIL = "</gpx>"
@@ -162,6 +163,8 @@ def cases():
     yield "points_over_max", points(lambda i: '<trkpt lat="1" lon="1"/>')
     yield "points_with_100_attributes", points(lambda i: '<trkpt lat="47" lon="11" ' + "".join(f'a{j}="1" ' for j in range(100)) + "/>")
     yield "segments_one_point_each", fill(HEAD + "<trk>", '<trkseg><trkpt lat="47" lon="11"/></trkseg>', "</trk>" + TAIL, cap=MAX_POINTS)
+    twenty = "<trkseg>" + "".join(minimal_point(i) for i in range(MAX_POINTS // MAX_SEGMENTS)) + "</trkseg>"
+    yield "segments_at_limit_with_max_points", HEAD + "<trk>" + twenty * (MAX_SEGMENTS - 1) + "</trk>" + TAIL
     yield "tracks_one_point_each", fill(HEAD, '<trk><trkseg><trkpt lat="47" lon="11"/></trkseg></trk>', TAIL, cap=MAX_POINTS)
     yield "waypoints_to_element_limit", fill(HEAD, '<wpt lat="1" lon="1"/>', ONE_POINT + "</trk>" + TAIL, cap=MAX_ELEMENTS - 5)
     # Long values, text, references.

@@ -87,9 +87,9 @@ impl Drop for CancelOnDrop {
 }
 
 /// Parses off the async threads (a large track is up to a second of CPU),
-/// cancelled if the caller stops waiting.
-async fn summarize(gpx_bytes: Vec<u8>) -> Result<TrackSummary> {
-    let cancel = Arc::new(AtomicBool::new(false));
+/// setting `cancel` (which the parse reads as it streams) if the caller stops
+/// waiting.
+async fn summarize(gpx_bytes: Vec<u8>, cancel: Arc<AtomicBool>) -> Result<TrackSummary> {
     let _guard = CancelOnDrop(cancel.clone());
     tokio::task::spawn_blocking(move || gpx::summarize_cancellable(&gpx_bytes, &cancel))
         .await
@@ -166,7 +166,7 @@ impl HikesService for Hikes {
         gpx_bytes: Vec<u8>,
         date: Option<Date>,
     ) -> Result<Hike> {
-        let summary = summarize(gpx_bytes).await?;
+        let summary = summarize(gpx_bytes, Arc::default()).await?;
         let now = self.clock.now();
         let date = match date {
             Some(date) => date,
@@ -228,5 +228,36 @@ impl HikesService for Hikes {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn dropping_the_guard_sets_the_flag() {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let guard = CancelOnDrop(cancel.clone());
+        assert!(!cancel.load(Ordering::Relaxed));
+        drop(guard);
+        assert!(cancel.load(Ordering::Relaxed));
+    }
+
+    #[tokio::test]
+    async fn a_dropped_import_cancels_its_parse() {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let bytes = include_bytes!("../../tests/fixtures/ridge-walk.gpx").to_vec();
+        // Polled once (the parse starts on a blocking thread), then dropped, as
+        // the timeout layer drops a request that takes too long.
+        let abandoned = tokio::time::timeout(Duration::ZERO, summarize(bytes, cancel.clone()));
+        let _ = abandoned.await;
+        assert!(cancel.load(Ordering::Relaxed), "the parse is told to stop");
+        assert!(matches!(
+            gpx_error(GpxError::Cancelled),
+            TrackingError::Abandoned
+        ));
     }
 }
