@@ -10,7 +10,8 @@
 //! owner, then the [`Stamp`], then the domain's own columns), [`fetch_live`] reads a live
 //! row by id and owner, [`tombstone`] soft-deletes, [`changes_after`] is the change feed.
 //! The counter row is also the per-user write lock: taking a version serialises that
-//! user's writes (and only theirs) until the transaction ends.
+//! user's writes (and only theirs) until the transaction ends; [`lock_user`] takes that
+//! lock without a version, for writes to private tables (ADR 0010).
 
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
