@@ -421,6 +421,11 @@ lifeos_kernel::dialect_test! {
             json!(format!("{field} {i}"))
         })
         .await;
+        let hike = created("/api/v1/hikes", json!({ "date": "2026-02-08", "distanceKm": 8.5, "durationMinutes": 135 })).await;
+        race_patches(&app, &ada, &format!("/api/v1/hikes/{hike}"), ["notes", "elevationGainM"], |field, i| {
+            if field == "notes" { json!(format!("note {i}")) } else { json!(100 + i) }
+        })
+        .await;
         app.stop().await;
     }
 }

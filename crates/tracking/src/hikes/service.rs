@@ -64,10 +64,11 @@ impl Hikes {
         at: Timestamp,
     ) -> Result<Hike> {
         let mut tx = self.db.begin().await?;
+        // The stamp (the user's write lock) comes before the id check: ADR 0010.
+        let stamp = sync_row::stamp(&mut tx, user_id, at).await?;
         let id = sync_row::new_row_id(&mut tx, &HIKES, requested_id)
             .await?
             .ok_or(TrackingError::IdConflict)?;
-        let stamp = sync_row::stamp(&mut tx, user_id, at).await?;
         let hike = store::insert(&mut tx, user_id, id, stamp, values, source).await?;
         tx.commit().await?;
         Ok(hike)
@@ -194,6 +195,8 @@ impl HikesService for Hikes {
     async fn update(&self, user_id: Uuid, id: Uuid, patch: HikePatch) -> Result<Hike> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
+        // Lock before reading, so parallel patches merge instead of losing one: ADR 0010.
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         let current = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
         let values = HikeValues {
             date: patch.date.unwrap_or(current.date),
@@ -212,7 +215,6 @@ impl HikesService for Hikes {
             fields.distance_km = km;
         }
         validate(fields)?;
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         let hike = store::update(&mut tx, user_id, id, stamp, &values)
             .await?
             .ok_or(NOT_FOUND)?;
