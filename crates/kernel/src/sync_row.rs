@@ -176,6 +176,18 @@ pub async fn new_row_id(
     }
 }
 
+/// An insert of a row whose id [`new_row_id`] found free, as `None` when another user's
+/// transaction took that id in the meantime. The caller holds its own user's lock
+/// ([`stamp`]) and has checked its own uniqueness rules first, so the only unique key
+/// left to break is the primary key, claimed by someone else's concurrent insert.
+pub fn unless_id_taken<T>(inserted: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
+    match inserted {
+        Ok(row) => Ok(Some(row)),
+        Err(error) if error.is_unique_violation() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// The user's rows of `table` written after `version` (tombstones included), oldest
 /// change first, in the export's JSON format: the change feed sync streams.
 pub async fn changes_after(

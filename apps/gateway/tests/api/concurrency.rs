@@ -238,6 +238,45 @@ lifeos_kernel::dialect_test! {
 }
 
 lifeos_kernel::dialect_test! {
+    async fn two_users_racing_for_one_client_id_get_one_row_and_409s(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let bob = app.user("bob@example.com").await;
+        let cases = [
+            ("/api/v1/tracks", json!({ "title": "Work" })),
+            ("/api/v1/docs", json!({ "title": "Plan", "body": "x" })),
+            ("/api/v1/vehicles", json!({ "name": "Golf" })),
+            ("/api/v1/vehicle-maintenance", json!({ "date": "2026-02-01", "serviceType": "oil_change" })),
+            ("/api/v1/day-types", json!({ "date": "2026-02-01", "plannedType": "focus" })),
+            ("/api/v1/hikes", json!({ "date": "2026-02-01", "distanceKm": 5.0, "durationMinutes": 60 })),
+        ];
+        for round in 0..ROUNDS {
+            for (path, body) in &cases {
+                let id = lifeos_kernel::id::new_id();
+                let mut body = body.clone();
+                body["id"] = json!(id);
+                if let Some(date) = body.get_mut("date") {
+                    *date = json!(format!("2026-03-0{}", round + 1));
+                }
+                let calls = (0..N)
+                    .map(|i| Call::post(path, if i % 2 == 0 { &ada } else { &bob }, body.clone()))
+                    .collect();
+                let replies = race(&app, calls).await;
+                let won = with_status(&replies, StatusCode::CREATED);
+                assert_eq!(won.len(), 1, "{}: {path}: one row of that id", app.label);
+                // The winner's own retries may meet its day first.
+                let codes: &[&str] = if path.ends_with("day-types") { &["id_conflict", "day_already_planned"] } else { &["id_conflict"] };
+                for lost in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
+                    assert_eq!(lost.status, StatusCode::CONFLICT, "{}: {path}: {}", app.label, lost.body);
+                    assert!(codes.contains(&lost.body["code"].as_str().unwrap()), "{}: {path}: {}", app.label, lost.body);
+                }
+            }
+        }
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
     async fn parallel_stops_of_one_timer_let_exactly_one_win(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;

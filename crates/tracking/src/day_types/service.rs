@@ -98,13 +98,9 @@ impl DayTypesService for DayTypes {
         let id = sync_row::new_row_id(&mut tx, &DAY_TYPES, input.id)
             .await?
             .ok_or(TrackingError::IdConflict)?;
-        let created = match store::insert(&mut tx, user_id, id, stamp, &values).await {
-            Ok(created) => created,
-            Err(error) => {
-                drop(tx);
-                return Err(self.date_conflict(error, user_id, values.date).await);
-            }
-        };
+        let created =
+            sync_row::unless_id_taken(store::insert(&mut tx, user_id, id, stamp, &values).await)?
+                .ok_or(TrackingError::IdConflict)?;
         tx.commit().await?;
         Ok(created)
     }

@@ -98,7 +98,9 @@ impl DocsService for Docs {
         let id = sync_row::new_row_id(&mut tx, &DOCS, input.id)
             .await?
             .ok_or(TrackingError::IdConflict)?;
-        let doc = store::insert(&mut tx, user_id, id, stamp, &values).await?;
+        let doc =
+            sync_row::unless_id_taken(store::insert(&mut tx, user_id, id, stamp, &values).await)?
+                .ok_or(TrackingError::IdConflict)?;
         tx.commit().await?;
         Ok(doc)
     }

@@ -69,7 +69,10 @@ impl Hikes {
         let id = sync_row::new_row_id(&mut tx, &HIKES, requested_id)
             .await?
             .ok_or(TrackingError::IdConflict)?;
-        let hike = store::insert(&mut tx, user_id, id, stamp, values, source).await?;
+        let hike = sync_row::unless_id_taken(
+            store::insert(&mut tx, user_id, id, stamp, values, source).await,
+        )?
+        .ok_or(TrackingError::IdConflict)?;
         tx.commit().await?;
         Ok(hike)
     }

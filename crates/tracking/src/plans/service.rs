@@ -183,7 +183,10 @@ impl PlansService for Plans {
             position: store::next_track_position(&mut tx, user_id).await?,
             archived_at: None,
         };
-        let track = store::insert_track(&mut tx, user_id, id, stamp, &values).await?;
+        let track = sync_row::unless_id_taken(
+            store::insert_track(&mut tx, user_id, id, stamp, &values).await,
+        )?
+        .ok_or(TrackingError::IdConflict)?;
         tx.commit().await?;
         Ok(track)
     }
@@ -298,7 +301,10 @@ impl PlansService for Plans {
             estimate_minutes: input.estimate_minutes,
             xp_value: input.xp_value,
         };
-        let node = store::insert_node(&mut tx, user_id, id, stamp, &values).await?;
+        let node = sync_row::unless_id_taken(
+            store::insert_node(&mut tx, user_id, id, stamp, &values).await,
+        )?
+        .ok_or(TrackingError::IdConflict)?;
         self.publish(&mut tx, user_id, topics::NODE_CREATED, &node, now)
             .await?;
         tx.commit().await?;

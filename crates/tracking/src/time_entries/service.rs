@@ -226,7 +226,9 @@ impl TimeEntriesService for TimeEntries {
             note: input.note,
             source: TimeSource::Manual,
         };
-        let entry = store::insert(&mut tx, user_id, id, stamp, &values).await?;
+        let entry =
+            sync_row::unless_id_taken(store::insert(&mut tx, user_id, id, stamp, &values).await)?
+                .ok_or(TrackingError::IdConflict)?;
         self.publish_stopped(&mut tx, user_id, &entry, now).await?;
         tx.commit().await?;
         self.outbox.wake();

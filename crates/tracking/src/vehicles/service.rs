@@ -107,7 +107,10 @@ impl VehiclesService for Vehicles {
         let id = sync_row::new_row_id(&mut tx, &VEHICLES, input.id)
             .await?
             .ok_or(TrackingError::IdConflict)?;
-        let vehicle = store::insert_vehicle(&mut tx, user_id, id, stamp, &values).await?;
+        let vehicle = sync_row::unless_id_taken(
+            store::insert_vehicle(&mut tx, user_id, id, stamp, &values).await,
+        )?
+        .ok_or(TrackingError::IdConflict)?;
         tx.commit().await?;
         Ok(vehicle)
     }
@@ -210,7 +213,10 @@ impl VehiclesService for Vehicles {
         let id = sync_row::new_row_id(&mut tx, &VEHICLE_MAINTENANCE, input.id)
             .await?
             .ok_or(TrackingError::IdConflict)?;
-        let record = store::insert_maintenance(&mut tx, user_id, id, stamp, &values).await?;
+        let record = sync_row::unless_id_taken(
+            store::insert_maintenance(&mut tx, user_id, id, stamp, &values).await,
+        )?
+        .ok_or(TrackingError::IdConflict)?;
         tx.commit().await?;
         Ok(record)
     }
