@@ -81,6 +81,10 @@ impl Modify for Shared {
             "apiKey",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
         );
+        components.schemas.insert(
+            lifeos_kernel::http::text::JSON_VALUE_SCHEMA.to_owned(),
+            RefOr::T(lifeos_kernel::http::text::json_value_schema()),
+        );
         for (name, description) in PROBLEM_RESPONSES {
             components
                 .responses

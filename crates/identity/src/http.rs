@@ -178,7 +178,7 @@ pub struct RegisterRequest {
     #[schema(
         example = "ada@example.com",
         max_length = 254,
-        pattern = r"^\s*[^\s@\u0000-\u001F\u007F-\u009F]{1,64}@[^\s@.\u0000-\u001F\u007F-\u009F][^\s@\u0000-\u001F\u007F-\u009F]*\.[^\s@\u0000-\u001F\u007F-\u009F]*[^\s@.\u0000-\u001F\u007F-\u009F]\s*$"
+        pattern = r"^[^\S\u000B\u000C\u001C-\u001F\u0085]*[^\s@\u0000-\u001F\u007F-\u009F]{1,64}@[^\s@.\u0000-\u001F\u007F-\u009F][^\s@\u0000-\u001F\u007F-\u009F]*\.[^\s@\u0000-\u001F\u007F-\u009F]*[^\s@.\u0000-\u001F\u007F-\u009F][^\S\u000B\u000C\u001C-\u001F\u0085]*$"
     )]
     pub email: String,
     /// 10 to 128 characters.
@@ -266,6 +266,8 @@ pub struct ExportView {
 // ---- handlers ----------------------------------------------------------------------
 
 /// Create an account and start a session. Sends an e-mail verification link.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `timezone` must name a zone of the IANA database.
 #[utoipa::path(post, path = "/auth/register", tag = TAG_AUTH, operation_id = "register",
     request_body = RegisterRequest,
     responses((status = 201, description = "Account created", body = SessionView),
@@ -330,6 +332,8 @@ async fn logout(
 }
 
 /// Confirm the e-mail address with the token from the verification e-mail.
+///
+/// Rules the schema cannot state (422 `invalid_token`): the token must be one this API mailed, unused and unexpired.
 #[utoipa::path(post, path = "/auth/verify-email", tag = TAG_AUTH, operation_id = "verifyEmail",
     request_body = TokenRequest,
     responses((status = 200, description = "Verified", body = UserView)))]
@@ -354,6 +358,8 @@ async fn request_magic_link(
 }
 
 /// Sign in with the token from a magic-link e-mail (single use, 15 minutes).
+///
+/// Rules the schema cannot state (422 `invalid_token`): the token must be one this API mailed, unused and unexpired.
 #[utoipa::path(post, path = "/auth/magic-link/consume", tag = TAG_AUTH, operation_id = "consumeMagicLink",
     request_body = TokenRequest,
     responses((status = 200, description = "Signed in", body = SessionView)))]
@@ -376,6 +382,8 @@ async fn get_me(
 }
 
 /// Change display name, time zone or the hour the day starts.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `timezone` must name a zone of the IANA database.
 #[utoipa::path(patch, path = "/me", tag = TAG_ACCOUNT, operation_id = "updateMe",
     security(("bearerAuth" = []), ("apiKey" = [])),
     request_body = UpdateMeRequest,

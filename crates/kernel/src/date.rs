@@ -106,6 +106,7 @@ mod tests {
     #[test]
     fn optional_and_patch_fields_keep_their_meaning() {
         let body = parse(r#"{"day":"2026-01-01","patch":null}"#).unwrap();
+        assert_eq!(body.day.year(), 2026);
         assert_eq!(body.due, None);
         assert_eq!(body.patch, Some(None));
         assert!(parse(r#"{"day":"2026-01-01","due":"1000-01-01"}"#).is_err());

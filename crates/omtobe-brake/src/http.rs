@@ -38,6 +38,8 @@ where
 
 /// Store HRV samples pushed by the phone (HealthKit) or a wearable's export. Needs the
 /// `health_data` consent (403 `consent_required`).
+///
+/// Rules the schema cannot state (422 `validation_failed`): `measuredAt` must not be in the future (beyond a small clock skew).
 #[utoipa::path(post, path = "/brake/hrv-samples", tag = TAG, operation_id = "addHrvSamples",
     security(("bearerAuth" = []), ("apiKey" = [])), request_body = SamplesRequest,
     responses((status = 200, description = "Stored", body = SamplesAccepted)))]
@@ -53,6 +55,8 @@ async fn add_samples(
 
 /// Upsert calendar events by `externalId`; titles are classified (high stakes or not)
 /// and never stored.
+///
+/// Rules the schema cannot state (422 `validation_failed`): each event's `endsAt` must be after its `startsAt`.
 #[utoipa::path(post, path = "/brake/calendar-events", tag = TAG, operation_id = "upsertBrakeCalendarEvents",
     security(("bearerAuth" = []), ("apiKey" = [])), request_body = EventsRequest,
     responses((status = 200, description = "Upserted", body = EventsAccepted)))]
@@ -91,6 +95,8 @@ async fn put_settings(
 }
 
 /// Should the client show the Brake screen now? Rate limited per user.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `hrvSample.measuredAt` must not be in the future (beyond a small clock skew).
 #[utoipa::path(post, path = "/brake/check", tag = TAG, operation_id = "brakeCheck",
     security(("bearerAuth" = []), ("apiKey" = [])), request_body = CheckRequest,
     responses((status = 200, description = "The verdict and why", body = CheckView),
@@ -145,6 +151,8 @@ async fn reflect(
 }
 
 /// Start (or restart) a cycle on `startDate` (default today, local).
+///
+/// Rules the schema cannot state (422 `validation_failed`): `startDate` lies within the last 6 days or the next 7 of the person's local today.
 #[utoipa::path(post, path = "/brake/cycle", tag = TAG, operation_id = "startBrakeCycle",
     security(("bearerAuth" = []), ("apiKey" = [])), request_body = CycleRequest,
     responses((status = 200, description = "The new state", body = StateView)))]

@@ -103,7 +103,7 @@ fn keywords_schema() -> utoipa::openapi::schema::Array {
         .schema_type(Type::String)
         .min_length(Some(1))
         .pattern(Some(
-            r"^\s*[^\s\u0000-\u001F\u007F-\u009F]([^\u0000-\u001F\u007F-\u009F]{0,38}[^\s\u0000-\u001F\u007F-\u009F])?\s*$",
+            r"^[^\S\u000B\u000C\u001C-\u001F\u0085]*[^\s\u0000-\u001F\u007F-\u009F]([^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,38}[^\s\u0000-\u001F\u007F-\u009F])?[^\S\u000B\u000C\u001C-\u001F\u0085]*$",
         ));
     ArrayBuilder::new()
         .items(keyword)

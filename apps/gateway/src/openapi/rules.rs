@@ -4,6 +4,7 @@
 //! - dates and timestamps lie in the years 1900 to 2200 (`date_out_of_range` otherwise);
 //! - request text holds no control characters but tab and newlines (`invalid_text`), and
 //!   text with a minimum length is not blank (lengths count the trimmed text);
+//! - member names of request objects hold no control characters either;
 //! - a `cursor` is base64url text, empty or absent for the first page.
 //!
 //! Request schemas only (those a request body reaches, and the parameters): a response may
@@ -14,7 +15,8 @@ use std::collections::BTreeSet;
 use lifeos_kernel::date::{DATE_PATTERN, TIMESTAMP_PATTERN};
 use utoipa::openapi::path::Parameter;
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayItems, KnownFormat, Object, Schema, SchemaFormat, SchemaType, Type,
+    AdditionalProperties, ArrayItems, KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat,
+    SchemaType, Type,
 };
 use utoipa::openapi::{OpenApi, RefOr};
 
@@ -123,6 +125,7 @@ fn constrain(schema: &mut RefOr<Schema>) {
     match schema {
         Schema::Object(o) => {
             constrain_string(o);
+            constrain_names(o);
             for child in o.properties.values_mut() {
                 constrain(child);
             }
@@ -163,6 +166,30 @@ fn constrain_string(o: &mut Object) {
         None => Some(lifeos_kernel::http::text::PATTERN.to_owned()),
         Some(_) => None,
     };
+}
+
+/// Member names are text too: an object's keys hold no control characters.
+fn constrain_names(o: &mut Object) {
+    let is_object = match &o.schema_type {
+        SchemaType::Type(t) => *t == Type::Object,
+        SchemaType::Array(types) => types.contains(&Type::Object),
+        SchemaType::AnyValue => false,
+    };
+    // A request type without `deny_unknown_fields` ignores other members; they are text
+    // like any other, so they are stated as such.
+    if is_object && o.additional_properties.is_none() {
+        o.additional_properties = Some(Box::new(AdditionalProperties::RefOr(RefOr::Ref(
+            utoipa::openapi::Ref::from_schema_name(lifeos_kernel::http::text::JSON_VALUE_SCHEMA),
+        ))));
+    }
+    if is_object && o.property_names.is_none() {
+        o.property_names = Some(Box::new(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(lifeos_kernel::http::text::PATTERN))
+                .build(),
+        )));
+    }
 }
 
 fn constrain_parameter(parameter: &mut Parameter) {

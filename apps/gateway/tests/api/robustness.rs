@@ -452,3 +452,25 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn idempotency_keys_are_visible_ascii(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let body = |day: &str| json!({ "date": day, "plannedType": "focus" });
+        for key in ["a b", "tab\there"] {
+            app.idempotent(Method::POST, "/api/v1/day-types", &ada, key, body("2026-06-01"))
+                .await
+                .assert_problem(StatusCode::BAD_REQUEST, "invalid_idempotency_key");
+        }
+        let long = "k".repeat(256);
+        app.idempotent(Method::POST, "/api/v1/day-types", &ada, &long, body("2026-06-02"))
+            .await
+            .assert_problem(StatusCode::BAD_REQUEST, "invalid_idempotency_key");
+        let ok = app
+            .idempotent(Method::POST, "/api/v1/day-types", &ada, "!~key-1", body("2026-06-03"))
+            .await;
+        assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+        app.stop().await;
+    }
+}

@@ -82,7 +82,10 @@ pub async fn idempotency(
         return next.run(request).await;
     }
     let key = match key.to_str() {
-        Ok(key) if (1..=255).contains(&key.len()) => key.to_owned(),
+        // `to_str` also lets spaces and tabs through; the contract says visible ASCII.
+        Ok(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
+            key.to_owned()
+        }
         _ => {
             return AppError::new(
                 ErrorKind::BadRequest,

@@ -9,6 +9,43 @@ use serde_json::Value;
 /// (`char::is_control` is U+0000-U+001F and U+007F-U+009F).
 pub const PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
 
+/// The contract's name for [`json_value_schema`].
+pub const JSON_VALUE_SCHEMA: &str = "kernel.JsonValue";
+
+/// Any JSON value whose strings and member names hold no refused character: what a
+/// free-form member (GeoJSON `properties`) may carry. Recursive through its own name.
+pub fn json_value_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{
+        AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, SchemaType, Type,
+    };
+    use utoipa::openapi::{Ref, RefOr};
+    let text = || {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(PATTERN))
+    };
+    let myself = || RefOr::Ref(Ref::from_schema_name(JSON_VALUE_SCHEMA));
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(SchemaType::Array(vec![
+            Type::Number,
+            Type::Boolean,
+            Type::Null,
+        ])))
+        .item(text())
+        .item(ArrayBuilder::new().items(myself()))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property_names(Some(text()))
+                .additional_properties(Some(AdditionalProperties::RefOr(myself()))),
+        )
+        .description(Some(
+            "Any JSON value; text (strings and member names) holds no control characters but tab and newlines.",
+        ))
+        .build()
+        .into()
+}
+
 /// Whether `c` may appear in text the API accepts.
 pub fn allowed(c: char) -> bool {
     !c.is_control() || matches!(c, '\t' | '\n' | '\r')

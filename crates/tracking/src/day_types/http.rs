@@ -29,6 +29,8 @@ pub struct ReportParams {
 }
 
 /// The user's day types in a date range, ordered by date.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
 #[utoipa::path(get, path = "/day-types", tag = TAG, operation_id = "listDayTypes",
     security(("bearerAuth" = []), ("apiKey" = [])), params(ListParams),
     responses((status = 200, description = "Day types", body = Page<DayType>)))]

@@ -53,6 +53,8 @@ pub async fn list(
 }
 
 /// Write a markdown doc (body up to 1 MiB).
+///
+/// Rules the schema cannot state (422 `validation_failed`): `trackId` and `nodeId` must be your own.
 #[utoipa::path(post, path = "/docs", tag = TAG, operation_id = "createDoc",
     security(("bearerAuth" = []), ("apiKey" = [])), request_body = NewDoc,
     responses((status = 201, description = "Created", body = Doc)))]
@@ -78,6 +80,8 @@ pub async fn get(
 }
 
 /// Change a doc.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `trackId` and `nodeId` must be your own.
 #[utoipa::path(patch, path = "/docs/{id}", tag = TAG, operation_id = "updateDoc",
     security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path)), request_body = DocPatch,
     responses((status = 200, description = "Updated", body = Doc)))]

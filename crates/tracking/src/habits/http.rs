@@ -34,6 +34,8 @@ pub struct DueParams {
 }
 
 /// Set a habit's schedule (habit nodes only; 422 otherwise).
+///
+/// Rules the schema cannot state (422 `validation_failed`): only a habit node has a schedule (`nodeId`); only the chosen `frequency`'s fields may be set; `times` is at most `periodDays`.
 #[utoipa::path(put, path = "/nodes/{id}/habit-schedule", tag = TAG, operation_id = "putHabitSchedule",
     security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path)), request_body = ScheduleInput,
     responses((status = 200, description = "The schedule", body = HabitScheduleView)))]
@@ -52,6 +54,8 @@ pub async fn put_schedule(
 }
 
 /// A habit's schedule.
+///
+/// Rules the schema cannot state (422 `validation_failed`): only a habit node has a schedule (`nodeId`).
 #[utoipa::path(get, path = "/nodes/{id}/habit-schedule", tag = TAG, operation_id = "getHabitSchedule",
     security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The schedule", body = HabitScheduleView)))]
@@ -79,6 +83,8 @@ pub async fn delete_schedule(
 }
 
 /// The habit's due dates in a range (the user's calendar).
+///
+/// Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`; only a habit node has a schedule (`nodeId`).
 #[utoipa::path(get, path = "/nodes/{id}/habit-schedule/occurrences", tag = TAG, operation_id = "habitOccurrences",
     security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path), RangeParams),
     responses((status = 200, description = "Due dates", body = Occurrences)))]

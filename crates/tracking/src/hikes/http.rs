@@ -31,6 +31,8 @@ pub struct ImportParams {
 }
 
 /// The user's hikes in a date range, ordered by date.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
 #[utoipa::path(get, path = "/hikes", tag = TAG, operation_id = "listHikes",
     security(("bearerAuth" = []), ("apiKey" = [])), params(ListParams),
     responses((status = 200, description = "Hikes", body = Page<Hike>)))]
@@ -61,6 +63,8 @@ pub async fn create(
 
 /// Log a hike from a GPX 1.1 file (up to 10 MiB): distance, climb, duration and the
 /// track (GeoJSON) are computed from it. Malformed files answer 422 `invalid_gpx`.
+///
+/// Rules the schema cannot state (422 `invalid_gpx`): the body must be a readable GPX document.
 #[utoipa::path(post, path = "/hikes/import-gpx", tag = TAG, operation_id = "importHikeGpx",
     security(("bearerAuth" = []), ("apiKey" = [])), params(ImportParams),
     request_body(content = String, content_type = "application/gpx+xml", description = "A GPX 1.1 document"),

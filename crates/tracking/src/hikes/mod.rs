@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::Date;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::Schema;
 use uuid::Uuid;
 
 pub use service::{Hikes, HikesService, SharedHikes};
@@ -79,7 +80,7 @@ pub struct NewHike {
         max_length = 500
     )]
     pub screenshot_url: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = track_schema)]
     pub track: Option<Value>,
     #[schema(max_length = 2000)]
     pub notes: Option<String>,
@@ -106,7 +107,7 @@ pub struct HikePatch {
     #[schema(value_type = Option<String>, pattern = "^https://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$", max_length = 500)]
     pub screenshot_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = track_schema)]
     pub track: Option<Option<Value>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 2000)]
@@ -153,6 +154,74 @@ impl HikeValues {
             notes: self.notes.as_deref(),
         }
     }
+}
+
+/// The `track` a request may carry, as `validate::check_geojson_line` takes it: a GeoJSON
+/// LineString (at least two positions) or MultiLineString, positions [longitude, latitude]
+/// or [longitude, latitude, elevation] in range; null clears it.
+fn track_schema() -> Schema {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{
+        AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, SchemaType, Type,
+    };
+    let number = |min: f64, max: f64| {
+        Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .minimum(Some(min))
+                .maximum(Some(max))
+                .build(),
+        )
+    };
+    let position = ArrayBuilder::new()
+        .prefix_items([number(-180.0, 180.0), number(-90.0, 90.0)])
+        .items(ObjectBuilder::new().schema_type(Type::Number))
+        .min_items(Some(2))
+        .max_items(Some(3));
+    let line = ArrayBuilder::new()
+        .items(position)
+        .min_items(Some(2))
+        .max_items(Some(gpx::MAX_POINTS))
+        .build();
+    let geometry = |kind: &str, coordinates: utoipa::openapi::schema::Array| {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "type",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([kind])),
+            )
+            .property("coordinates", coordinates)
+            .required("type")
+            .required("coordinates")
+            // Other members (GeoJSON's `properties`, `bbox`) are kept as sent.
+            .additional_properties(Some(AdditionalProperties::RefOr(RefOr::Ref(
+                utoipa::openapi::Ref::from_schema_name(
+                    lifeos_kernel::http::text::JSON_VALUE_SCHEMA,
+                ),
+            ))))
+            .property_names(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(lifeos_kernel::http::text::PATTERN)),
+            ))
+    };
+    OneOfBuilder::new()
+        .item(geometry("LineString", line.clone()))
+        .item(geometry(
+            "MultiLineString",
+            ArrayBuilder::new()
+                .items(utoipa::openapi::RefOr::T(Schema::Array(line)))
+                .build(),
+        ))
+        .item(ObjectBuilder::new().schema_type(SchemaType::Type(Type::Null)))
+        .description(Some(
+            "A GeoJSON LineString (at least two positions) or MultiLineString; positions are \
+             [longitude, latitude] or [longitude, latitude, elevation]; null clears it.",
+        ))
+        .build()
+        .into()
 }
 
 #[cfg(test)]

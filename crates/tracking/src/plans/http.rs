@@ -96,6 +96,8 @@ pub async fn delete_track(
 }
 
 /// Set the full order of the user's tracks.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `ids` must list each of your live tracks exactly once.
 #[utoipa::path(post, path = "/tracks/reorder", tag = TAG, operation_id = "reorderTracks",
     security(("bearerAuth" = []), ("apiKey" = [])), request_body = ReorderTracks,
     responses((status = 200, description = "The tracks in their new order", body = Vec<Track>)))]
@@ -190,6 +192,8 @@ pub async fn delete_node(
 }
 
 /// Set the full order of a track's nodes.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `trackId` must be your own track and `ids` must list each of its live nodes exactly once.
 #[utoipa::path(post, path = "/nodes/reorder", tag = TAG, operation_id = "reorderNodes",
     security(("bearerAuth" = []), ("apiKey" = [])), request_body = ReorderNodes,
     responses((status = 200, description = "The nodes in their new order", body = Vec<Node>)))]

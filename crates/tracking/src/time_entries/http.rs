@@ -48,6 +48,8 @@ pub struct SummaryParams {
 }
 
 /// Start a timer. At most one runs per user (409 `timer_already_running` with `runningId`).
+///
+/// Rules the schema cannot state (422 `validation_failed`): `nodeId` and `trackId` must be your own.
 #[utoipa::path(post, path = "/time-entries/start", tag = TAG, operation_id = "startTimer",
     security(("bearerAuth" = []), ("apiKey" = [])), request_body = StartTimer,
     responses((status = 201, description = "Running", body = TimeEntry),
@@ -62,6 +64,8 @@ pub async fn start(
 }
 
 /// Stop a running timer, now or at `endedAt` (not in the future).
+///
+/// Rules the schema cannot state (422 `validation_failed`): `endedAt` must be after the start and not in the future.
 #[utoipa::path(post, path = "/time-entries/{id}/stop", tag = TAG, operation_id = "stopTimer",
     security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path)), request_body = StopTimer,
     responses((status = 200, description = "Stopped", body = TimeEntry)))]
@@ -77,6 +81,8 @@ pub async fn stop(
 }
 
 /// Log time by hand. Entries are half-open intervals: back-to-back is fine, overlap is 409.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `endedAt` must be after `startedAt` and not in the future; `nodeId` and `trackId` must be your own.
 #[utoipa::path(post, path = "/time-entries", tag = TAG, operation_id = "createTimeEntry",
     security(("bearerAuth" = []), ("apiKey" = [])), request_body = NewTimeEntry,
     responses((status = 201, description = "Logged", body = TimeEntry),
@@ -91,6 +97,8 @@ pub async fn create(
 }
 
 /// Time entries touching a local date range, ordered by start.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
 #[utoipa::path(get, path = "/time-entries", tag = TAG, operation_id = "listTimeEntries",
     security(("bearerAuth" = []), ("apiKey" = [])), params(ListParams),
     responses((status = 200, description = "Entries", body = Page<TimeEntry>)))]
@@ -119,6 +127,8 @@ pub async fn list(
 
 /// Minutes per day, node or track in the user's zone; entries crossing midnight are
 /// split; a running timer counts up to now.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`, and the range covers at most 366 days.
 #[utoipa::path(get, path = "/time-entries/summary", tag = TAG, operation_id = "timeEntriesSummary",
     security(("bearerAuth" = []), ("apiKey" = [])), params(SummaryParams),
     responses((status = 200, description = "Summary", body = Summary)))]
@@ -149,6 +159,8 @@ pub async fn get(
 }
 
 /// Change a time entry (same rules as creating one).
+///
+/// Rules the schema cannot state (422 `validation_failed`): the resulting `endedAt` must be after `startedAt` and not in the future; `nodeId` and `trackId` must be your own.
 #[utoipa::path(patch, path = "/time-entries/{id}", tag = TAG, operation_id = "updateTimeEntry",
     security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path)), request_body = TimeEntryPatch,
     responses((status = 200, description = "Updated", body = TimeEntry)))]

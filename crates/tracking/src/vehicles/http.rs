@@ -128,6 +128,8 @@ pub async fn service_due(
 }
 
 /// Maintenance records, ordered by date, filtered by date range, service type, vehicle.
+///
+/// Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
 #[utoipa::path(get, path = "/vehicle-maintenance", tag = TAG, operation_id = "listMaintenance",
     security(("bearerAuth" = []), ("apiKey" = [])), params(MaintenanceListParams),
     responses((status = 200, description = "Records", body = Page<Maintenance>)))]
@@ -151,6 +153,8 @@ pub async fn list_maintenance(
 }
 
 /// Log a service ("oil change at 47,000 miles").
+///
+/// Rules the schema cannot state (422 `validation_failed`): `currency` is required with `costMinor`; `serviceLabel` is required when `serviceType` is `other`.
 #[utoipa::path(post, path = "/vehicle-maintenance", tag = TAG, operation_id = "createMaintenance",
     security(("bearerAuth" = []), ("apiKey" = [])), request_body = NewMaintenance,
     responses((status = 201, description = "Logged", body = Maintenance)))]
@@ -184,6 +188,8 @@ pub async fn get_maintenance(
 }
 
 /// Change a maintenance record.
+///
+/// Rules the schema cannot state (422 `validation_failed`): on the resulting record, `currency` is required with `costMinor` and `serviceLabel` when `serviceType` is `other`.
 #[utoipa::path(patch, path = "/vehicle-maintenance/{id}", tag = TAG, operation_id = "updateMaintenance",
     security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path)), request_body = MaintenancePatch,
     responses((status = 200, description = "Updated", body = Maintenance)))]
