@@ -64,7 +64,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with the token from a magic-link e-mail (single use, 15 minutes). */
+        /**
+         * Sign in with the token from a magic-link e-mail (single use, 15 minutes).
+         * @description Rules the schema cannot state (422 `invalid_token`): the token must be one this API mailed, unused and unexpired.
+         */
         post: operations["consumeMagicLink"];
         delete?: never;
         options?: never;
@@ -101,7 +104,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account and start a session. Sends an e-mail verification link. */
+        /**
+         * Create an account and start a session. Sends an e-mail verification link.
+         * @description Rules the schema cannot state (422 `validation_failed`): `timezone` must name a zone of the IANA database.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -118,7 +124,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm the e-mail address with the token from the verification e-mail. */
+        /**
+         * Confirm the e-mail address with the token from the verification e-mail.
+         * @description Rules the schema cannot state (422 `invalid_token`): the token must be one this API mailed, unused and unexpired.
+         */
         post: operations["verifyEmail"];
         delete?: never;
         options?: never;
@@ -138,6 +147,7 @@ export interface paths {
         /**
          * Upsert calendar events by `externalId`; titles are classified (high stakes or not)
          *     and never stored.
+         * @description Rules the schema cannot state (422 `validation_failed`): each event's `endsAt` must be after its `startsAt`.
          */
         post: operations["upsertBrakeCalendarEvents"];
         delete?: never;
@@ -155,7 +165,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Should the client show the Brake screen now? Rate limited per user. */
+        /**
+         * Should the client show the Brake screen now? Rate limited per user.
+         * @description Rules the schema cannot state (422 `validation_failed`): `hrvSample.measuredAt` must not be in the future (beyond a small clock skew).
+         */
         post: operations["brakeCheck"];
         delete?: never;
         options?: never;
@@ -172,7 +185,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start (or restart) a cycle on `startDate` (default today, local). */
+        /**
+         * Start (or restart) a cycle on `startDate` (default today, local).
+         * @description Rules the schema cannot state (422 `validation_failed`): `startDate` lies within the last 6 days or the next 7 of the person's local today.
+         */
         post: operations["startBrakeCycle"];
         delete?: never;
         options?: never;
@@ -226,6 +242,7 @@ export interface paths {
         /**
          * Store HRV samples pushed by the phone (HealthKit) or a wearable's export. Needs the
          *     `health_data` consent (403 `consent_required`).
+         * @description Rules the schema cannot state (422 `validation_failed`): `measuredAt` must not be in the future (beyond a small clock skew).
          */
         post: operations["addHrvSamples"];
         delete?: never;
@@ -313,7 +330,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The user's day types in a date range, ordered by date. */
+        /**
+         * The user's day types in a date range, ordered by date.
+         * @description Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
+         */
         get: operations["listDayTypes"];
         put?: never;
         /** Plan a day. One live entry per date (409 `day_already_planned`). */
@@ -387,7 +407,10 @@ export interface paths {
         /** The user's docs, filtered by track, node or text. */
         get: operations["listDocs"];
         put?: never;
-        /** Write a markdown doc (body up to 1 MiB). */
+        /**
+         * Write a markdown doc (body up to 1 MiB).
+         * @description Rules the schema cannot state (422 `validation_failed`): `trackId` and `nodeId` must be your own.
+         */
         post: operations["createDoc"];
         delete?: never;
         options?: never;
@@ -410,7 +433,10 @@ export interface paths {
         delete: operations["deleteDoc"];
         options?: never;
         head?: never;
-        /** Change a doc. */
+        /**
+         * Change a doc.
+         * @description Rules the schema cannot state (422 `validation_failed`): `trackId` and `nodeId` must be your own.
+         */
         patch: operations["updateDoc"];
         trace?: never;
     };
@@ -438,7 +464,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The user's hikes in a date range, ordered by date. */
+        /**
+         * The user's hikes in a date range, ordered by date.
+         * @description Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
+         */
         get: operations["listHikes"];
         put?: never;
         /** Log a hike by hand. */
@@ -461,6 +490,7 @@ export interface paths {
         /**
          * Log a hike from a GPX 1.1 file (up to 10 MiB): distance, climb, duration and the
          *     track (GeoJSON) are computed from it. Malformed files answer 422 `invalid_gpx`.
+         * @description Rules the schema cannot state (422 `invalid_gpx`): the body must be a readable GPX document.
          */
         post: operations["importHikeGpx"];
         delete?: never;
@@ -503,7 +533,10 @@ export interface paths {
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
-        /** Change display name, time zone or the hour the day starts. */
+        /**
+         * Change display name, time zone or the hour the day starts.
+         * @description Rules the schema cannot state (422 `validation_failed`): `timezone` must name a zone of the IANA database.
+         */
         patch: operations["updateMe"];
         trace?: never;
     };
@@ -602,7 +635,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set the full order of a track's nodes. */
+        /**
+         * Set the full order of a track's nodes.
+         * @description Rules the schema cannot state (422 `validation_failed`): `trackId` must be your own track and `ids` must list each of its live nodes exactly once.
+         */
         post: operations["reorderNodes"];
         delete?: never;
         options?: never;
@@ -636,9 +672,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A habit's schedule. */
+        /**
+         * A habit's schedule.
+         * @description Rules the schema cannot state (422 `validation_failed`): only a habit node has a schedule (`nodeId`).
+         */
         get: operations["getHabitSchedule"];
-        /** Set a habit's schedule (habit nodes only; 422 otherwise). */
+        /**
+         * Set a habit's schedule (habit nodes only; 422 otherwise).
+         * @description Rules the schema cannot state (422 `validation_failed`): only a habit node has a schedule (`nodeId`); only the chosen `frequency`'s fields may be set; `times` is at most `periodDays`.
+         */
         put: operations["putHabitSchedule"];
         post?: never;
         /** Remove a habit's schedule. */
@@ -655,7 +697,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The habit's due dates in a range (the user's calendar). */
+        /**
+         * The habit's due dates in a range (the user's calendar).
+         * @description Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`; only a habit node has a schedule (`nodeId`).
+         */
         get: operations["habitOccurrences"];
         put?: never;
         post?: never;
@@ -706,10 +751,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Time entries touching a local date range, ordered by start. */
+        /**
+         * Time entries touching a local date range, ordered by start.
+         * @description Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
+         */
         get: operations["listTimeEntries"];
         put?: never;
-        /** Log time by hand. Entries are half-open intervals: back-to-back is fine, overlap is 409. */
+        /**
+         * Log time by hand. Entries are half-open intervals: back-to-back is fine, overlap is 409.
+         * @description Rules the schema cannot state (422 `validation_failed`): `endedAt` must be after `startedAt` and not in the future; `nodeId` and `trackId` must be your own.
+         */
         post: operations["createTimeEntry"];
         delete?: never;
         options?: never;
@@ -726,7 +777,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a timer. At most one runs per user (409 `timer_already_running` with `runningId`). */
+        /**
+         * Start a timer. At most one runs per user (409 `timer_already_running` with `runningId`).
+         * @description Rules the schema cannot state (422 `validation_failed`): `nodeId` and `trackId` must be your own.
+         */
         post: operations["startTimer"];
         delete?: never;
         options?: never;
@@ -744,6 +798,7 @@ export interface paths {
         /**
          * Minutes per day, node or track in the user's zone; entries crossing midnight are
          *     split; a running timer counts up to now.
+         * @description Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`, and the range covers at most 366 days.
          */
         get: operations["timeEntriesSummary"];
         put?: never;
@@ -769,7 +824,10 @@ export interface paths {
         delete: operations["deleteTimeEntry"];
         options?: never;
         head?: never;
-        /** Change a time entry (same rules as creating one). */
+        /**
+         * Change a time entry (same rules as creating one).
+         * @description Rules the schema cannot state (422 `validation_failed`): the resulting `endedAt` must be after `startedAt` and not in the future; `nodeId` and `trackId` must be your own.
+         */
         patch: operations["updateTimeEntry"];
         trace?: never;
     };
@@ -782,7 +840,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop a running timer, now or at `endedAt` (not in the future). */
+        /**
+         * Stop a running timer, now or at `endedAt` (not in the future).
+         * @description Rules the schema cannot state (422 `validation_failed`): `endedAt` must be after the start and not in the future.
+         */
         post: operations["stopTimer"];
         delete?: never;
         options?: never;
@@ -817,7 +878,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set the full order of the user's tracks. */
+        /**
+         * Set the full order of the user's tracks.
+         * @description Rules the schema cannot state (422 `validation_failed`): `ids` must list each of your live tracks exactly once.
+         */
         post: operations["reorderTracks"];
         delete?: never;
         options?: never;
@@ -869,10 +933,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Maintenance records, ordered by date, filtered by date range, service type, vehicle. */
+        /**
+         * Maintenance records, ordered by date, filtered by date range, service type, vehicle.
+         * @description Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
+         */
         get: operations["listMaintenance"];
         put?: never;
-        /** Log a service ("oil change at 47,000 miles"). */
+        /**
+         * Log a service ("oil change at 47,000 miles").
+         * @description Rules the schema cannot state (422 `validation_failed`): `currency` is required with `costMinor`; `serviceLabel` is required when `serviceType` is `other`.
+         */
         post: operations["createMaintenance"];
         delete?: never;
         options?: never;
@@ -895,7 +965,10 @@ export interface paths {
         delete: operations["deleteMaintenance"];
         options?: never;
         head?: never;
-        /** Change a maintenance record. */
+        /**
+         * Change a maintenance record.
+         * @description Rules the schema cannot state (422 `validation_failed`): on the resulting record, `currency` is required with `costMinor` and `serviceLabel` when `serviceType` is `other`.
+         */
         patch: operations["updateMaintenance"];
         trace?: never;
     };
@@ -1230,7 +1303,7 @@ export interface components {
              * @description Stable machine-readable code; clients branch on this.
              * @enum {string}
              */
-            code: "bad_request" | "brake_busy" | "consent_required" | "day_already_planned" | "email_taken" | "forbidden" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "malformed_json" | "method_not_allowed" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
+            code: "bad_request" | "brake_busy" | "consent_required" | "date_out_of_range" | "day_already_planned" | "email_taken" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "malformed_json" | "method_not_allowed" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
             /** @description The request's `x-request-id`, for support and logs. */
             requestId?: string | null;
             /** @description Invalid fields, for validation problems. */
@@ -1242,7 +1315,7 @@ export interface components {
         };
         /**
          * Format: date-time
-         * @description RFC 3339 timestamp in UTC
+         * @description RFC 3339 timestamp in UTC, years 1900 to 2200
          * @example 2026-11-21T08:30:00Z
          */
         Timestamp: string;
@@ -1378,8 +1451,7 @@ export interface components {
         /** @description A person's brake settings. */
         "brake.Settings": {
             /**
-             * @description Words that make a calendar event high-stakes (whole words, case-insensitive):
-             *     1 to 20 keywords of 1 to 40 characters.
+             * @description Words that make a calendar event high-stakes (whole words, case-insensitive): 1 to 20 keywords of 1 to 40 characters.
              * @example [
              *       "Board",
              *       "Negotiation",
@@ -1407,6 +1479,8 @@ export interface components {
              * @example 9
              */
             reflectionHour: number;
+        } & {
+            [key: string]: components["schemas"]["kernel.JsonValue"];
         };
         "brake.State": {
             /** Format: int32 */
@@ -1470,7 +1544,11 @@ export interface components {
             refreshToken: string;
         };
         "identity.RegisterRequest": {
-            /** @example ada@example.com */
+            /**
+             * @description An e-mail address (trimmed; at most 254 characters, at most 64 before the `@`, a
+             *     dot inside the domain).
+             * @example ada@example.com
+             */
             email: string;
             /** @description 10 to 128 characters. */
             password: string;
@@ -1530,6 +1608,10 @@ export interface components {
             /** @description The JSON path of the field (`email`, `items[2].date`). */
             field: string;
             message: string;
+        };
+        /** @description Any JSON value; text (strings and member names) holds no control characters but tab and newlines. */
+        "kernel.JsonValue": (number | boolean | null) | string | components["schemas"]["kernel.JsonValue"][] | {
+            [key: string]: components["schemas"]["kernel.JsonValue"];
         };
         /** @enum {string} */
         "kernel.Scope": "read" | "write";
@@ -1767,7 +1849,26 @@ export interface components {
             /** Format: int32 */
             durationMinutes?: number | null;
             screenshotUrl?: string | null;
-            track?: Record<string, never> | null;
+            /** @description A GeoJSON LineString (at least two positions) or MultiLineString; positions are [longitude, latitude] or [longitude, latitude, elevation]; null clears it. */
+            track?: ({
+                /** @enum {string} */
+                type: "LineString";
+                coordinates: [
+                    number,
+                    number
+                ][];
+            } & {
+                [key: string]: components["schemas"]["kernel.JsonValue"];
+            }) | ({
+                /** @enum {string} */
+                type: "MultiLineString";
+                coordinates: [
+                    number,
+                    number
+                ][][];
+            } & {
+                [key: string]: components["schemas"]["kernel.JsonValue"];
+            }) | null;
             notes?: string | null;
         };
         /** @enum {string} */
@@ -1887,7 +1988,26 @@ export interface components {
             durationMinutes?: number | null;
             /** @description An https URL, at most 500 characters. */
             screenshotUrl?: string | null;
-            track?: Record<string, never> | null;
+            /** @description A GeoJSON LineString (at least two positions) or MultiLineString; positions are [longitude, latitude] or [longitude, latitude, elevation]; null clears it. */
+            track?: ({
+                /** @enum {string} */
+                type: "LineString";
+                coordinates: [
+                    number,
+                    number
+                ][];
+            } & {
+                [key: string]: components["schemas"]["kernel.JsonValue"];
+            }) | ({
+                /** @enum {string} */
+                type: "MultiLineString";
+                coordinates: [
+                    number,
+                    number
+                ][][];
+            } & {
+                [key: string]: components["schemas"]["kernel.JsonValue"];
+            }) | null;
             notes?: string | null;
         };
         "tracking.NewMaintenance": {
@@ -2519,7 +2639,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2556,7 +2676,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2601,7 +2721,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2638,7 +2758,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2684,7 +2804,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1..=500 (default 50). */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description The `nextCursor` of the previous page; empty or absent for the first. */
                 cursor?: string;
             };
             header?: never;
@@ -2715,7 +2835,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2752,7 +2872,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2798,7 +2918,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1..=500 (default 50). */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description The `nextCursor` of the previous page; empty or absent for the first. */
                 cursor?: string;
             };
             header?: never;
@@ -2922,6 +3042,7 @@ export interface operations {
                 to?: string;
                 /** @description Page size, 1..=500 (default 50). */
                 limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
                 cursor?: string;
             };
             header?: never;
@@ -2952,7 +3073,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3117,7 +3238,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3160,6 +3281,7 @@ export interface operations {
                 /** @description Case-insensitive search in title and body. */
                 q?: string;
                 limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
                 cursor?: string;
             };
             header?: never;
@@ -3190,7 +3312,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3284,7 +3406,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3358,6 +3480,7 @@ export interface operations {
                 to?: string;
                 /** @description Page size, 1..=500 (default 50). */
                 limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
                 cursor?: string;
             };
             header?: never;
@@ -3388,7 +3511,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3428,7 +3551,7 @@ export interface operations {
                 date?: string;
             };
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3531,7 +3654,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3623,7 +3746,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3661,7 +3784,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1..=500 (default 50). */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description The `nextCursor` of the previous page; empty or absent for the first. */
                 cursor?: string;
             };
             header?: never;
@@ -3692,7 +3815,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3849,7 +3972,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3943,7 +4066,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4115,7 +4238,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4148,7 +4271,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4186,6 +4309,7 @@ export interface operations {
                 nodeId?: string;
                 trackId?: string;
                 limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
                 cursor?: string;
             };
             header?: never;
@@ -4216,7 +4340,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4261,7 +4385,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4395,7 +4519,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4434,7 +4558,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4500,7 +4624,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4537,7 +4661,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4631,7 +4755,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4702,7 +4826,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4745,6 +4869,7 @@ export interface operations {
                 serviceType?: components["schemas"]["tracking.ServiceType"];
                 vehicleId?: string;
                 limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
                 cursor?: string;
             };
             header?: never;
@@ -4775,7 +4900,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4869,7 +4994,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4909,7 +5034,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1..=500 (default 50). */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description The `nextCursor` of the previous page; empty or absent for the first. */
                 cursor?: string;
             };
             header?: never;
@@ -4940,7 +5065,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -5034,7 +5159,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe writes: the same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
                 "Idempotency-Key"?: string;
             };
             path: {
