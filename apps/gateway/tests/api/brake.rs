@@ -20,14 +20,22 @@ async fn at(app: &TestApp, instant: &str) -> String {
 /// A Berlin user who consented to health data, on a cycle that started on `cycle_start`.
 async fn person(app: &TestApp, now: &str, cycle_start: &str) -> String {
     app.clock.set(Timestamp::parse(now).unwrap());
-    let token = app.user(EMAIL).await;
-    app.call(
-        Method::PATCH,
-        "/api/v1/me",
-        Some(&token),
-        Some(json!({ "timezone": "Europe/Berlin" })),
-    )
-    .await;
+    consenting_user(app, EMAIL, cycle_start).await
+}
+
+/// `email` registered in Europe/Berlin, with health-data consent, on a cycle that started
+/// on `cycle_start` (at the test clock's time).
+pub(crate) async fn consenting_user(app: &TestApp, email: &str, cycle_start: &str) -> String {
+    let token = app.user(email).await;
+    let me = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&token),
+            Some(json!({ "timezone": "Europe/Berlin" })),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     let consent = app
         .call(
             Method::PUT,
@@ -36,7 +44,7 @@ async fn person(app: &TestApp, now: &str, cycle_start: &str) -> String {
             Some(json!({ "granted": true })),
         )
         .await;
-    assert_eq!(consent.status, StatusCode::OK);
+    assert_eq!(consent.status, StatusCode::OK, "{}", consent.body);
     let cycle = app
         .post(
             "/api/v1/brake/cycle",
@@ -49,7 +57,7 @@ async fn person(app: &TestApp, now: &str, cycle_start: &str) -> String {
 }
 
 /// Six mornings of RMSSD around 60 ms before 2026-03-25.
-async fn baseline(app: &TestApp, token: &str) {
+pub(crate) async fn baseline(app: &TestApp, token: &str) {
     let samples: Vec<Value> = (19..=24)
         .map(|day| json!({ "measuredAt": format!("2026-03-{day}T05:00:00Z"), "valueMs": 60.0, "metric": "rmssd", "source": "oura" }))
         .collect();

@@ -502,44 +502,8 @@ lifeos_kernel::dialect_test! {
 async fn brake_user(app: &TestApp, email: &str) -> String {
     app.clock
         .set(Timestamp::parse("2026-03-25T08:40:00Z").unwrap());
-    let token = app.user(email).await;
-    let me = app
-        .call(
-            Method::PATCH,
-            "/api/v1/me",
-            Some(&token),
-            Some(json!({ "timezone": "Europe/Berlin" })),
-        )
-        .await;
-    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
-    let consent = app
-        .call(
-            Method::PUT,
-            "/api/v1/me/consents/health_data",
-            Some(&token),
-            Some(json!({ "granted": true })),
-        )
-        .await;
-    assert_eq!(consent.status, StatusCode::OK, "{}", consent.body);
-    let cycle = app
-        .post(
-            "/api/v1/brake/cycle",
-            Some(&token),
-            json!({ "startDate": "2026-03-23" }),
-        )
-        .await;
-    assert_eq!(cycle.status, StatusCode::OK, "{}", cycle.body);
-    let samples: Vec<Value> = (19..=24)
-        .map(|day| json!({ "measuredAt": format!("2026-03-{day}T05:00:00Z"), "valueMs": 60.0, "metric": "rmssd", "source": "oura" }))
-        .collect();
-    let stored = app
-        .post(
-            "/api/v1/brake/hrv-samples",
-            Some(&token),
-            json!({ "samples": samples }),
-        )
-        .await;
-    assert_eq!(stored.status, StatusCode::OK, "{}", stored.body);
+    let token = crate::brake::consenting_user(app, email, "2026-03-23").await;
+    crate::brake::baseline(app, &token).await;
     token
 }
 
