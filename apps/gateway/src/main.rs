@@ -7,6 +7,12 @@ use lifeos_gateway::config::{Config, redact_url};
 use lifeos_gateway::{app, openapi, telemetry};
 use lifeos_kernel::SystemClock;
 
+/// mimalloc rather than glibc's malloc: glibc keeps each password hash's 19 MiB in its
+/// per-thread arenas (900 MiB resident after 100 registrations), mimalloc returns it, and
+/// its small allocations are cheaper under many tasks.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: lifeos [serve|migrate|openapi]
 
   serve     run the HTTP server (default)
