@@ -35,9 +35,13 @@ sdk-test:
     npm --prefix sdk/typescript ci
     npm --prefix sdk/typescript test
 
-# Load benchmark
-bench:
-    bash apps/gateway/bench/run.sh
+# Side-by-side benchmark against the Express+pg peer, PostgreSQL and SQLite, one markdown table (under 5 minutes; optional: seconds per run)
+bench *seconds:
+    bash apps/gateway/bench/compare.sh {{seconds}}
+
+# Full load benchmark of every workload on SQLite and PostgreSQL (optional: seconds per run)
+bench-full *seconds:
+    bash apps/gateway/bench/run.sh {{seconds}}
 
 # Everything CI runs
 ci:

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Seeds data for bench/run.sh over one keep-alive connection (standard library only).
+"""Seeds data for bench/run.sh and bench/compare.sh (standard library only): one keep-alive
+connection, or BENCH_CONCURRENCY (default 8) of them for the subcommands marked "concurrent".
 
 Usage (the bearer access token comes from the environment variable BENCH_TOKEN):
   seed.py tracks BASE OUT              20 tracks x 10 nodes; writes the track ids to OUT
@@ -11,6 +12,15 @@ Usage (the bearer access token comes from the environment variable BENCH_TOKEN):
                                        registration's per-address limit does not apply; the
                                        server must trust the proxy header), one track each;
                                        writes "token trackId" lines to OUT (no token needed)
+  seed.py register BASE N OUT          concurrent: N users (bench0..bench{N-1}@example.com, each
+                                       from its own X-Forwarded-For address; the server must
+                                       trust the proxy header); writes their access tokens to
+                                       OUT, one a line, in order (no token needed)
+  seed.py vehicles BASE TOKENS N OUT   concurrent: one vehicle for each of the first N users of
+                                       the file TOKENS; writes "token vehicleId" lines to OUT
+  seed.py day-types BASE FIRST COUNT OUT
+                                       concurrent: COUNT day types on the consecutive dates from
+                                       FIRST (YYYY-MM-DD); writes "id date" lines to OUT, by date
   seed.py brake BASE                   health-data consent, 2920 HRV samples (8 a day for
                                        365 days, the newest a minute old), a cycle on day 3
                                        and a high-stakes event going on now
@@ -18,8 +28,10 @@ Usage (the bearer access token comes from the environment variable BENCH_TOKEN):
 BASE is http://127.0.0.1:PORT. Any unexpected status ends the script with exit code 1.
 """
 
+import concurrent.futures
 import datetime as dt
 import http.client
+import threading
 import json
 import os
 import random
@@ -39,12 +51,13 @@ HRV_PER_DAY = 8
 
 
 class Api:
-    def __init__(self, base):
+    def __init__(self, base, token=None):
         url = urllib.parse.urlsplit(base)
         self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
         self.headers = {"Content-Type": "application/json"}
-        if os.environ.get("BENCH_TOKEN"):
-            self.headers["Authorization"] = "Bearer " + os.environ["BENCH_TOKEN"]
+        token = token or os.environ.get("BENCH_TOKEN")
+        if token:
+            self.headers["Authorization"] = "Bearer " + token
         self.calls = 0
 
     def call(self, method, path, body, expected, headers=None):
@@ -116,6 +129,87 @@ def seed_users(api, count, out):
     return f"{count} users with a track each"
 
 
+class Pool:
+    """BENCH_CONCURRENCY keep-alive connections, one per worker thread; counts the calls."""
+
+    def __init__(self, base):
+        self.base = base
+        self.workers = int(os.environ.get("BENCH_CONCURRENCY", "8"))
+        self.local = threading.local()
+        self.apis = []
+        self.lock = threading.Lock()
+
+    def api(self, token=None):
+        """This thread's connection; `token` (if given) for the next call only."""
+        api = getattr(self.local, "api", None)
+        if api is None:
+            api = self.local.api = Api(self.base)
+            with self.lock:
+                self.apis.append(api)
+        api.headers.pop("Authorization", None)
+        if token or os.environ.get("BENCH_TOKEN"):
+            api.headers["Authorization"] = "Bearer " + (token or os.environ["BENCH_TOKEN"])
+        return api
+
+    def map(self, fn, items):
+        """fn(item) for every item, BENCH_CONCURRENCY at a time; the results in order. The first
+        failure (a SystemExit from Api.call) ends the script."""
+        executor = concurrent.futures.ThreadPoolExecutor(self.workers)
+        try:
+            return list(executor.map(fn, items))
+        finally:
+            executor.shutdown(cancel_futures=True)
+
+    @property
+    def calls(self):
+        return sum(api.calls for api in self.apis)
+
+
+def seed_register(pool, count, out):
+    def register(n):
+        forwarded = {"X-Forwarded-For": f"10.78.{n // 250}.{n % 250 + 1}"}
+        session = pool.api().call("POST", "/auth/register",
+                                  {"email": f"bench{n}@example.com", "password": "correct horse battery"},
+                                  201, forwarded)
+        return session["accessToken"]
+
+    tokens = pool.map(register, range(count))
+    with open(out, "w") as f:
+        f.write("\n".join(tokens) + "\n")
+    return f"{count} users, {pool.workers} at a time"
+
+
+def seed_vehicles(pool, tokens_file, count, out):
+    with open(tokens_file) as f:
+        tokens = [line.strip() for line in f if line.strip()][:count]
+    if len(tokens) < count:
+        sys.exit(f"seed.py: {tokens_file} holds {len(tokens)} tokens, {count} needed")
+
+    def vehicle(n):
+        created = pool.api(tokens[n]).call("POST", "/vehicles", {"name": f"Bench car {n}"}, 201)
+        return f"{tokens[n]} {created['id']}"
+
+    lines = pool.map(vehicle, range(count))
+    with open(out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return f"{count} vehicles, one per user"
+
+
+def seed_day_types(pool, first, count, out):
+    start = dt.date.fromisoformat(first)
+    dates = [(start + dt.timedelta(days=k)).isoformat() for k in range(count)]
+    kinds = ["focus", "free", "buffer"]
+
+    def day_type(k):
+        created = pool.api().call("POST", "/day-types", {"date": dates[k], "plannedType": kinds[k % 3]}, 201)
+        return f"{created['id']} {dates[k]}"
+
+    lines = pool.map(day_type, range(count))
+    with open(out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return f"{count} day types {dates[0]}..{dates[-1]}"
+
+
 def seed_brake(api):
     api.call("PUT", "/me/consents/health_data", {"granted": True}, 200)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -145,8 +239,15 @@ def main(argv):
         sys.exit(__doc__)
     command, base, rest = argv[1], argv[2], argv[3:]
     api = Api(base)
+    pool = Pool(base)
     started = time.monotonic()
-    if command == "tracks" and len(rest) == 1:
+    if command == "register" and len(rest) == 2:
+        what, api = seed_register(pool, int(rest[0]), rest[1]), pool
+    elif command == "vehicles" and len(rest) == 3:
+        what, api = seed_vehicles(pool, rest[0], int(rest[1]), rest[2]), pool
+    elif command == "day-types" and len(rest) == 3:
+        what, api = seed_day_types(pool, rest[0], int(rest[1]), rest[2]), pool
+    elif command == "tracks" and len(rest) == 1:
         what = seed_tracks(api, rest[0])
     elif command == "time-entries" and len(rest) == 4:
         what = seed_time_entries(api, rest[0], rest[1], int(rest[2]), int(rest[3]))
