@@ -88,18 +88,27 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
-# Stops lifeos and shows the end of what it logged (warnings and errors only: RUST_LOG=warn),
-# which names the cause of any non-2xx answer a wrk run counted.
+# Stops lifeos and sums up what it logged (warnings and errors only: RUST_LOG=warn), which
+# names the cause of any non-2xx answer a wrk run counted: each distinct message with a count.
 stop_server() {
   [[ -n "$SERVER" ]] || return 0
   stop_pid "$SERVER"; SERVER=""
-  local logged
-  logged=$(cat "$WORK"/server-*.log 2>/dev/null | wc -l)
-  if ((logged > 0)); then
-    log "   lifeos logged $logged lines; the last ones:"
-    tail -n 8 "$WORK"/server-*.log | cut -c1-400 >&2
-    rm -f "$WORK"/server-*.log
-  fi
+  cat "$WORK"/server-*.log 2>/dev/null | python3 -c '
+import collections, json, sys
+seen = collections.Counter()
+for line in sys.stdin:
+    try:
+        entry = json.loads(line)
+        key = " ".join(str(entry[k]) for k in ("level", "message", "error", "classification") if entry.get(k))
+    except ValueError:
+        key = line.strip()
+    if key:
+        seen[key[:300]] += 1
+if seen:
+    print(f"   lifeos logged {sum(seen.values())} lines:")
+    for key, count in seen.most_common(8):
+        print(f"   {count:6} x {key}")' >&2
+  rm -f "$WORK"/server-*.log
 }
 
 drop_db() {
