@@ -9,11 +9,13 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use lifeos_identity::mailer::{FileMailer, Mailer, SmtpMailer};
+use lifeos_identity::session_cache::{self, SessionCache};
 use lifeos_identity::{Identity, IdentityConfig, IdentityDeps, SharedIdentity, SqlIdentityStore};
 use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::http::auth::{SharedAuthenticator, authenticate};
 use lifeos_kernel::http::idempotency::{IdempotencyState, idempotency};
 use lifeos_kernel::http::request_id;
+use lifeos_kernel::invalidation;
 use lifeos_kernel::migrate::{self, MigrationSet};
 use lifeos_kernel::outbox::{EventSource, Outbox, spawn_subscriber};
 use lifeos_kernel::user_data::UserDataRegistry;
@@ -98,6 +100,15 @@ fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartError> {
 
 /// Wires the domains on an open, migrated database.
 pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, StartError> {
+    Ok(wire(config, db, clock)?.0)
+}
+
+/// The state, and identity's session cache for the invalidation listener.
+fn wire(
+    config: &Config,
+    db: Db,
+    clock: SharedClock,
+) -> Result<(AppState, Arc<SessionCache>), StartError> {
     let outbox = Outbox::new(db.clone());
     let user_data = Arc::new(UserDataRegistry::new(db.clone(), domains::user_tables()));
     let tracking = TrackingState::new(db.clone(), clock.clone(), outbox.clone());
@@ -107,11 +118,15 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
         clock: clock.clone(),
         jwt_secret: config.jwt_secret.clone(),
         user_data,
+        db: db.clone(),
     };
-    let identity = Arc::new(Identity::new(
-        deps,
-        IdentityConfig::new(config.public_url.clone()),
-    ));
+    let identity_config = IdentityConfig {
+        auth_cache_ttl: time::Duration::try_from(config.auth_cache_ttl)
+            .unwrap_or(time::Duration::MAX),
+        ..IdentityConfig::new(config.public_url.clone())
+    };
+    let identity = Arc::new(Identity::new(deps, identity_config));
+    let sessions = identity.session_cache();
     // The brake asks identity whether health data may be processed.
     let brake: SharedBrake = Arc::new(Brake::new(
         db.clone(),
@@ -120,7 +135,7 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
         identity.clone(),
         config.brake_checks_per_minute,
     ));
-    Ok(AppState {
+    let state = AppState {
         db,
         identity: identity.clone(),
         tracking,
@@ -128,7 +143,8 @@ pub fn state(config: &Config, db: Db, clock: SharedClock) -> Result<AppState, St
         authenticator: identity,
         outbox,
         metrics: Arc::new(Metrics::new()),
-    })
+    };
+    Ok((state, sessions))
 }
 
 /// The API routes and their contract.
@@ -223,6 +239,7 @@ pub struct Server {
     pub db: Db,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// The outbox subscribers and the session cache's invalidation listener.
     subscribers: Vec<JoinHandle<()>>,
 }
 
@@ -264,13 +281,21 @@ pub async fn start(
 ) -> Result<Server, StartError> {
     let db = connect(config).await?;
     migrate::run(&db, &migration_sets()).await?;
-    let state = state(config, db.clone(), clock.clone())?;
+    let (state, sessions) = wire(config, db.clone(), clock.clone())?;
     let source: Arc<dyn EventSource> = Arc::new(state.outbox.clone());
-    let subscribers = domains::all()
+    let mut subscribers: Vec<JoinHandle<()>> = domains::all()
         .iter()
         .flat_map(|domain| (domain.subscribers)(&state))
         .map(|subscriber| spawn_subscriber(source.clone(), clock.clone(), subscriber))
         .collect();
+    // Other replicas' revocations reach the session cache by NOTIFY (PostgreSQL only).
+    if sessions.enabled() {
+        subscribers.extend(invalidation::spawn_listener(
+            &db,
+            session_cache::CHANNEL,
+            sessions,
+        ));
+    }
     let app = router(config, state, clock);
     let listener = TcpListener::bind(config.bind)
         .await

@@ -54,6 +54,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `POST /brake/check` calls per user and minute.
     pub brake_checks_per_minute: u32,
+    /// How long a live session or API key is trusted without a query
+    /// (`LIFEOS_AUTH_CACHE_TTL_MS`, ADR 0012); zero asks the database on every request.
+    pub auth_cache_ttl: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -67,6 +70,7 @@ impl std::fmt::Debug for Config {
             .field("cors_origins", &self.cors_origins)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("auth_cache_ttl", &self.auth_cache_ttl)
             .finish_non_exhaustive()
     }
 }
@@ -173,6 +177,7 @@ impl Config {
             trust_proxy: parse(&var, "LIFEOS_TRUST_PROXY", "false")?,
             log_format,
             brake_checks_per_minute: parse(&var, "LIFEOS_BRAKE_CHECKS_PER_MINUTE", "120")?,
+            auth_cache_ttl: Duration::from_millis(parse(&var, "LIFEOS_AUTH_CACHE_TTL_MS", "5000")?),
         })
     }
 }
@@ -264,6 +269,7 @@ mod tests {
         assert_eq!(ok.database_url, DEFAULT_SQLITE_URL);
         assert_eq!(ok.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(ok.body_limit_bytes, 1024 * 1024);
+        assert_eq!(ok.auth_cache_ttl, Duration::from_secs(5));
     }
 
     #[test]
@@ -274,6 +280,21 @@ mod tests {
         assert!(err.to_string().contains("LIFEOS_BIND"), "{err}");
         let err = config(&[("LIFEOS_JWT_SECRET", &secret), ("LIFEOS_ENV", "staging")]).unwrap_err();
         assert!(err.to_string().contains("LIFEOS_ENV"));
+        let err = config(&[
+            ("LIFEOS_JWT_SECRET", &secret),
+            ("LIFEOS_AUTH_CACHE_TTL_MS", "-1"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("LIFEOS_AUTH_CACHE_TTL_MS"),
+            "{err}"
+        );
+        let off = config(&[
+            ("LIFEOS_JWT_SECRET", &secret),
+            ("LIFEOS_AUTH_CACHE_TTL_MS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(off.auth_cache_ttl, Duration::ZERO);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod mailer;
 pub mod model;
 pub mod password;
 pub mod service;
+pub mod session_cache;
 pub mod store;
 pub mod tokens;
 pub mod user_data;
@@ -14,6 +15,7 @@ pub mod user_data;
 pub use error::{CODES, IdentityError};
 pub use http::router;
 pub use service::{Identity, IdentityConfig, IdentityDeps, IdentityService, SharedIdentity};
+pub use session_cache::SessionCache;
 pub use store::{IdentityStore, SqlIdentityStore};
 pub use user_data::TABLES;
 

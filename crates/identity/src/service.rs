@@ -9,11 +9,12 @@ use lifeos_kernel::consent::{ConsentCheck, Purpose};
 use lifeos_kernel::error::Validator;
 use lifeos_kernel::http::Authenticator;
 use lifeos_kernel::id::new_id;
+use lifeos_kernel::invalidation;
 use lifeos_kernel::page::{Page, PageRequest};
 use lifeos_kernel::rate_limit::{Quota, RateLimiter};
 use lifeos_kernel::user_data::UserDataRegistry;
 use lifeos_kernel::{
-    AppError, AuthMethod, Principal, Scope, Scopes, SharedClock, StoreError, Timestamp, zone,
+    AppError, AuthMethod, Db, Principal, Scope, Scopes, SharedClock, StoreError, Timestamp, zone,
 };
 use subtle::ConstantTimeEq;
 use time::Duration;
@@ -27,6 +28,7 @@ use crate::model::{
     User,
 };
 use crate::password::Passwords;
+use crate::session_cache::{self, CachedKey, Notice, SessionCache};
 use crate::store::{IdentityStore, Rotation};
 use crate::tokens::{self, ACCESS_TTL, REFRESH_GRACE, REFRESH_TTL, TokenKeys};
 
@@ -89,6 +91,11 @@ pub struct IdentityConfig {
     pub magic_link_per_client: Quota,
     pub register_per_client: Quota,
     pub max_concurrent_hashes: usize,
+    /// How long a live session or API key is trusted without asking the database
+    /// (`session_cache`, ADR 0012); zero asks on every request.
+    pub auth_cache_ttl: Duration,
+    /// Sessions and API keys remembered at most.
+    pub auth_cache_capacity: usize,
 }
 
 impl IdentityConfig {
@@ -113,6 +120,8 @@ impl IdentityConfig {
                 window: Duration::minutes(1),
             },
             max_concurrent_hashes: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            auth_cache_ttl: session_cache::DEFAULT_TTL,
+            auth_cache_capacity: session_cache::DEFAULT_CAPACITY,
         }
     }
 }
@@ -132,6 +141,8 @@ pub struct IdentityDeps {
     pub clock: SharedClock,
     pub jwt_secret: Vec<u8>,
     pub user_data: Arc<UserDataRegistry>,
+    /// Where revocations are announced to other replicas (`NOTIFY` on PostgreSQL).
+    pub db: Db,
 }
 
 pub struct Identity {
@@ -143,6 +154,8 @@ pub struct Identity {
     user_data: Arc<UserDataRegistry>,
     limits: Limits,
     public_url: String,
+    sessions: Arc<SessionCache>,
+    db: Db,
 }
 
 impl Identity {
@@ -155,7 +168,13 @@ impl Identity {
             magic_client: limiter(config.magic_link_per_client),
             register_client: limiter(config.register_per_client),
         };
+        let sessions = Arc::new(SessionCache::new(
+            config.auth_cache_ttl,
+            config.auth_cache_capacity,
+            deps.clock.clone(),
+        ));
         Self {
+            sessions,
             keys: TokenKeys::new(&deps.jwt_secret),
             passwords: Passwords::new(config.max_concurrent_hashes),
             store: deps.store,
@@ -164,6 +183,25 @@ impl Identity {
             user_data: deps.user_data,
             limits,
             public_url: config.public_url.trim_end_matches('/').to_owned(),
+            db: deps.db,
+        }
+    }
+
+    /// The liveness cache, for the gateway to feed with other replicas' notices
+    /// (`kernel::invalidation::spawn_listener` on [`session_cache::CHANNEL`]).
+    pub fn session_cache(&self) -> Arc<SessionCache> {
+        self.sessions.clone()
+    }
+
+    /// After a revocation was written (or failed, when it may have been): forgets the
+    /// entries here at once and tells the other replicas. A notice that cannot be sent
+    /// is logged; the replicas then trust their entries for at most the cache's TTL.
+    async fn revoked(&self, notice: Notice) {
+        self.sessions.forget(notice);
+        let payload = notice.payload();
+        if let Err(error) = invalidation::publish(&self.db, session_cache::CHANNEL, &payload).await
+        {
+            tracing::error!(%error, notice = %payload, "could not announce a revocation to other replicas");
         }
     }
 
@@ -233,7 +271,9 @@ impl Identity {
                 .session_for(&successor, self.keys.successor_of(presented))
                 .await;
         }
-        self.store.revoke_session(row.session_id, now).await?;
+        let revoked = self.store.revoke_session(row.session_id, now).await;
+        self.revoked(Notice::Session(row.session_id)).await;
+        revoked?;
         tracing::warn!(session = %row.session_id, "refresh token reuse detected; session revoked");
         Err(IdentityError::RefreshTokenReused)
     }
@@ -456,9 +496,12 @@ impl IdentityService for Identity {
             .refresh_token(&tokens::hash_token(refresh_token))
             .await?
             .ok_or(IdentityError::InvalidRefreshToken)?;
-        self.store
+        let revoked = self
+            .store
             .revoke_session(row.session_id, self.clock.now())
-            .await?;
+            .await;
+        self.revoked(Notice::Session(row.session_id)).await;
+        revoked?;
         Ok(())
     }
 
@@ -578,7 +621,11 @@ impl IdentityService for Identity {
     }
 
     async fn delete_api_key(&self, user_id: Uuid, id: Uuid) -> Result<()> {
-        if self.store.delete_api_key(user_id, id).await? {
+        let deleted = self.store.delete_api_key(user_id, id).await;
+        if !matches!(deleted, Ok(false)) {
+            self.revoked(Notice::ApiKey(id)).await;
+        }
+        if deleted? {
             Ok(())
         } else {
             Err(IdentityError::NotFound("API key"))
@@ -604,7 +651,10 @@ impl IdentityService for Identity {
     }
 
     async fn erase(&self, user_id: Uuid) -> Result<()> {
-        self.user_data.erase(user_id).await?;
+        let erased = self.user_data.erase(user_id).await;
+        // Every session and key of the user is gone (or, on error, may be).
+        self.revoked(Notice::User(user_id)).await;
+        erased?;
         tracing::info!(user = %user_id, "account erased");
         Ok(())
     }
@@ -617,12 +667,23 @@ impl Authenticator for Identity {
             .keys
             .verify_access(token, self.clock.now())
             .map_err(IdentityError::InvalidAccessToken)?;
-        match self
-            .store
-            .live_session_owner(claims.sid)
-            .await
-            .map_err(IdentityError::from)?
-        {
+        let owner = match self.sessions.session_owner(claims.sid) {
+            Some(owner) => Some(owner),
+            None => {
+                let ticket = self.sessions.ticket();
+                let owner = self
+                    .store
+                    .live_session_owner(claims.sid)
+                    .await
+                    .map_err(IdentityError::from)?;
+                // Only a live session is remembered; an ended one is asked again.
+                if let Some(owner) = owner {
+                    self.sessions.insert_session(ticket, claims.sid, owner);
+                }
+                owner
+            }
+        };
+        match owner {
             Some(owner) if owner == claims.sub => Ok(Principal {
                 user_id: claims.sub,
                 auth: AuthMethod::Session {
@@ -636,25 +697,44 @@ impl Authenticator for Identity {
 
     async fn api_key(&self, key: &str) -> std::result::Result<Principal, AppError> {
         let lookup = tokens::api_key_lookup(key).ok_or(IdentityError::InvalidApiKey)?;
-        let row = self
-            .store
-            .api_key_by_lookup(lookup)
-            .await
-            .map_err(IdentityError::from)?
-            .ok_or(IdentityError::InvalidApiKey)?;
+        let cached = match self.sessions.api_key(lookup) {
+            Some(cached) => cached,
+            None => {
+                let ticket = self.sessions.ticket();
+                let row = self
+                    .store
+                    .api_key_by_lookup(lookup)
+                    .await
+                    .map_err(IdentityError::from)?
+                    .ok_or(IdentityError::InvalidApiKey)?;
+                let cached = CachedKey {
+                    id: row.id,
+                    user_id: row.user_id,
+                    scopes: Scopes::from_storage(&row.scopes),
+                    key_hash: Arc::from(row.key_hash),
+                    last_touch: row.last_used_at,
+                };
+                self.sessions.insert_api_key(ticket, lookup, cached.clone());
+                cached
+            }
+        };
         let presented = tokens::hash_token(key);
-        if !bool::from(presented.ct_eq(&row.key_hash)) {
+        if !bool::from(presented.ct_eq(&cached.key_hash)) {
             return Err(IdentityError::InvalidApiKey.into());
         }
-        self.store
-            .touch_api_key(row.id, self.clock.now())
-            .await
-            .map_err(IdentityError::from)?;
-        let key = row.into_key();
+        // Use is recorded at most once a minute: skip the write when it was recently.
+        let now = self.clock.now();
+        if cached.needs_touch(now) {
+            self.store
+                .touch_api_key(cached.id, now)
+                .await
+                .map_err(IdentityError::from)?;
+            self.sessions.touched(lookup, now);
+        }
         Ok(Principal {
-            user_id: key.user_id,
-            auth: AuthMethod::ApiKey { key_id: key.id },
-            scopes: key.scopes,
+            user_id: cached.user_id,
+            auth: AuthMethod::ApiKey { key_id: cached.id },
+            scopes: cached.scopes,
         })
     }
 }
