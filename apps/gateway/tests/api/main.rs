@@ -19,6 +19,7 @@ mod plans;
 mod readiness;
 mod robustness;
 mod schema;
+mod session_cache;
 mod time_entries;
 mod tracking_privacy;
 mod vehicles;
