@@ -1,11 +1,12 @@
 //! Identity's storage: one implementation for SQLite and PostgreSQL (queries written
-//! once, instantiated per dialect by the kernel's `with_db!`/`with_tx!`).
+//! once, instantiated per dialect by the kernel's macros: `with_db!` for reads,
+//! `with_writer!` for writes of one statement, `with_tx!` inside a transaction).
 
 use async_trait::async_trait;
 use lifeos_kernel::consent::{CONSENT_CHANGED_TOPIC, Purpose};
 use lifeos_kernel::outbox::{NewEvent, Outbox};
 use lifeos_kernel::page::PageRequest;
-use lifeos_kernel::{Db, StoreError, Timestamp, Tx, with_db, with_tx};
+use lifeos_kernel::{Db, StoreError, Timestamp, Tx, with_db, with_tx, with_writer};
 use uuid::Uuid;
 
 use crate::model::{
@@ -189,7 +190,7 @@ impl IdentityStore for SqlIdentityStore {
              updated_at = $6 \
              WHERE id = $1 RETURNING {USER_COLUMNS}"
         );
-        let user = with_db!(&self.db, pool => {
+        let user = with_writer!(&self.db, pool => {
             sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql))
                 .bind(id)
                 .bind(patch.display_name.is_some())
@@ -205,7 +206,7 @@ impl IdentityStore for SqlIdentityStore {
 
     async fn mark_email_verified(&self, id: Uuid, at: Timestamp) -> Result<()> {
         const SQL: &str = "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), updated_at = $2 WHERE id = $1";
-        with_db!(&self.db, pool => { sqlx::query(SQL).bind(id).bind(at).execute(pool).await?; });
+        with_writer!(&self.db, pool => { sqlx::query(SQL).bind(id).bind(at).execute(pool).await?; });
         Ok(())
     }
 
@@ -263,7 +264,7 @@ impl IdentityStore for SqlIdentityStore {
     async fn revoke_session(&self, session_id: Uuid, at: Timestamp) -> Result<()> {
         const SQL: &str =
             "UPDATE auth_sessions SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1";
-        with_db!(&self.db, pool => { sqlx::query(SQL).bind(session_id).bind(at).execute(pool).await?; });
+        with_writer!(&self.db, pool => { sqlx::query(SQL).bind(session_id).bind(at).execute(pool).await?; });
         Ok(())
     }
 
@@ -285,7 +286,7 @@ impl IdentityStore for SqlIdentityStore {
     ) -> Result<()> {
         const SQL: &str = "INSERT INTO email_tokens (id, user_id, purpose, token_hash, created_at, expires_at) \
                            VALUES ($1, $2, $3, $4, $5, $6)";
-        with_db!(&self.db, pool => {
+        with_writer!(&self.db, pool => {
             sqlx::query(SQL)
                 .bind(lifeos_kernel::id::new_id())
                 .bind(user_id)
@@ -308,7 +309,7 @@ impl IdentityStore for SqlIdentityStore {
         const SQL: &str = "UPDATE email_tokens SET used_at = $3 \
                            WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 \
                            RETURNING user_id";
-        let user = with_db!(&self.db, pool => {
+        let user = with_writer!(&self.db, pool => {
             sqlx::query_scalar::<_, Uuid>(SQL).bind(token_hash).bind(purpose.as_str()).bind(at).fetch_optional(pool).await?
         });
         Ok(user)
@@ -317,7 +318,7 @@ impl IdentityStore for SqlIdentityStore {
     async fn create_api_key(&self, key: &ApiKey, key_hash: &[u8]) -> Result<()> {
         const SQL: &str = "INSERT INTO api_keys (id, user_id, name, lookup, key_hash, scopes, created_at) \
                            VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        with_db!(&self.db, pool => {
+        with_writer!(&self.db, pool => {
             sqlx::query(SQL)
                 .bind(key.id)
                 .bind(key.user_id)
@@ -357,7 +358,7 @@ impl IdentityStore for SqlIdentityStore {
 
     async fn delete_api_key(&self, user_id: Uuid, id: Uuid) -> Result<bool> {
         const SQL: &str = "DELETE FROM api_keys WHERE id = $1 AND user_id = $2";
-        let deleted = with_db!(&self.db, pool => {
+        let deleted = with_writer!(&self.db, pool => {
             sqlx::query(SQL).bind(id).bind(user_id).execute(pool).await?.rows_affected()
         });
         Ok(deleted == 1)
@@ -365,7 +366,7 @@ impl IdentityStore for SqlIdentityStore {
 
     async fn touch_api_key(&self, id: Uuid, at: Timestamp) -> Result<()> {
         const SQL: &str = "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)";
-        with_db!(&self.db, pool => {
+        with_writer!(&self.db, pool => {
             sqlx::query(SQL).bind(id).bind(at).bind(at - time::Duration::minutes(1)).execute(pool).await?;
         });
         Ok(())

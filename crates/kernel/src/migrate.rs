@@ -48,7 +48,7 @@ pub async fn run(db: &Db, sets: &[MigrationSet]) -> Result<(), StoreError> {
     for set in sets {
         tracing::debug!(set = set.name, "applying migrations");
         match db {
-            Db::Sqlite(pool) => set.sqlite.run(pool).await?,
+            Db::Sqlite(pools) => set.sqlite.run(&pools.writer).await?,
             Db::Postgres(pool) => set.postgres.run(pool).await?,
         }
     }

@@ -25,7 +25,7 @@ use sqlx::types::Json;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::{Db, StoreError, Timestamp, Tx, with_db, with_tx};
+use crate::{Db, StoreError, Timestamp, Tx, with_db, with_tx, with_writer};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewEvent {
@@ -147,7 +147,7 @@ impl EventSource for Outbox {
                            ON CONFLICT (subscriber) DO UPDATE SET tx_id = excluded.tx_id, \
                            position = excluded.position, updated_at = excluded.updated_at \
                            WHERE (outbox_cursors.tx_id, outbox_cursors.position) < (excluded.tx_id, excluded.position)";
-        with_db!(&self.db, pool => {
+        with_writer!(&self.db, pool => {
             sqlx::query(SQL).bind(subscriber).bind(event.tx_id).bind(event.seq).bind(at).execute(pool).await?;
         });
         Ok(())

@@ -167,7 +167,7 @@ pub async fn open_migrated(url: &str, sets: &[crate::migrate::MigrationSet]) -> 
 pub async fn insert_user(db: &crate::Db, email: &str) -> uuid::Uuid {
     let id = crate::id::new_id();
     let now = crate::Timestamp::parse("2026-01-01T08:00:00Z").expect("a valid instant");
-    crate::with_db!(db, pool => {
+    crate::with_writer!(db, pool => {
         sqlx::query("INSERT INTO users (id, email, email_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
             .bind(id).bind(email).bind(email.to_lowercase()).bind(now)
             .execute(pool).await.expect("insert user");

@@ -16,7 +16,7 @@ use lifeos_kernel::outbox::{Event, EventSource, NewEvent, Outbox, Subscriber, sp
 use lifeos_kernel::testing;
 use lifeos_kernel::testing::TestDatabase;
 use lifeos_kernel::{
-    Db, Dialect, StoreError, TestClock, Timestamp, Tx, migrate, sync_row, with_db,
+    Db, Dialect, StoreError, TestClock, Timestamp, Tx, migrate, sync_row, with_writer,
 };
 use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout};
@@ -239,7 +239,7 @@ lifeos_kernel::dialect_test! {
         t2.send(Step::Append(event(bob, 2)));
         t2.send(Step::Commit);
         t2.finished().await;
-        let early = fetch_and_ack(&outbox, "gamification").await;
+        let early = outbox.fetch("gamification", 100).await.expect("fetch");
         match db.dialect() {
             // T2's event may come now (every transaction below its id has ended) or later
             // (another transaction on the server with a smaller id is still open); T1's
@@ -248,9 +248,20 @@ lifeos_kernel::dialect_test! {
             Dialect::Sqlite => assert_eq!(ns(&early), vec![2]),
         }
 
+        // Acks are writes: on SQLite they queue for the one writer connection, which T1
+        // holds from T2's commit on, so they run once T1 commits (ADR 0013).
+        let acks = {
+            let (outbox, early) = (outbox.clone(), early.clone());
+            tokio::spawn(async move {
+                for event in &early {
+                    outbox.ack("gamification", event, at()).await.expect("ack");
+                }
+            })
+        };
         t1.finished().await;
         t1.send(Step::Commit);
         t1.finished().await;
+        acks.await.expect("acks");
         let mut seen = early;
         seen.extend(drain(&outbox, "gamification", 2 - seen.len()).await);
         assert_eq!(ns(&seen), vec![2, 1], "{}: both, once, in transaction order", test_db.label);
@@ -400,7 +411,7 @@ lifeos_kernel::dialect_test! {
         first.dangerous_set_table_name(migrate::platform().table_name());
         const BEFORE_ADR_0008: i64 = 20261121000001;
         match &db {
-            Db::Sqlite(pool) => first.run_to(BEFORE_ADR_0008, pool).await.expect("old schema"),
+            Db::Sqlite(pools) => first.run_to(BEFORE_ADR_0008, &pools.writer).await.expect("old schema"),
             Db::Postgres(pool) => first.run_to(BEFORE_ADR_0008, pool).await.expect("old schema"),
         }
         let ada = insert_user(&db, "ada@example.com").await;
@@ -413,7 +424,7 @@ lifeos_kernel::dialect_test! {
         }
         tx.commit().await.unwrap();
         // An old cursor, past the first event.
-        with_db!(&db, pool => {
+        with_writer!(&db, pool => {
             sqlx::query("INSERT INTO outbox_cursors (subscriber, position, updated_at) \
                          SELECT 'gamification', min(seq), $1 FROM outbox_events")
                 .bind(at()).execute(pool).await.unwrap();

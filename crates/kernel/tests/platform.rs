@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use lifeos_kernel::outbox::{EventSource, NewEvent, Outbox};
 use lifeos_kernel::testing;
 use lifeos_kernel::testing::TestDatabase;
-use lifeos_kernel::{Db, Timestamp, migrate, sync_row, with_db};
+use lifeos_kernel::{Db, Timestamp, migrate, sync_row, with_db, with_writer};
 use uuid::Uuid;
 
 async fn open(url: &str) -> Db {
@@ -41,7 +41,7 @@ lifeos_kernel::dialect_test! {
         let db = open(&test_db.url).await;
         insert_user(&db, "Ada@Example.com").await;
         let now = Timestamp::parse("2026-11-21T08:00:00Z").unwrap();
-        let err = with_db!(&db, pool => {
+        let err = with_writer!(&db, pool => {
             sqlx::query("INSERT INTO users (id, email, email_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
                 .bind(Uuid::now_v7()).bind("ada@example.COM").bind("ada@example.com").bind(now)
                 .execute(pool).await.map(|_| ()).map_err(lifeos_kernel::StoreError::from)

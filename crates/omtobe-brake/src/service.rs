@@ -339,9 +339,9 @@ impl Brake {
         })
     }
 
-    /// The user's state for reading: in a read transaction, nothing written.
+    /// The user's state for reading: one statement on a read connection, nothing written.
     async fn read(&self, user_id: Uuid, now: Timestamp, zone: &TimeZone) -> Result<Loaded> {
-        let mut read = self.db.begin_read().await?;
+        let mut read = self.db.read().await?;
         let loaded = self.load(&mut read, user_id, now, zone).await?;
         read.commit().await?;
         Ok(loaded)
@@ -734,7 +734,7 @@ impl Subscriber for ConsentListener {
 mod tests {
     use lifeos_kernel::db::PoolConfig;
     use lifeos_kernel::testing::TestDatabase;
-    use lifeos_kernel::{TestClock, migrate, with_db};
+    use lifeos_kernel::{TestClock, migrate, with_db, with_writer};
 
     use super::*;
     use crate::machine::Reason;
@@ -756,7 +756,7 @@ mod tests {
             .unwrap();
         let now = Timestamp::parse("2026-03-25T08:40:00Z").unwrap();
         let user = new_id();
-        with_db!(&db, pool => {
+        with_writer!(&db, pool => {
             sqlx::query("INSERT INTO users (id, email, email_key, created_at, updated_at) VALUES ($1, $2, $2, $3, $3)")
                 .bind(user).bind("ada@example.com").bind(now)
                 .execute(pool).await.unwrap();

@@ -7,7 +7,7 @@
 use lifeos_kernel::page::PageRequest;
 use lifeos_kernel::testing;
 use lifeos_kernel::testing::TestDatabase;
-use lifeos_kernel::{Db, Timestamp, Tx, migrate, with_db};
+use lifeos_kernel::{Db, Timestamp, Tx, migrate, with_db, with_writer};
 use lifeos_omtobe_brake::baseline::{Accumulator, Sample};
 use lifeos_omtobe_brake::machine::{self, Cooling, Decision, ReflectionResponse, Settings};
 use lifeos_omtobe_brake::model::{Metric, SampleInput, Source};
@@ -128,7 +128,7 @@ lifeos_kernel::dialect_test! {
             .unwrap()
             .unwrap();
         tx.commit().await.unwrap();
-        with_db!(&db, pool => {
+        with_writer!(&db, pool => {
             sqlx::query(r#"UPDATE brake_states SET settings = '{"keywords": "not a list"}' WHERE user_id = $1"#)
                 .bind(ada).execute(pool).await.unwrap();
         });

@@ -256,11 +256,11 @@ lifeos_kernel::dialect_test! {
 /// Every (table, column) that can refer to a user: `users.id` and each `user_id`.
 async fn user_columns(db: &Db) -> Vec<(String, String)> {
     let mut columns: Vec<(String, String)> = match db {
-        Db::Sqlite(pool) => sqlx::query_as(
+        Db::Sqlite(pools) => sqlx::query_as(
             "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND p.name LIKE '%user_id'",
         )
-        .fetch_all(pool)
+        .fetch_all(&pools.reader)
         .await
         .unwrap(),
         Db::Postgres(pool) => sqlx::query_as(

@@ -24,7 +24,7 @@ use time::Duration;
 use uuid::Uuid;
 
 use crate::error::{AppError, ErrorKind};
-use crate::{Db, Principal, SharedClock, StoreError, with_db};
+use crate::{Db, Principal, SharedClock, StoreError, with_db, with_writer};
 
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
@@ -172,14 +172,15 @@ async fn reserve(
     key: &str,
     hash: &[u8],
 ) -> Result<bool, StoreError> {
-    const PURGE: &str =
-        "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_at < $3";
-    const INSERT: &str = "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
-                          ON CONFLICT (user_id, key) DO NOTHING";
+    // One statement: a new key is inserted, an expired one is taken over as if new, a
+    // live one is left alone (no row affected).
+    const CLAIM: &str = "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (user_id, key) DO UPDATE SET request_hash = excluded.request_hash, \
+                         status_code = NULL, content_type = NULL, response_body = NULL, created_at = excluded.created_at \
+                         WHERE idempotency_keys.created_at < $5";
     let now = state.clock.now();
-    let inserted = with_db!(&state.db, pool => {
-        sqlx::query(PURGE).bind(user_id).bind(key).bind(now - TTL).execute(pool).await?;
-        sqlx::query(INSERT).bind(user_id).bind(key).bind(hash).bind(now).execute(pool).await?.rows_affected()
+    let inserted = with_writer!(&state.db, pool => {
+        sqlx::query(CLAIM).bind(user_id).bind(key).bind(hash).bind(now).bind(now - TTL).execute(pool).await?.rows_affected()
     });
     Ok(inserted == 1)
 }
@@ -238,7 +239,7 @@ fn in_progress() -> AppError {
 
 async fn release(state: &IdempotencyState, user_id: Uuid, key: &str) -> Result<(), StoreError> {
     const SQL: &str = "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2";
-    with_db!(&state.db, pool => { sqlx::query(SQL).bind(user_id).bind(key).execute(pool).await?; });
+    with_writer!(&state.db, pool => { sqlx::query(SQL).bind(user_id).bind(key).execute(pool).await?; });
     Ok(())
 }
 
@@ -252,7 +253,7 @@ async fn record(
 ) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE idempotency_keys SET status_code = $3, content_type = $4, response_body = $5 \
                        WHERE user_id = $1 AND key = $2";
-    with_db!(&state.db, pool => {
+    with_writer!(&state.db, pool => {
         sqlx::query(SQL)
             .bind(user_id)
             .bind(key)
