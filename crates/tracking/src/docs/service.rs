@@ -106,7 +106,7 @@ impl DocsService for Docs {
     }
 
     async fn get(&self, user_id: Uuid, id: Uuid) -> Result<Doc> {
-        let mut tx = self.db.begin_read().await?;
+        let mut tx = self.db.read().await?;
         let doc = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
         tx.commit().await?;
         Ok(doc)

@@ -189,7 +189,7 @@ impl HikesService for Hikes {
     }
 
     async fn get(&self, user_id: Uuid, id: Uuid) -> Result<Hike> {
-        let mut tx = self.db.begin_read().await?;
+        let mut tx = self.db.read().await?;
         let hike = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
         tx.commit().await?;
         Ok(hike)

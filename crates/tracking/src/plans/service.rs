@@ -192,7 +192,7 @@ impl PlansService for Plans {
     }
 
     async fn get_track(&self, user_id: Uuid, id: Uuid) -> Result<TrackOverview> {
-        let mut tx = self.db.begin_read().await?;
+        let mut tx = self.db.read().await?;
         let track = fetch_track(&mut tx, user_id, id).await?;
         tx.commit().await?;
         let stats = self
@@ -313,7 +313,7 @@ impl PlansService for Plans {
     }
 
     async fn get_node(&self, user_id: Uuid, id: Uuid) -> Result<Node> {
-        let mut tx = self.db.begin_read().await?;
+        let mut tx = self.db.read().await?;
         let node = fetch_node(&mut tx, user_id, id).await?;
         tx.commit().await?;
         Ok(node)

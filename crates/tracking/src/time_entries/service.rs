@@ -131,7 +131,7 @@ impl TimeEntries {
             return error.into();
         }
         let running = async {
-            let mut tx = self.db.begin_read().await?;
+            let mut tx = self.db.read().await?;
             let running = store::running(&mut tx, user_id).await?;
             tx.commit().await?;
             Ok::<_, TrackingError>(running)
@@ -236,7 +236,7 @@ impl TimeEntriesService for TimeEntries {
     }
 
     async fn get(&self, user_id: Uuid, id: Uuid) -> Result<TimeEntry> {
-        let mut tx = self.db.begin_read().await?;
+        let mut tx = self.db.read().await?;
         let entry = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
         tx.commit().await?;
         Ok(entry)

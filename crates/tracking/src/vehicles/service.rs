@@ -116,7 +116,7 @@ impl VehiclesService for Vehicles {
     }
 
     async fn get_vehicle(&self, user_id: Uuid, id: Uuid) -> Result<Vehicle> {
-        let mut tx = self.db.begin_read().await?;
+        let mut tx = self.db.read().await?;
         let vehicle = store::get_vehicle(&mut tx, user_id, id)
             .await?
             .ok_or(VEHICLE_NOT_FOUND)?;
@@ -222,7 +222,7 @@ impl VehiclesService for Vehicles {
     }
 
     async fn get_maintenance(&self, user_id: Uuid, id: Uuid) -> Result<Maintenance> {
-        let mut tx = self.db.begin_read().await?;
+        let mut tx = self.db.read().await?;
         let record = store::get_maintenance(&mut tx, user_id, id)
             .await?
             .ok_or(MAINTENANCE_NOT_FOUND)?;
