@@ -6,7 +6,7 @@
 //! Deletes set `deleted_at` (a tombstone that sync can carry) and take a new version.
 //!
 //! The helpers here are the one way a store writes such rows: [`insert_sql`] and
-//! [`update_sql`] build the statement around the bookkeeping columns (bind the id, the
+//! [`update_sql`] (and [`insert_where_sql`]) build the statement around the bookkeeping columns (bind the id, the
 //! owner, then the [`Stamp`], then the domain's own columns), [`fetch_live`] reads a live
 //! row by id and owner, [`tombstone`] soft-deletes, [`changes_after`] is the change feed.
 //! The counter row is also the per-user write lock: taking a version serialises that
@@ -83,18 +83,45 @@ impl<T> AnyRow for T where
 }
 
 /// `INSERT INTO <table> (id, user_id, version, created_at, updated_at, <columns>)
-/// VALUES ($1, $2, $3, $4, $4, $5...) RETURNING <returning>`: bind the id, the owner,
-/// the stamp's version and time, then `columns` in order.
+/// VALUES ($1, $2, $3, $4, $4, $5...) ON CONFLICT (id) DO NOTHING RETURNING <returning>`:
+/// bind the id, the owner, the stamp's version and time, then `columns` in order. An id
+/// that is taken (by any user, live or tombstoned) inserts nothing and returns no row,
+/// which [`unless_id_taken`] turns into `None`: no separate check for the id is needed.
 pub fn insert_sql(table: &UserTable, columns: &[&str], returning: &str) -> String {
+    let (names, values) = insert_lists(columns);
+    format!(
+        "INSERT INTO {} (id, user_id, version, created_at, updated_at{names}) \
+         VALUES ($1, $2, $3, $4, $4{values}) ON CONFLICT (id) DO NOTHING RETURNING {returning}",
+        table.name
+    )
+}
+
+/// [`insert_sql`] that inserts only if `condition` holds (an SQL expression over the same
+/// binds): `INSERT .. SELECT $1, .. WHERE <condition> ON CONFLICT (id) DO NOTHING RETURNING
+/// ..`. A check and the insert in one statement: run it after the user's lock, so the
+/// condition sees every earlier write of the user (ADR 0010). No row back means the
+/// condition failed or the id was taken; the caller tells which on that rare path.
+pub fn insert_where_sql(
+    table: &UserTable,
+    columns: &[&str],
+    condition: &str,
+    returning: &str,
+) -> String {
+    let (names, values) = insert_lists(columns);
+    format!(
+        "INSERT INTO {} (id, user_id, version, created_at, updated_at{names}) \
+         SELECT $1, $2, $3, $4, $4{values} WHERE {condition} \
+         ON CONFLICT (id) DO NOTHING RETURNING {returning}",
+        table.name
+    )
+}
+
+fn insert_lists(columns: &[&str]) -> (String, String) {
     let names = columns
         .iter()
         .fold(String::new(), |acc, c| format!("{acc}, {c}"));
     let values = (0..columns.len()).fold(String::new(), |acc, i| format!("{acc}, ${}", i + 5));
-    format!(
-        "INSERT INTO {} (id, user_id, version, created_at, updated_at{names}) \
-         VALUES ($1, $2, $3, $4, $4{values}) RETURNING {returning}",
-        table.name
-    )
+    (names, values)
 }
 
 /// `UPDATE <table> SET version = $3, updated_at = $4, <column> = $5... WHERE id = $1 AND
@@ -162,8 +189,15 @@ pub async fn id_taken(tx: &mut Tx, table: &UserTable, id: Uuid) -> Result<bool, 
     Ok(count > 0)
 }
 
+/// The id for a new row: the client's, or a fresh one. A client-generated id lets an
+/// offline client refer to what it made; whether it is free is decided by the insert
+/// itself ([`insert_sql`]).
+pub fn row_id(requested: Option<Uuid>) -> Uuid {
+    requested.unwrap_or_else(crate::id::new_id)
+}
+
 /// The id for a new row: the client's, if no row has it yet (`None` when taken), or a
-/// fresh one. A client-generated id lets an offline client refer to what it made.
+/// fresh one. One statement more than [`row_id`]; for a check ahead of the insert.
 pub async fn new_row_id(
     tx: &mut Tx,
     table: &UserTable,
@@ -176,13 +210,15 @@ pub async fn new_row_id(
     }
 }
 
-/// An insert of a row whose id [`new_row_id`] found free, as `None` when another user's
-/// transaction took that id in the meantime. The caller holds its own user's lock
-/// ([`stamp`]) and has checked its own uniqueness rules first, so the only unique key
-/// left to break is the primary key, claimed by someone else's concurrent insert.
+/// An insert built by [`insert_sql`], as `None` when its id was taken: the insert returned
+/// no row (`ON CONFLICT (id) DO NOTHING`, also when another user's concurrent transaction
+/// claimed the id first), or, from an insert without that clause, a unique violation. The
+/// caller holds its own user's lock ([`stamp`]) and has checked its own uniqueness rules
+/// first, so the only unique key left to break is the primary key.
 pub fn unless_id_taken<T>(inserted: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
     match inserted {
         Ok(row) => Ok(Some(row)),
+        Err(StoreError::Database(sqlx::Error::RowNotFound)) => Ok(None),
         Err(error) if error.is_unique_violation() => Ok(None),
         Err(error) => Err(error),
     }
@@ -210,7 +246,17 @@ mod tests {
         assert_eq!(
             insert_sql(&T, &["name", "size"], "id"),
             "INSERT INTO things (id, user_id, version, created_at, updated_at, name, size) \
-             VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id"
+             VALUES ($1, $2, $3, $4, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id"
+        );
+    }
+
+    #[test]
+    fn conditional_insert_selects_the_binds() {
+        assert_eq!(
+            insert_where_sql(&T, &["name"], "$5 <> ''", "id"),
+            "INSERT INTO things (id, user_id, version, created_at, updated_at, name) \
+             SELECT $1, $2, $3, $4, $4, $5 WHERE $5 <> '' \
+             ON CONFLICT (id) DO NOTHING RETURNING id"
         );
     }
 

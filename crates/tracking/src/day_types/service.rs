@@ -13,7 +13,6 @@ use super::report::{MonthlyReport, month_range, monthly_report};
 use super::{DayType, DayTypePatch, DayTypeValues, NewDayType, store, validate};
 use crate::common::{DateCursor, DateRange};
 use crate::error::{Result, TrackingError};
-use crate::user_data::DAY_TYPES;
 
 #[async_trait]
 pub trait DayTypesService: Send + Sync {
@@ -89,18 +88,29 @@ impl DayTypesService for DayTypes {
             notes: input.notes,
         };
         let mut tx = self.db.begin().await?;
-        // The stamp first: it takes the user's write lock, so the checks below see every
-        // earlier write of this user (ADR 0010).
+        // The stamp first: it takes the user's write lock, so the insert's check sees
+        // every earlier write of this user (ADR 0010).
         let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        if let Some(existing) = store::live_on_date(&mut tx, user_id, values.date).await? {
-            return Err(TrackingError::DayAlreadyPlanned { existing });
-        }
-        let id = sync_row::new_row_id(&mut tx, &DAY_TYPES, input.id)
-            .await?
-            .ok_or(TrackingError::IdConflict)?;
-        let created =
-            sync_row::unless_id_taken(store::insert(&mut tx, user_id, id, stamp, &values).await)?
-                .ok_or(TrackingError::IdConflict)?;
+        let id = sync_row::row_id(input.id);
+        // One statement checks the date and inserts; nothing back means the date is
+        // planned or the id taken, told apart only then.
+        let created = match store::insert_unless_planned(&mut tx, user_id, id, stamp, &values).await
+        {
+            Ok(Some(created)) => created,
+            Ok(None) => {
+                return Err(
+                    match store::live_on_date(&mut tx, user_id, values.date).await? {
+                        Some(existing) => TrackingError::DayAlreadyPlanned { existing },
+                        None => TrackingError::IdConflict,
+                    },
+                );
+            }
+            // The index as the last line (ADR 0010): not expected under the lock.
+            Err(error) => {
+                drop(tx);
+                return Err(self.date_conflict(error, user_id, values.date).await);
+            }
+        };
         tx.commit().await?;
         Ok(created)
     }

@@ -131,6 +131,37 @@ pub async fn insert(
     Ok(row.into())
 }
 
+/// Inserts day type `id` unless the user has a live day type on its date: the check and
+/// the insert in one statement. `None` if the date is planned or the id taken.
+pub async fn insert_unless_planned(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    stamp: Stamp,
+    values: &DayTypeValues,
+) -> Result<Option<DayType>> {
+    let sql = sync_row::insert_where_sql(
+        &DAY_TYPES,
+        WRITTEN,
+        "NOT EXISTS (SELECT 1 FROM day_types WHERE user_id = $2 AND date = $5 AND deleted_at IS NULL)",
+        COLUMNS,
+    );
+    let row = with_tx!(tx, conn => {
+        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(user_id)
+            .bind(stamp.version)
+            .bind(stamp.at)
+            .bind(values.date)
+            .bind(values.planned_type)
+            .bind(values.actual_type)
+            .bind(&values.notes)
+            .fetch_optional(&mut *conn)
+            .await?
+    });
+    Ok(row.map(DayType::from))
+}
+
 /// Overwrites the live day type `id`; `None` if there is none. A unique violation means
 /// the new date already has a live entry.
 pub async fn update(

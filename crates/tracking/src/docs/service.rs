@@ -11,7 +11,6 @@ use uuid::Uuid;
 use super::validate::validate;
 use super::{Doc, DocFilter, DocPatch, DocValues, NewDoc, store};
 use crate::error::{Result, TrackingError};
-use crate::user_data::DOCS;
 
 #[async_trait]
 pub trait DocsService: Send + Sync {
@@ -95,9 +94,7 @@ impl DocsService for Docs {
         // earlier write of this user (ADR 0010).
         let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         check_links(&mut tx, user_id, &values).await?;
-        let id = sync_row::new_row_id(&mut tx, &DOCS, input.id)
-            .await?
-            .ok_or(TrackingError::IdConflict)?;
+        let id = sync_row::row_id(input.id);
         let doc =
             sync_row::unless_id_taken(store::insert(&mut tx, user_id, id, stamp, &values).await)?
                 .ok_or(TrackingError::IdConflict)?;

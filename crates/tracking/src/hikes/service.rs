@@ -17,7 +17,6 @@ use super::{
 };
 use crate::common::{DateCursor, DateRange};
 use crate::error::{Result, TrackingError};
-use crate::user_data::HIKES;
 
 #[async_trait]
 pub trait HikesService: Send + Sync {
@@ -64,11 +63,9 @@ impl Hikes {
         at: Timestamp,
     ) -> Result<Hike> {
         let mut tx = self.db.begin().await?;
-        // The stamp (the user's write lock) comes before the id check: ADR 0010.
+        // The stamp (the user's write lock) comes first: ADR 0010.
         let stamp = sync_row::stamp(&mut tx, user_id, at).await?;
-        let id = sync_row::new_row_id(&mut tx, &HIKES, requested_id)
-            .await?
-            .ok_or(TrackingError::IdConflict)?;
+        let id = sync_row::row_id(requested_id);
         let hike = sync_row::unless_id_taken(
             store::insert(&mut tx, user_id, id, stamp, values, source).await,
         )?

@@ -22,7 +22,6 @@ use crate::error::{Result, TrackingError};
 use crate::habits;
 use crate::time_entries::store as time_store;
 use crate::time_entries::summary::{GroupBy, summarize};
-use crate::user_data::{NODES, TRACKS};
 
 #[async_trait]
 pub trait PlansService: Send + Sync {
@@ -172,9 +171,7 @@ impl PlansService for Plans {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let id = sync_row::new_row_id(&mut tx, &TRACKS, input.id)
-            .await?
-            .ok_or(TrackingError::IdConflict)?;
+        let id = sync_row::row_id(input.id);
         let values = TrackValues {
             title: input.title.trim().to_owned(),
             description: input.description,
@@ -286,9 +283,7 @@ impl PlansService for Plans {
         let mut tx = self.db.begin().await?;
         let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         fetch_track(&mut tx, user_id, track_id).await?;
-        let id = sync_row::new_row_id(&mut tx, &NODES, input.id)
-            .await?
-            .ok_or(TrackingError::IdConflict)?;
+        let id = sync_row::row_id(input.id);
         let values = NodeValues {
             track_id,
             node_type: input.node_type,

@@ -21,7 +21,6 @@ use super::{
 use crate::common::DateRange;
 use crate::error::{Result, TrackingError};
 use crate::plans::{self, topics};
-use crate::user_data::TIME_ENTRIES;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EntryFilter {
@@ -210,9 +209,7 @@ impl TimeEntriesService for TimeEntries {
         // user serialise here, so the overlap check below cannot race (PostgreSQL too).
         let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
         check_refs(&mut tx, user_id, input.node_id, input.track_id).await?;
-        let id = sync_row::new_row_id(&mut tx, &TIME_ENTRIES, input.id)
-            .await?
-            .ok_or(TrackingError::IdConflict)?;
+        let id = sync_row::row_id(input.id);
         if let Some(conflicting) =
             store::overlapping(&mut tx, user_id, id, input.started_at, input.ended_at).await?
         {

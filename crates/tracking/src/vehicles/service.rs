@@ -17,7 +17,6 @@ use super::{
 };
 use crate::common::DateCursor;
 use crate::error::{Result, TrackingError};
-use crate::user_data::{VEHICLE_MAINTENANCE, VEHICLES};
 
 #[async_trait]
 pub trait VehiclesService: Send + Sync {
@@ -101,12 +100,10 @@ impl VehiclesService for Vehicles {
         validate_vehicle(&values)?;
         let values = normalised(values);
         let mut tx = self.db.begin().await?;
-        // The stamp first: it takes the user's write lock, so the id check below sees
-        // every earlier write of this user (ADR 0010).
+        // The stamp first: it takes the user's write lock (ADR 0010); the insert itself
+        // refuses a taken id.
         let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
-        let id = sync_row::new_row_id(&mut tx, &VEHICLES, input.id)
-            .await?
-            .ok_or(TrackingError::IdConflict)?;
+        let id = sync_row::row_id(input.id);
         let vehicle = sync_row::unless_id_taken(
             store::insert_vehicle(&mut tx, user_id, id, stamp, &values).await,
         )?
@@ -209,14 +206,15 @@ impl VehiclesService for Vehicles {
         let mut tx = self.db.begin().await?;
         // The stamp first: the user's write lock, so the vehicle cannot go meanwhile.
         let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
-        check_vehicle_ref(&mut tx, user_id, values.vehicle_id).await?;
-        let id = sync_row::new_row_id(&mut tx, &VEHICLE_MAINTENANCE, input.id)
-            .await?
-            .ok_or(TrackingError::IdConflict)?;
-        let record = sync_row::unless_id_taken(
-            store::insert_maintenance(&mut tx, user_id, id, stamp, &values).await,
-        )?
-        .ok_or(TrackingError::IdConflict)?;
+        let id = sync_row::row_id(input.id);
+        // One statement checks the vehicle and inserts; nothing back means one of the
+        // two failed, told apart only then.
+        let Some(record) =
+            store::insert_maintenance_of_live_vehicle(&mut tx, user_id, id, stamp, &values).await?
+        else {
+            check_vehicle_ref(&mut tx, user_id, values.vehicle_id).await?;
+            return Err(TrackingError::IdConflict);
+        };
         tx.commit().await?;
         Ok(record)
     }

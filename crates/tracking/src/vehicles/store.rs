@@ -295,6 +295,45 @@ pub async fn insert_maintenance(
     Ok(row.into())
 }
 
+/// Inserts maintenance record `id` if its vehicle (when it names one) is one of the
+/// user's live vehicles and the id is free: the check and the insert in one statement.
+/// `None` if either failed.
+pub async fn insert_maintenance_of_live_vehicle(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    stamp: Stamp,
+    values: &MaintenanceValues,
+) -> Result<Option<Maintenance>> {
+    let sql = sync_row::insert_where_sql(
+        &VEHICLE_MAINTENANCE,
+        MAINTENANCE_WRITTEN,
+        "($5 IS NULL OR EXISTS (SELECT 1 FROM vehicles \
+         WHERE id = $5 AND user_id = $2 AND deleted_at IS NULL))",
+        MAINTENANCE_COLUMNS,
+    );
+    let row = with_tx!(tx, conn => {
+        sqlx::query_as::<_, MaintenanceRow>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(user_id)
+            .bind(stamp.version)
+            .bind(stamp.at)
+            .bind(values.vehicle_id)
+            .bind(values.date)
+            .bind(values.service_type)
+            .bind(&values.service_label)
+            .bind(values.mileage)
+            .bind(values.odometer_unit)
+            .bind(values.cost_minor)
+            .bind(&values.currency)
+            .bind(&values.provider)
+            .bind(&values.notes)
+            .fetch_optional(&mut *conn)
+            .await?
+    });
+    Ok(row.map(Maintenance::from))
+}
+
 /// Overwrites the live maintenance record `id`; `None` if there is none.
 pub async fn update_maintenance(
     tx: &mut Tx,
