@@ -1,18 +1,28 @@
-//! Argon2id password hashing (OWASP: 19 MiB, t=2, p=1) off the async threads, with a
-//! bound on concurrent hashes so a login burst cannot exhaust memory or the blocking pool.
+//! Argon2id password hashing (OWASP: 19 MiB, t=2, p=1) off the async threads, on a
+//! small pool of worker threads so a login burst cannot exhaust memory or threads.
+//!
+//! Why a pool of its own rather than tokio's blocking pool (issue 9): each blocking-pool
+//! thread that ran a hash kept the 19 MiB in its allocator cache for as long as it lived,
+//! and a burst of logins spread over many such threads (hundreds of MiB resident). Here at
+//! most `max_concurrent` workers run, each reusing its own memory from one hash to the
+//! next, and a worker idle for [`IDLE_EXIT`] ends, which hands its memory back.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
 
 use crate::error::{IdentityError, Result};
 
+/// How long a hashing worker waits for more work before it ends.
+const IDLE_EXIT: Duration = Duration::from_secs(2);
+
 #[derive(Debug, Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    workers: Arc<Workers>,
     /// Verified for unknown e-mails so a miss costs as long as a wrong password.
     dummy_hash: Arc<OnceLock<String>>,
 }
@@ -37,7 +47,7 @@ impl Passwords {
     /// `max_concurrent` hashes at a time (each takes 19 MiB).
     pub fn new(max_concurrent: usize) -> Self {
         Self {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            workers: Arc::new(Workers::new(max_concurrent.max(1))),
             dummy_hash: Arc::new(OnceLock::new()),
         }
     }
@@ -77,14 +87,92 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| IdentityError::Hashing(e.to_string()))?;
-        tokio::task::spawn_blocking(work)
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.workers.submit(Box::new(move || {
+            // The receiver is gone only if the request was dropped; nothing to tell.
+            let _ = done.send(work());
+        }))?;
+        result
             .await
             .map_err(|e| IdentityError::Hashing(e.to_string()))
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// At most `max` worker threads, started on demand, ending after [`IDLE_EXIT`] without
+/// work. Jobs wait in a queue when every worker is busy.
+#[derive(Debug)]
+struct Workers {
+    max: usize,
+    state: Mutex<PoolState>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct PoolState {
+    queue: VecDeque<Job>,
+    live: usize,
+    idle: usize,
+}
+
+impl std::fmt::Debug for PoolState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolState")
+            .field("queued", &self.queue.len())
+            .field("live", &self.live)
+            .field("idle", &self.idle)
+            .finish()
+    }
+}
+
+impl Workers {
+    fn new(max: usize) -> Self {
+        Self {
+            max,
+            state: Mutex::new(PoolState::default()),
+            wake: Condvar::new(),
+        }
+    }
+
+    fn submit(self: &Arc<Self>, job: Job) -> Result<()> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.queue.push_back(job);
+        if state.idle > 0 {
+            self.wake.notify_one();
+        } else if state.live < self.max {
+            let workers = Arc::clone(self);
+            std::thread::Builder::new()
+                .name("argon2".into())
+                .spawn(move || workers.work())
+                .map_err(|e| IdentityError::Hashing(e.to_string()))?;
+            state.live += 1;
+        }
+        Ok(())
+    }
+
+    /// A worker's life: run queued jobs; end after waiting [`IDLE_EXIT`] for one.
+    fn work(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(job) = state.queue.pop_front() {
+                drop(state);
+                job();
+                state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            state.idle += 1;
+            let (guard, wait) = self
+                .wake
+                .wait_timeout(state, IDLE_EXIT)
+                .unwrap_or_else(PoisonError::into_inner);
+            state = guard;
+            state.idle -= 1;
+            if wait.timed_out() && state.queue.is_empty() {
+                state.live -= 1;
+                return;
+            }
+        }
     }
 }
 
