@@ -47,7 +47,7 @@ impl Passwords {
     /// `max_concurrent` hashes at a time (each takes 19 MiB).
     pub fn new(max_concurrent: usize) -> Self {
         Self {
-            workers: Arc::new(Workers::new(max_concurrent.max(1))),
+            workers: Arc::new(Workers::new(max_concurrent.max(1), IDLE_EXIT)),
             dummy_hash: Arc::new(OnceLock::new()),
         }
     }
@@ -100,11 +100,12 @@ impl Passwords {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// At most `max` worker threads, started on demand, ending after [`IDLE_EXIT`] without
+/// At most `max` worker threads, started on demand, ending after `idle_exit` without
 /// work. Jobs wait in a queue when every worker is busy.
 #[derive(Debug)]
 struct Workers {
     max: usize,
+    idle_exit: Duration,
     state: Mutex<PoolState>,
     wake: Condvar,
 }
@@ -127,9 +128,10 @@ impl std::fmt::Debug for PoolState {
 }
 
 impl Workers {
-    fn new(max: usize) -> Self {
+    fn new(max: usize, idle_exit: Duration) -> Self {
         Self {
             max,
+            idle_exit,
             state: Mutex::new(PoolState::default()),
             wake: Condvar::new(),
         }
@@ -151,7 +153,7 @@ impl Workers {
         Ok(())
     }
 
-    /// A worker's life: run queued jobs; end after waiting [`IDLE_EXIT`] for one.
+    /// A worker's life: run queued jobs; end after waiting `idle_exit` for one.
     fn work(&self) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
@@ -164,7 +166,7 @@ impl Workers {
             state.idle += 1;
             let (guard, wait) = self
                 .wake
-                .wait_timeout(state, IDLE_EXIT)
+                .wait_timeout(state, self.idle_exit)
                 .unwrap_or_else(PoisonError::into_inner);
             state = guard;
             state.idle -= 1;
@@ -206,5 +208,42 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn workers_run_every_job_at_most_max_at_once_and_end_when_idle() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::mpsc;
+
+        let workers = Arc::new(Workers::new(2, Duration::from_millis(50)));
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let (done, finished) = mpsc::channel();
+        for _ in 0..8 {
+            let (running, most, done) = (running.clone(), most.clone(), done.clone());
+            let job: Job = Box::new(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+                running.fetch_sub(1, Ordering::SeqCst);
+                done.send(()).unwrap();
+            });
+            workers.submit(job).unwrap();
+        }
+        for _ in 0..8 {
+            finished.recv_timeout(Duration::from_secs(5)).unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2, "two workers, both used");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while workers.state.lock().unwrap().live > 0 {
+            assert!(std::time::Instant::now() < deadline, "idle workers end");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // A job after every worker ended starts a new one.
+        let (done, finished) = mpsc::channel();
+        workers
+            .submit(Box::new(move || done.send(()).unwrap()))
+            .unwrap();
+        finished.recv_timeout(Duration::from_secs(5)).unwrap();
     }
 }
