@@ -154,11 +154,14 @@ impl Drop for TestDatabase {
 }
 
 /// Connects to `url` and applies `sets` (the platform set first): the database a store
-/// test works on.
+/// test works on. The pool has 16 connections whatever the machine's cores, so a test
+/// that holds several transactions open at once does not depend on the default size.
 pub async fn open_migrated(url: &str, sets: &[crate::migrate::MigrationSet]) -> crate::Db {
-    let db = crate::Db::connect(url, &crate::db::PoolConfig::default())
-        .await
-        .expect("connect");
+    let config = crate::db::PoolConfig {
+        max_connections: Some(16),
+        ..crate::db::PoolConfig::default()
+    };
+    let db = crate::Db::connect(url, &config).await.expect("connect");
     crate::migrate::run(&db, sets).await.expect("migrate");
     db
 }
