@@ -1,0 +1,4 @@
+//! Ports one domain declares, adapted from another domain by the gateway (the only crate
+//! that sees both).
+
+pub mod plans_for_gamification;

@@ -1,0 +1,1 @@
+//! Gamification's `PlansPort`, answered by tracking. (In progress.)
