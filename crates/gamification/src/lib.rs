@@ -2,10 +2,13 @@
 
 pub mod badges;
 pub mod error;
+pub mod http;
 pub mod levels;
 pub mod model;
 pub mod ports;
 pub mod rest;
+pub mod service;
+pub mod store;
 pub mod streak;
 pub mod strength;
 pub mod user_data;
@@ -14,6 +17,8 @@ pub mod window;
 use lifeos_kernel::migrate::MigrationSet;
 
 pub use error::{CODES, GamificationError};
+pub use http::router;
+pub use service::{ActivityListener, Gamification, GamificationService, SharedGamification};
 pub use user_data::TABLES;
 
 /// The OpenAPI tags of gamification's operations: (name, description).

@@ -1,0 +1,1155 @@
+//! Gamification's use cases. Each opens its transaction (`db.begin()` plus the user's
+//! stamp to write, a plain connection to read), asks the plans port, calls the pure rules
+//! (`window`, `levels`, `streak`, `rest`, `strength`, `badges`) and the `store`, appends
+//! its events to the outbox and commits. No SQL here.
+//!
+//! A completion, its XP, the stats projection, new badges and (for a task) the node
+//! becoming `done` commit together. Every write takes the user's change counter first
+//! (ADR 0010), so two devices completing the same habit for the same day take turns and
+//! the second sees the first.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use lifeos_kernel::outbox::{Event, NewEvent, Outbox, Subscriber};
+use lifeos_kernel::page::{Page, PageRequest};
+use lifeos_kernel::rate_limit::{Quota, RateLimiter};
+use lifeos_kernel::zone::{UserClock, user_clock};
+use lifeos_kernel::{Db, SharedClock, StoreError, Timestamp, Tx, sync_row};
+use serde_json::json;
+use time::{Date, Duration};
+use uuid::Uuid;
+
+use crate::badges::{self, Figures};
+use crate::error::{GamificationError, Result};
+use crate::levels;
+use crate::model::{
+    Badge, BadgeKind, CompleteNode, Completion, CompletionOutcome, EarnedBadge, HabitStats,
+    LevelUp, NodeKind, ProgressSummary, Stats, StoredOutcome, SummaryDay, SummaryPeriod,
+    SummaryTrack, UndoOutcome, XpSource,
+};
+use crate::ports::{HabitFacts, NodeFacts, SharedPlansPort};
+use crate::rest::{self, MAX_GAP_DAYS};
+use crate::store::{self, CatalogBadge, Filter, ListCursor, NewCompletion, StoredStats, XpEntry};
+use crate::streak::{self, Activity, Step, StreakDay};
+use crate::strength;
+use crate::window;
+
+pub mod topics {
+    pub const COMPLETION_RECORDED: &str = "gamification.completion_recorded";
+    pub const COMPLETION_UNDONE: &str = "gamification.completion_undone";
+    pub const LEVEL_UP: &str = "gamification.level_up";
+    pub const BADGE_EARNED: &str = "gamification.badge_earned";
+}
+
+/// How long a completion can be undone.
+pub const UNDO_WINDOW: Duration = Duration::hours(24);
+const MAX_NOTE_CHARS: usize = 2000;
+const MAX_VALUE: f64 = 1e9;
+/// The slot of a task or milestone: it completes once.
+const ONCE: &str = "once";
+
+/// A completion's answer: `created` is false for a retried id (200, the first result).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completed {
+    pub created: bool,
+    pub outcome: CompletionOutcome,
+}
+
+#[async_trait]
+pub trait GamificationService: Send + Sync {
+    async fn complete(
+        &self,
+        user_id: Uuid,
+        node_id: Uuid,
+        request: CompleteNode,
+    ) -> Result<Completed>;
+    async fn undo(&self, user_id: Uuid, completion_id: Uuid) -> Result<UndoOutcome>;
+    async fn completions(
+        &self,
+        user_id: Uuid,
+        filter: Filter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<Completion>>;
+    async fn stats(&self, user_id: Uuid) -> Result<Stats>;
+    async fn habit_stats(&self, user_id: Uuid, node_id: Uuid) -> Result<HabitStats>;
+    async fn badges(&self, user_id: Uuid) -> Result<Vec<Badge>>;
+    async fn earned_badges(&self, user_id: Uuid) -> Result<Vec<EarnedBadge>>;
+    async fn summary(
+        &self,
+        user_id: Uuid,
+        period: SummaryPeriod,
+        date: Option<Date>,
+    ) -> Result<ProgressSummary>;
+    /// Rebuilds the user's stats from the ledger and the completions (the repair tool):
+    /// (before, after).
+    async fn recompute(&self, user_id: Uuid) -> Result<(Stats, Stats)>;
+    /// Every user with gamification history (for `recompute` over all users).
+    async fn users(&self) -> Result<Vec<Uuid>>;
+    /// Awards the time and hike badges the user's totals now earn (tracking's events).
+    async fn refresh_activity_badges(
+        &self,
+        user_id: Uuid,
+        source: Uuid,
+    ) -> Result<Vec<EarnedBadge>>;
+}
+
+pub type SharedGamification = Arc<dyn GamificationService>;
+
+pub struct Gamification {
+    db: Db,
+    clock: SharedClock,
+    outbox: Outbox,
+    plans: SharedPlansPort,
+    completions_limit: RateLimiter,
+    catalog: OnceLock<Vec<CatalogBadge>>,
+}
+
+impl Gamification {
+    /// `completions_per_minute` bounds `POST /nodes/{id}/complete` per user.
+    pub fn new(
+        db: Db,
+        clock: SharedClock,
+        outbox: Outbox,
+        plans: SharedPlansPort,
+        completions_per_minute: u32,
+    ) -> Self {
+        let quota = Quota {
+            max_requests: completions_per_minute,
+            window: Duration::minutes(1),
+        };
+        Self {
+            completions_limit: RateLimiter::new(quota, clock.clone()),
+            db,
+            clock,
+            outbox,
+            plans,
+            catalog: OnceLock::new(),
+        }
+    }
+}
+
+/// What the plans say about a range of days, fetched once for rest-day decisions.
+struct DayPlans {
+    habits: Vec<HabitFacts>,
+    planned: Vec<crate::ports::PlannedDay>,
+    due_nodes: Vec<crate::ports::DueNode>,
+}
+
+impl DayPlans {
+    fn rest_days(&self, clock: &UserClock, from: Date, to: Date) -> Result<BTreeSet<Date>> {
+        let plans = rest::Plans {
+            habits: &self.habits,
+            planned: &self.planned,
+            due_nodes: &self.due_nodes,
+        };
+        Ok(rest::rest_days(clock, from, to, plans)?)
+    }
+}
+
+/// The smallest date range holding every gap's inner dates, if any.
+fn span_of(gaps: &[(Date, Date)]) -> Option<(Date, Date)> {
+    let inner = gaps
+        .iter()
+        .filter_map(|&(after, before)| Some((after.next_day()?, before.previous_day()?)))
+        .filter(|(from, to)| from <= to);
+    inner.fold(None, |span, (from, to)| match span {
+        None => Some((from, to)),
+        Some((a, b)) => Some((a.min(from), b.max(to))),
+    })
+}
+
+fn stats_view(stored: &StoredStats, current_streak: i64, today: i64, rest_day: bool) -> Stats {
+    let level = levels::level_for(stored.xp);
+    Stats {
+        xp: stored.xp,
+        level: level.level,
+        xp_into_level: level.xp_into_level,
+        xp_to_next: level.xp_to_next,
+        current_streak,
+        longest_streak: stored.streak.longest,
+        last_active_on: stored.streak.last.as_ref().map(|a| a.date),
+        completions_today: today,
+        rest_day,
+    }
+}
+
+fn event(user_id: Uuid, topic: &str, payload: serde_json::Value) -> NewEvent {
+    NewEvent {
+        user_id: Some(user_id),
+        topic: topic.to_owned(),
+        payload,
+    }
+}
+
+/// The ISO week (Monday to Sunday) holding `date`.
+fn week_of(date: Date) -> (Date, Date) {
+    let back = i64::from(date.weekday().number_days_from_monday());
+    let monday = date - Duration::days(back);
+    (monday, monday + Duration::days(6))
+}
+
+fn month_of(date: Date) -> (Date, Date) {
+    let first = date.replace_day(1).unwrap_or(date);
+    let last = date
+        .replace_day(date.month().length(date.year()))
+        .unwrap_or(date);
+    (first, last)
+}
+
+fn dates(from: Date, to: Date) -> impl Iterator<Item = Date> {
+    std::iter::successors(Some(from), |d| d.next_day()).take_while(move |d| *d <= to)
+}
+
+impl Gamification {
+    async fn user_clock(&self, user_id: Uuid) -> Result<UserClock> {
+        user_clock(&self.db, user_id)
+            .await?
+            .ok_or(GamificationError::NotFound("user"))
+    }
+
+    async fn catalog(&self, tx: &mut Tx) -> Result<&[CatalogBadge]> {
+        if let Some(catalog) = self.catalog.get() {
+            return Ok(catalog);
+        }
+        // The catalog is shipped by a migration and never changes while the server runs.
+        let loaded = store::catalog(tx).await?;
+        Ok(self.catalog.get_or_init(|| loaded))
+    }
+
+    async fn day_plans(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        from: Date,
+        to: Date,
+    ) -> Result<DayPlans> {
+        Ok(DayPlans {
+            habits: self.plans.habits(tx, user_id).await?,
+            planned: self.plans.planned_days(tx, user_id, from, to).await?,
+            due_nodes: self.plans.due_nodes(tx, user_id, from, to).await?,
+        })
+    }
+
+    /// The rest days among the inner dates of `gaps`.
+    async fn rest_in_gaps(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        clock: &UserClock,
+        gaps: &[(Date, Date)],
+    ) -> Result<BTreeSet<Date>> {
+        let Some((from, to)) = span_of(gaps) else {
+            return Ok(BTreeSet::new());
+        };
+        // A gap longer than the examined horizon breaks the streak anyway.
+        let to = to.min(from + Duration::days(MAX_GAP_DAYS));
+        self.day_plans(tx, user_id, from, to)
+            .await?
+            .rest_days(clock, from, to)
+    }
+
+    /// The streak rebuilt from every streak day (`extra`: a completion not stored yet).
+    async fn recompute_streak(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        clock: &UserClock,
+        extra: Option<Activity>,
+    ) -> Result<streak::StreakState> {
+        let mut days = store::streak_days(tx, user_id).await?;
+        if let Some(activity) = extra {
+            insert_activity(&mut days, activity);
+        }
+        let mut gaps = Vec::new();
+        for pair in days.windows(2) {
+            gaps.extend(streak::gaps(&pair[0].last, &pair[1].first)?);
+        }
+        let mut rest = BTreeSet::new();
+        if let Some((from, to)) = span_of(&gaps) {
+            let plans = self.day_plans(tx, user_id, from, to).await?;
+            for (after, before) in gaps {
+                if let (Some(first), Some(last)) = (after.next_day(), before.previous_day())
+                    && first <= last
+                    && (last - first).whole_days() <= MAX_GAP_DAYS
+                {
+                    rest.extend(plans.rest_days(clock, first, last)?);
+                }
+            }
+        }
+        Ok(streak::recompute(&days, &rest))
+    }
+
+    /// The stats as of now: the stored projection, the streak as of today, today's count.
+    async fn stats_now(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        clock: &UserClock,
+        stored: &StoredStats,
+    ) -> Result<Stats> {
+        let now = self.clock.now();
+        let today = clock.local_date(now)?;
+        let here = Activity {
+            date: today,
+            at: now,
+            clock: clock.clone(),
+        };
+        let mut gaps = match &stored.streak.last {
+            Some(last) => streak::gaps(last, &here)?,
+            None => Vec::new(),
+        };
+        gaps.push((
+            today.previous_day().unwrap_or(today),
+            today.next_day().unwrap_or(today),
+        ));
+        let rest = self.rest_in_gaps(tx, user_id, clock, &gaps).await?;
+        let current = streak::current_as_of(&stored.streak, &here, &rest);
+        let count = store::count_between(tx, user_id, None, today, today).await?;
+        Ok(stats_view(stored, current, count, rest.contains(&today)))
+    }
+
+    fn check_rate(&self, user_id: Uuid) -> Result<()> {
+        self.completions_limit
+            .check(&user_id.to_string())
+            .map_err(|retry_after_secs| GamificationError::RateLimited { retry_after_secs })
+    }
+}
+
+/// Adds `activity` to the streak days (in date order, one entry per date).
+fn insert_activity(days: &mut Vec<StreakDay>, activity: Activity) {
+    match days.binary_search_by(|d| d.first.date.cmp(&activity.date)) {
+        Ok(i) => {
+            let day = &mut days[i];
+            if activity.at < day.first.at {
+                day.first = activity;
+            } else if activity.at >= day.last.at {
+                day.last = activity;
+            }
+        }
+        Err(i) => days.insert(
+            i,
+            StreakDay {
+                first: activity.clone(),
+                last: activity,
+            },
+        ),
+    }
+}
+
+fn validate(request: &CompleteNode) -> Result<()> {
+    let mut errors = Vec::new();
+    if let Some(value) = request.value
+        && !(value.is_finite() && (0.0..=MAX_VALUE).contains(&value))
+    {
+        errors.push(lifeos_kernel::FieldError {
+            field: "value".into(),
+            message: "must be a number from 0 to 1000000000".into(),
+        });
+    }
+    if request
+        .note
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
+    {
+        errors.push(lifeos_kernel::FieldError {
+            field: "note".into(),
+            message: format!("must be at most {MAX_NOTE_CHARS} characters"),
+        });
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(GamificationError::Invalid(errors))
+    }
+}
+
+/// A completion being decided: whose, of what, for which local day, in which zone.
+struct Occasion<'a> {
+    user_id: Uuid,
+    node: &'a NodeFacts,
+    date: Date,
+    clock: &'a UserClock,
+}
+
+/// Whether a completion of `node` on `date` counts, and the slot it takes.
+struct Verdict {
+    counted: bool,
+    slot: Option<String>,
+}
+
+impl Gamification {
+    async fn verdict(
+        &self,
+        tx: &mut Tx,
+        node: &NodeFacts,
+        date: Date,
+        value: Option<f64>,
+    ) -> Result<Verdict> {
+        match node.kind {
+            NodeKind::Task | NodeKind::Milestone => {
+                if !node.open {
+                    return Err(GamificationError::AlreadyCompleted);
+                }
+                Ok(Verdict {
+                    counted: true,
+                    slot: Some(ONCE.to_owned()),
+                })
+            }
+            NodeKind::FocusSession => {
+                let slot = date.to_string();
+                if store::slot_taken(tx, node.id, &slot).await? {
+                    return Err(GamificationError::AlreadyCompleted);
+                }
+                Ok(Verdict {
+                    counted: true,
+                    slot: Some(slot),
+                })
+            }
+            NodeKind::Habit => self.habit_verdict(tx, node, date, value).await,
+        }
+    }
+
+    async fn habit_verdict(
+        &self,
+        tx: &mut Tx,
+        node: &NodeFacts,
+        date: Date,
+        value: Option<f64>,
+    ) -> Result<Verdict> {
+        let slot = date.to_string();
+        if store::slot_taken(tx, node.id, &slot).await? {
+            return Err(GamificationError::AlreadyCompleted);
+        }
+        let Some(schedule) = &node.schedule else {
+            return Ok(Verdict {
+                counted: true,
+                slot: Some(slot),
+            });
+        };
+        if let Some(period) = schedule.period_of(date) {
+            let done = store::counted_between(tx, node.id, period.first, period.last).await?;
+            if done >= i64::from(period.times) {
+                return Err(GamificationError::AlreadyCompleted);
+            }
+        } else if !schedule.is_due(date) {
+            return Err(GamificationError::HabitNotDue);
+        }
+        let counted = match (schedule.target(), value) {
+            (Some(target), Some(value)) => {
+                store::value_on(tx, node.id, date).await? + value >= target
+            }
+            _ => true,
+        };
+        Ok(Verdict {
+            counted,
+            slot: counted.then_some(slot),
+        })
+    }
+
+    async fn award_xp(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        node: &NodeFacts,
+        date: Date,
+        clock: &UserClock,
+    ) -> Result<i64> {
+        let minutes = if node.kind == NodeKind::FocusSession && node.xp_value.is_none() {
+            let (start, end) = window::day_bounds(clock, date)?;
+            self.plans
+                .minutes_on(tx, user_id, node.id, start, end)
+                .await?
+        } else {
+            0
+        };
+        Ok(levels::award(node.kind, node.xp_value, minutes))
+    }
+
+    /// The badges `figures` earn that the user lacks, awarded in `tx`.
+    async fn award_badges(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        figures: &Figures,
+        kinds: &[BadgeKind],
+        at: Timestamp,
+        source: Uuid,
+    ) -> Result<Vec<EarnedBadge>> {
+        let candidates: Vec<CatalogBadge> = self
+            .catalog(tx)
+            .await?
+            .iter()
+            .filter(|b| kinds.contains(&b.kind) && badges::earns(b.kind, b.threshold, figures))
+            .cloned()
+            .collect();
+        let mut new = Vec::new();
+        for badge in candidates {
+            if store::award(tx, user_id, &badge.code, at, Some(source)).await? {
+                new.push(EarnedBadge {
+                    code: badge.code,
+                    title: badge.title,
+                    description: badge.description,
+                    earned_at: at,
+                });
+            }
+        }
+        Ok(new)
+    }
+
+    /// The badges a counted completion earns (the activity badges come from tracking's
+    /// events instead).
+    async fn completion_badges(
+        &self,
+        tx: &mut Tx,
+        occasion: &Occasion<'_>,
+        stats: &StoredStats,
+        at: Timestamp,
+        source: Uuid,
+    ) -> Result<Vec<EarnedBadge>> {
+        let figures = self.completion_figures(tx, occasion, stats).await?;
+        let kinds = [
+            BadgeKind::Completions,
+            BadgeKind::Streak,
+            BadgeKind::Level,
+            BadgeKind::HabitsInWeek,
+            BadgeKind::PerfectWeek,
+        ];
+        self.award_badges(tx, occasion.user_id, &figures, &kinds, at, source)
+            .await
+    }
+
+    /// The figures a completion brings to the badges; the costly ones (a week's habits)
+    /// only while a badge needing them is not earned yet.
+    async fn completion_figures(
+        &self,
+        tx: &mut Tx,
+        occasion: &Occasion<'_>,
+        stats: &StoredStats,
+    ) -> Result<Figures> {
+        let mut figures = Figures {
+            completions: stats.completions,
+            longest_streak: stats.streak.longest,
+            level: stats.level,
+            ..Figures::default()
+        };
+        if occasion.node.kind != NodeKind::Habit {
+            return Ok(figures);
+        }
+        let user_id = occasion.user_id;
+        let earned: BTreeSet<String> = store::earned(tx, user_id)
+            .await?
+            .into_iter()
+            .map(|(code, _)| code)
+            .collect();
+        let catalog = self.catalog(tx).await?.to_vec();
+        let lacking = |kind: BadgeKind| {
+            catalog
+                .iter()
+                .any(|b| b.kind == kind && !earned.contains(&b.code))
+        };
+        if lacking(BadgeKind::HabitsInWeek) {
+            let (monday, sunday) = week_of(occasion.date);
+            figures.habits_in_week =
+                store::count_between(tx, user_id, Some(NodeKind::Habit), monday, sunday).await?;
+        }
+        if lacking(BadgeKind::PerfectWeek) {
+            figures.perfect_days = self
+                .perfect_days(tx, user_id, occasion.date, occasion.clock)
+                .await?;
+        }
+        Ok(figures)
+    }
+
+    /// The stats after a completion: XP, level and the streak, stepped in O(1) from the
+    /// stored state (or rebuilt when the completion lands before the latest streak day).
+    async fn advance_stats(
+        &self,
+        tx: &mut Tx,
+        occasion: &Occasion<'_>,
+        at: Timestamp,
+        xp: i64,
+    ) -> Result<StoredStats> {
+        let user_id = occasion.user_id;
+        let mut stats = store::stats(tx, user_id).await?.unwrap_or_default();
+        let activity = Activity {
+            date: occasion.date,
+            at,
+            clock: occasion.clock.clone(),
+        };
+        let gaps = match &stats.streak.last {
+            Some(last) => streak::gaps(last, &activity)?,
+            None => Vec::new(),
+        };
+        let rest = self
+            .rest_in_gaps(tx, user_id, occasion.clock, &gaps)
+            .await?;
+        stats.streak = match streak::advance(&stats.streak, activity.clone(), &rest) {
+            Step::Apply(state) => state,
+            Step::Recompute => {
+                self.recompute_streak(tx, user_id, occasion.clock, Some(activity))
+                    .await?
+            }
+        };
+        stats.xp += xp;
+        stats.completions += 1;
+        stats.level = levels::level_for(stats.xp).level;
+        Ok(stats)
+    }
+
+    async fn perfect_days(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        day: Date,
+        clock: &UserClock,
+    ) -> Result<i64> {
+        const DAYS: i64 = 7;
+        let from = day - Duration::days(DAYS - 1);
+        let habits = self.plans.habits(tx, user_id).await?;
+        let created_on = habits
+            .iter()
+            .map(|h| clock.local_date(h.created_at))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut done: BTreeMap<Date, Vec<Uuid>> = BTreeMap::new();
+        for (date, node) in store::habit_done_between(tx, user_id, from, day).await? {
+            done.entry(date).or_default().push(node);
+        }
+        Ok(badges::perfect_days(&habits, &created_on, &done, day, DAYS))
+    }
+}
+
+#[async_trait]
+impl GamificationService for Gamification {
+    async fn complete(
+        &self,
+        user_id: Uuid,
+        node_id: Uuid,
+        request: CompleteNode,
+    ) -> Result<Completed> {
+        validate(&request)?;
+        self.check_rate(user_id)?;
+        let now = self.clock.now();
+        let clock = self.user_clock(user_id).await?;
+        let completed_at = request.completed_at.unwrap_or(now);
+        let id = sync_row::row_id(request.id);
+
+        let mut tx = self.db.begin().await?;
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
+        if request.id.is_some()
+            && let Some(first) = store::completion(&mut tx, id).await?
+        {
+            return self.replay(&mut tx, user_id, node_id, &clock, first).await;
+        }
+        let node = self
+            .plans
+            .node(&mut tx, user_id, node_id)
+            .await?
+            .filter(|n| !n.archived)
+            .ok_or(GamificationError::NotFound("node"))?;
+        if node.locked {
+            return Err(GamificationError::NodeLocked);
+        }
+        let date = window::completion_day(&clock, now, completed_at, request.local_date)?;
+        let verdict = self.verdict(&mut tx, &node, date, request.value).await?;
+        let xp = if verdict.counted {
+            self.award_xp(&mut tx, user_id, &node, date, &clock).await?
+        } else {
+            0
+        };
+
+        let occasion = Occasion {
+            user_id,
+            node: &node,
+            date,
+            clock: &clock,
+        };
+        let before = store::stats(&mut tx, user_id).await?.unwrap_or_default();
+        let level_before = levels::level_for(before.xp).level;
+        let (stats, new_badges) = if verdict.counted {
+            let stats = self
+                .advance_stats(&mut tx, &occasion, completed_at, xp)
+                .await?;
+            let badges = self
+                .completion_badges(&mut tx, &occasion, &stats, now, id)
+                .await?;
+            (stats, badges)
+        } else {
+            (before, Vec::new())
+        };
+        let level_up = (stats.level > level_before).then_some(LevelUp {
+            from: level_before,
+            to: stats.level,
+        });
+
+        let outcome = StoredOutcome {
+            level_up,
+            new_badges: new_badges.clone(),
+        };
+        let new = NewCompletion {
+            id,
+            user_id,
+            node_id,
+            track_id: node.track_id,
+            node_type: node.kind,
+            local_date: date,
+            completed_at,
+            clock: &clock,
+            value: request.value,
+            note: request.note.as_deref(),
+            counted: verdict.counted,
+            slot: verdict.slot,
+            xp_awarded: xp,
+            outcome: &outcome,
+        };
+        let row = match store::insert(&mut tx, &new, stamp).await {
+            Ok(Some(row)) => row,
+            // Another request took the id between our check and the insert.
+            Ok(None) => return Err(GamificationError::IdTaken),
+            // The slot's unique index: a concurrent completion of the same occurrence.
+            Err(error) if error.is_unique_violation() => {
+                return Err(GamificationError::AlreadyCompleted);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        if xp != 0 {
+            let entry = XpEntry {
+                user_id,
+                source: XpSource::Completion,
+                source_id: id,
+                amount: xp,
+                reason: node.kind.as_str(),
+                occurred_at: now,
+                local_date: date,
+            };
+            store::append_xp(&mut tx, &entry).await?;
+        }
+        store::put_stats(&mut tx, user_id, &stats, now).await?;
+        if verdict.counted && matches!(node.kind, NodeKind::Task | NodeKind::Milestone) {
+            self.plans
+                .set_done(&mut tx, user_id, node_id, true, now)
+                .await?;
+        }
+        self.publish_completion(&mut tx, user_id, &row.view(), level_up, &new_badges, now)
+            .await?;
+        let stats_view = self.stats_now(&mut tx, user_id, &clock, &stats).await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(Completed {
+            created: true,
+            outcome: CompletionOutcome {
+                completion: row.view(),
+                xp_awarded: xp,
+                stats: stats_view,
+                level_up,
+                new_badges,
+            },
+        })
+    }
+
+    async fn undo(&self, user_id: Uuid, completion_id: Uuid) -> Result<UndoOutcome> {
+        let now = self.clock.now();
+        let clock = self.user_clock(user_id).await?;
+        let mut tx = self.db.begin().await?;
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
+        let row = store::completion(&mut tx, completion_id)
+            .await?
+            .filter(|r| r.user_id == user_id && r.deleted_at.is_none())
+            .ok_or(GamificationError::NotFound("completion"))?;
+        if now.since(row.created_at) > UNDO_WINDOW {
+            return Err(GamificationError::UndoWindowPassed);
+        }
+        store::tombstone(&mut tx, user_id, completion_id, stamp).await?;
+        let mut stats = store::stats(&mut tx, user_id).await?.unwrap_or_default();
+        if row.xp_awarded != 0 {
+            let entry = XpEntry {
+                user_id,
+                source: XpSource::Undo,
+                source_id: completion_id,
+                amount: -row.xp_awarded,
+                reason: "undo",
+                occurred_at: now,
+                local_date: row.local_date,
+            };
+            store::append_xp(&mut tx, &entry).await?;
+            stats.xp -= row.xp_awarded;
+        }
+        if row.counted {
+            stats.completions -= 1;
+            stats.streak = self
+                .recompute_streak(&mut tx, user_id, &clock, None)
+                .await?;
+            if matches!(row.node_type, NodeKind::Task | NodeKind::Milestone) {
+                self.plans
+                    .set_done(&mut tx, user_id, row.node_id, false, now)
+                    .await?;
+            }
+        }
+        stats.level = levels::level_for(stats.xp).level;
+        store::put_stats(&mut tx, user_id, &stats, now).await?;
+        let payload = json!({
+            "completionId": completion_id, "nodeId": row.node_id, "localDate": row.local_date,
+            "xpReversed": row.xp_awarded,
+        });
+        self.outbox
+            .append(
+                &mut tx,
+                now,
+                event(user_id, topics::COMPLETION_UNDONE, payload),
+            )
+            .await?;
+        let stats_view = self.stats_now(&mut tx, user_id, &clock, &stats).await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(UndoOutcome {
+            completion_id,
+            xp_reversed: row.xp_awarded,
+            stats: stats_view,
+        })
+    }
+
+    async fn completions(
+        &self,
+        user_id: Uuid,
+        filter: Filter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<Completion>> {
+        Ok(store::list(&self.db, user_id, filter, &page).await?)
+    }
+
+    async fn stats(&self, user_id: Uuid) -> Result<Stats> {
+        let clock = self.user_clock(user_id).await?;
+        let mut tx = self.db.read().await?;
+        let stored = store::stats(&mut tx, user_id).await?.unwrap_or_default();
+        self.stats_now(&mut tx, user_id, &clock, &stored).await
+    }
+
+    async fn habit_stats(&self, user_id: Uuid, node_id: Uuid) -> Result<HabitStats> {
+        let clock = self.user_clock(user_id).await?;
+        let today = clock.local_date(self.clock.now())?;
+        let mut tx = self.db.read().await?;
+        let node = self
+            .plans
+            .node(&mut tx, user_id, node_id)
+            .await?
+            .filter(|n| n.kind == NodeKind::Habit)
+            .ok_or(GamificationError::NotFound("habit"))?;
+        let first_day = clock.local_date(node.created_at)?.min(today);
+        let done: BTreeMap<Date, u32> = store::node_done_dates(&mut tx, node_id, first_day)
+            .await?
+            .into_iter()
+            .map(|(date, n)| (date, u32::try_from(n).unwrap_or(u32::MAX)))
+            .collect();
+        let figures = strength::habit_figures(node.schedule.as_deref(), first_day, today, &done);
+        Ok(HabitStats {
+            node_id,
+            current_streak: figures.current_streak,
+            longest_streak: figures.longest_streak,
+            strength: figures.strength,
+            completion_rate30d: figures.completion_rate30d,
+            history: figures.history,
+        })
+    }
+
+    async fn badges(&self, user_id: Uuid) -> Result<Vec<Badge>> {
+        let clock = self.user_clock(user_id).await?;
+        let today = clock.local_date(self.clock.now())?;
+        let mut tx = self.db.read().await?;
+        let stored = store::stats(&mut tx, user_id).await?.unwrap_or_default();
+        let earned: BTreeMap<String, Timestamp> =
+            store::earned(&mut tx, user_id).await?.into_iter().collect();
+        let activity = self.plans.activity(&self.db, user_id).await?;
+        let (monday, sunday) = week_of(today);
+        let figures = Figures {
+            completions: stored.completions,
+            longest_streak: stored.streak.longest,
+            level: levels::level_for(stored.xp).level,
+            logged_minutes: activity.logged_minutes,
+            habits_in_week: store::count_between(
+                &mut tx,
+                user_id,
+                Some(NodeKind::Habit),
+                monday,
+                sunday,
+            )
+            .await?,
+            perfect_days: self.perfect_days(&mut tx, user_id, today, &clock).await?,
+            hikes: activity.hikes,
+            hiked_meters: activity.hiked_meters,
+        };
+        let catalog = self.catalog(&mut tx).await?;
+        Ok(catalog
+            .iter()
+            .map(|b| {
+                let earned_at = earned.get(&b.code).copied();
+                let progress = badges::progress(b.kind, &figures);
+                Badge {
+                    code: b.code.clone(),
+                    title: b.title.clone(),
+                    description: b.description.clone(),
+                    kind: b.kind,
+                    threshold: b.threshold,
+                    progress: if earned_at.is_some() {
+                        b.threshold.max(progress.min(b.threshold))
+                    } else {
+                        progress.min(b.threshold)
+                    },
+                    earned_at,
+                }
+            })
+            .collect())
+    }
+
+    async fn earned_badges(&self, user_id: Uuid) -> Result<Vec<EarnedBadge>> {
+        let mut tx = self.db.read().await?;
+        let earned = store::earned(&mut tx, user_id).await?;
+        let catalog = self.catalog(&mut tx).await?;
+        Ok(earned
+            .into_iter()
+            .filter_map(|(code, earned_at)| {
+                catalog
+                    .iter()
+                    .find(|b| b.code == code)
+                    .map(|b| EarnedBadge {
+                        code: b.code.clone(),
+                        title: b.title.clone(),
+                        description: b.description.clone(),
+                        earned_at,
+                    })
+            })
+            .collect())
+    }
+
+    async fn summary(
+        &self,
+        user_id: Uuid,
+        period: SummaryPeriod,
+        date: Option<Date>,
+    ) -> Result<ProgressSummary> {
+        let clock = self.user_clock(user_id).await?;
+        let date = match date {
+            Some(date) => date,
+            None => clock.local_date(self.clock.now())?,
+        };
+        let (from, to) = match period {
+            SummaryPeriod::Week => week_of(date),
+            SummaryPeriod::Month => month_of(date),
+        };
+        let mut tx = self.db.read().await?;
+        let totals: BTreeMap<Date, (i64, i64)> = store::day_totals(&self.db, user_id, from, to)
+            .await?
+            .into_iter()
+            .map(|(d, n, xp)| (d, (n, xp)))
+            .collect();
+        let habits = self.plans.habits(&mut tx, user_id).await?;
+        let mut done: BTreeMap<Date, BTreeSet<Uuid>> = BTreeMap::new();
+        for (d, node) in store::habit_done_between(&mut tx, user_id, from, to).await? {
+            done.entry(d).or_default().insert(node);
+        }
+        let mut days = Vec::new();
+        let (mut due_total, mut done_total) = (0i64, 0i64);
+        for day in dates(from, to) {
+            let (_, end) = window::day_bounds(&clock, day)?;
+            let due: BTreeSet<Uuid> = habits
+                .iter()
+                .filter(|h| h.created_at < end && h.schedule.as_ref().is_none_or(|s| s.is_due(day)))
+                .map(|h| h.node_id)
+                .collect();
+            let done_today = done.get(&day).cloned().unwrap_or_default();
+            let due_done = due.intersection(&done_today).count();
+            due_total += due.len() as i64;
+            done_total += due_done as i64;
+            let (completions, xp) = totals.get(&day).copied().unwrap_or((0, 0));
+            days.push(SummaryDay {
+                date: day,
+                completions,
+                xp,
+                habits_due: due.len() as i64,
+                habits_done: done_today.len() as i64,
+            });
+        }
+        let tracks = store::track_totals(&self.db, user_id, from, to)
+            .await?
+            .into_iter()
+            .map(|(track_id, completions, xp)| SummaryTrack {
+                track_id,
+                completions,
+                xp,
+            })
+            .collect();
+        Ok(ProgressSummary {
+            period,
+            from,
+            to,
+            completions: days.iter().map(|d| d.completions).sum(),
+            xp: days.iter().map(|d| d.xp).sum(),
+            days,
+            tracks,
+            completion_rate: if due_total == 0 {
+                0.0
+            } else {
+                done_total as f64 / due_total as f64
+            },
+        })
+    }
+
+    async fn recompute(&self, user_id: Uuid) -> Result<(Stats, Stats)> {
+        let now = self.clock.now();
+        let clock = self.user_clock(user_id).await?;
+        let mut tx = self.db.begin().await?;
+        sync_row::lock_user(&mut tx, user_id).await?;
+        let before = store::stats(&mut tx, user_id).await?.unwrap_or_default();
+        let xp = store::xp_total(&mut tx, user_id).await?;
+        let after = StoredStats {
+            xp,
+            level: levels::level_for(xp).level,
+            completions: store::completions_total(&mut tx, user_id).await?,
+            streak: self
+                .recompute_streak(&mut tx, user_id, &clock, None)
+                .await?,
+        };
+        store::put_stats(&mut tx, user_id, &after, now).await?;
+        let before_view = self.stats_now(&mut tx, user_id, &clock, &before).await?;
+        let after_view = self.stats_now(&mut tx, user_id, &clock, &after).await?;
+        tx.commit().await?;
+        Ok((before_view, after_view))
+    }
+
+    async fn users(&self) -> Result<Vec<Uuid>> {
+        Ok(store::users_with_history(&self.db).await?)
+    }
+
+    async fn refresh_activity_badges(
+        &self,
+        user_id: Uuid,
+        source: Uuid,
+    ) -> Result<Vec<EarnedBadge>> {
+        let now = self.clock.now();
+        let activity = self.plans.activity(&self.db, user_id).await?;
+        let figures = Figures {
+            logged_minutes: activity.logged_minutes,
+            hikes: activity.hikes,
+            hiked_meters: activity.hiked_meters,
+            ..Figures::default()
+        };
+        let mut tx = self.db.begin().await?;
+        sync_row::lock_user(&mut tx, user_id).await?;
+        let kinds = [
+            BadgeKind::LoggedMinutes,
+            BadgeKind::Hikes,
+            BadgeKind::HikedMeters,
+        ];
+        let new = self
+            .award_badges(&mut tx, user_id, &figures, &kinds, now, source)
+            .await?;
+        for badge in &new {
+            let payload = json!({ "code": badge.code, "sourceId": source });
+            self.outbox
+                .append(&mut tx, now, event(user_id, topics::BADGE_EARNED, payload))
+                .await?;
+        }
+        tx.commit().await?;
+        if !new.is_empty() {
+            self.outbox.wake();
+        }
+        Ok(new)
+    }
+}
+
+impl Gamification {
+    /// The answer to a retried completion id: the first result, nothing awarded again.
+    async fn replay(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        node_id: Uuid,
+        clock: &UserClock,
+        first: store::Row,
+    ) -> Result<Completed> {
+        if first.user_id != user_id || first.node_id != node_id || first.deleted_at.is_some() {
+            return Err(GamificationError::IdTaken);
+        }
+        let stored = store::stats(tx, user_id).await?.unwrap_or_default();
+        let stats = self.stats_now(tx, user_id, clock, &stored).await?;
+        Ok(Completed {
+            created: false,
+            outcome: CompletionOutcome {
+                completion: first.view(),
+                xp_awarded: first.xp_awarded,
+                stats,
+                level_up: first.outcome.0.level_up,
+                new_badges: first.outcome.0.new_badges,
+            },
+        })
+    }
+
+    async fn publish_completion(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        completion: &Completion,
+        level_up: Option<LevelUp>,
+        new_badges: &[EarnedBadge],
+        at: Timestamp,
+    ) -> Result<()> {
+        let payload = json!({
+            "completionId": completion.id, "nodeId": completion.node_id, "trackId": completion.track_id,
+            "nodeType": completion.node_type, "localDate": completion.local_date,
+            "counted": completion.counted, "xpAwarded": completion.xp_awarded,
+        });
+        self.outbox
+            .append(tx, at, event(user_id, topics::COMPLETION_RECORDED, payload))
+            .await?;
+        if let Some(level_up) = level_up {
+            let payload =
+                json!({ "from": level_up.from, "to": level_up.to, "completionId": completion.id });
+            self.outbox
+                .append(tx, at, event(user_id, topics::LEVEL_UP, payload))
+                .await?;
+        }
+        for badge in new_badges {
+            let payload = json!({ "code": badge.code, "sourceId": completion.id });
+            self.outbox
+                .append(tx, at, event(user_id, topics::BADGE_EARNED, payload))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Tracking's time and hike events award the activity badges (idempotent: a badge is
+/// awarded once, whatever is delivered twice).
+pub struct ActivityListener {
+    pub gamification: SharedGamification,
+}
+
+/// The tracking events that can change the activity totals.
+pub const ACTIVITY_TOPICS: &[&str] = &["tracking.time_entry_stopped", "tracking.hike_recorded"];
+
+#[async_trait]
+impl Subscriber for ActivityListener {
+    fn name(&self) -> &'static str {
+        "gamification.activity"
+    }
+
+    async fn handle(&self, event: &Event) -> std::result::Result<(), StoreError> {
+        let (true, Some(user_id)) = (
+            ACTIVITY_TOPICS.contains(&event.topic.as_str()),
+            event.user_id,
+        ) else {
+            return Ok(());
+        };
+        match self
+            .gamification
+            .refresh_activity_badges(user_id, event.id)
+            .await
+        {
+            Ok(_) | Err(GamificationError::NotFound(_)) => Ok(()),
+            Err(GamificationError::Store(store)) => Err(store),
+            Err(other) => Err(StoreError::Serde(serde::de::Error::custom(
+                other.to_string(),
+            ))),
+        }
+    }
+}
