@@ -12,6 +12,8 @@ mod concurrency;
 mod contract;
 mod day_types;
 mod docs;
+mod gamification_rules;
+mod gamification_scenario;
 mod habits;
 mod hikes;
 mod isolation;

@@ -1,0 +1,1 @@
+//! Gamification rules (in progress).

@@ -1,0 +1,1 @@
+//! Gamification: a 30-day story (in progress).
