@@ -48,7 +48,7 @@ impl TrackingState {
     pub fn new(db: Db, clock: SharedClock, outbox: Outbox) -> Self {
         Self {
             day_types: Arc::new(DayTypes::new(db.clone(), clock.clone())),
-            hikes: Arc::new(Hikes::new(db.clone(), clock.clone())),
+            hikes: Arc::new(Hikes::new(db.clone(), clock.clone(), outbox.clone())),
             vehicles: Arc::new(Vehicles::new(db.clone(), clock.clone())),
             plans: Arc::new(Plans::new(db.clone(), clock.clone(), outbox.clone())),
             habits: Arc::new(Habits::new(db.clone(), clock.clone())),

@@ -96,6 +96,23 @@ pub async fn by_date(db: &Db, user_id: Uuid, date: Date) -> Result<Option<DayTyp
     Ok(row.map(DayType::from))
 }
 
+/// The user's live day types on dates in `[from, to]`, by date, inside a write.
+pub async fn between(tx: &mut Tx, user_id: Uuid, from: Date, to: Date) -> Result<Vec<DayType>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM day_types WHERE user_id = $1 AND deleted_at IS NULL \
+         AND date >= $2 AND date <= $3 ORDER BY date"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *conn)
+            .await?
+    });
+    Ok(rows.into_iter().map(DayType::from).collect())
+}
+
 /// The id of the user's live day type on `date`, inside a write.
 pub async fn live_on_date(tx: &mut Tx, user_id: Uuid, date: Date) -> Result<Option<Uuid>> {
     const SQL: &str =

@@ -104,6 +104,15 @@ pub async fn delete(tx: &mut Tx, user_id: Uuid, node_id: Uuid, stamp: Stamp) -> 
     }
 }
 
+/// `NODE_COLUMNS` qualified with the nodes table's alias `n`, for joins.
+fn node_columns_of_n() -> String {
+    NODE_COLUMNS
+        .split(", ")
+        .map(|c| format!("n.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The user's live, not archived habit nodes that have a live schedule, with it, in
 /// track and position order.
 pub async fn scheduled_habits(db: &Db, user_id: Uuid) -> Result<Vec<(Node, Schedule)>> {
@@ -113,11 +122,7 @@ pub async fn scheduled_habits(db: &Db, user_id: Uuid) -> Result<Vec<(Node, Sched
         node: NodeRow,
         schedule: Json<Schedule>,
     }
-    let columns = NODE_COLUMNS
-        .split(", ")
-        .map(|c| format!("n.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = node_columns_of_n();
     let sql = format!(
         "SELECT {columns}, s.schedule FROM nodes n JOIN habit_schedules s ON s.node_id = n.id AND s.deleted_at IS NULL \
          WHERE n.user_id = $1 AND n.deleted_at IS NULL AND n.type = 'habit' AND n.status <> 'archived' \
@@ -129,5 +134,29 @@ pub async fn scheduled_habits(db: &Db, user_id: Uuid) -> Result<Vec<(Node, Sched
     Ok(rows
         .into_iter()
         .map(|row| (Node::from(row.node), row.schedule.0))
+        .collect())
+}
+
+/// The user's live, not archived habit nodes, each with its live schedule if it has one,
+/// in track and position order, inside a write.
+pub async fn habits_in(tx: &mut Tx, user_id: Uuid) -> Result<Vec<(Node, Option<Schedule>)>> {
+    #[derive(sqlx::FromRow)]
+    struct HabitRow {
+        #[sqlx(flatten)]
+        node: NodeRow,
+        schedule: Option<Json<Schedule>>,
+    }
+    let columns = node_columns_of_n();
+    let sql = format!(
+        "SELECT {columns}, s.schedule FROM nodes n LEFT JOIN habit_schedules s ON s.node_id = n.id AND s.deleted_at IS NULL \
+         WHERE n.user_id = $1 AND n.deleted_at IS NULL AND n.type = 'habit' AND n.status <> 'archived' \
+         ORDER BY n.track_id, n.position, n.id"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, HabitRow>(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(&mut *conn).await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|row| (Node::from(row.node), row.schedule.map(|s| s.0)))
         .collect())
 }

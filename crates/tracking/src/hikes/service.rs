@@ -1,13 +1,16 @@
 //! Hikes' use cases: each opens its transaction, checks the request, applies the rules
-//! (GPX summaries, validation) and calls the store.
+//! (GPX summaries, validation) and calls the store. A new hike publishes an outbox event
+//! in the same transaction.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
+use lifeos_kernel::outbox::{NewEvent, Outbox};
 use lifeos_kernel::page::{Page, PageRequest};
 use lifeos_kernel::zone::user_clock;
-use lifeos_kernel::{Db, SharedClock, Timestamp, sync_row};
+use lifeos_kernel::{Db, SharedClock, Timestamp, Tx, sync_row};
+use serde_json::json;
 use time::Date;
 use uuid::Uuid;
 
@@ -17,6 +20,7 @@ use super::{
 };
 use crate::common::{DateCursor, DateRange};
 use crate::error::{Result, TrackingError};
+use crate::plans::topics;
 
 #[async_trait]
 pub trait HikesService: Send + Sync {
@@ -45,13 +49,35 @@ pub type SharedHikes = Arc<dyn HikesService>;
 pub struct Hikes {
     db: Db,
     clock: SharedClock,
+    outbox: Outbox,
 }
 
 const NOT_FOUND: TrackingError = TrackingError::NotFound("hike");
 
 impl Hikes {
-    pub fn new(db: Db, clock: SharedClock) -> Self {
-        Self { db, clock }
+    pub fn new(db: Db, clock: SharedClock, outbox: Outbox) -> Self {
+        Self { db, clock, outbox }
+    }
+
+    /// `tracking.hike_recorded`, for the hike badges.
+    async fn publish_recorded(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        hike: &Hike,
+        distance_m: i32,
+        at: Timestamp,
+    ) -> Result<()> {
+        let payload = json!({
+            "hikeId": hike.id, "date": hike.date, "distanceM": distance_m, "source": hike.source,
+        });
+        let event = NewEvent {
+            user_id: Some(user_id),
+            topic: topics::HIKE_RECORDED.to_owned(),
+            payload,
+        };
+        self.outbox.append(tx, at, event).await?;
+        Ok(())
     }
 
     async fn insert(
@@ -70,7 +96,10 @@ impl Hikes {
             store::insert(&mut tx, user_id, id, stamp, values, source).await,
         )?
         .ok_or(TrackingError::IdConflict)?;
+        self.publish_recorded(&mut tx, user_id, &hike, values.distance_m, at)
+            .await?;
         tx.commit().await?;
+        self.outbox.wake();
         Ok(hike)
     }
 }

@@ -181,3 +181,13 @@ pub async fn update(
 pub async fn delete(tx: &mut Tx, user_id: Uuid, id: Uuid, stamp: Stamp) -> Result<bool> {
     sync_row::tombstone(tx, &HIKES, user_id, id, stamp).await
 }
+
+/// How many live hikes the user has, and their metres in total.
+pub async fn totals(db: &Db, user_id: Uuid) -> Result<(i64, i64)> {
+    const SQL: &str = "SELECT count(*), CAST(COALESCE(SUM(distance_m), 0) AS BIGINT) FROM hikes \
+                       WHERE user_id = $1 AND deleted_at IS NULL";
+    let totals = with_db!(db, pool => {
+        sqlx::query_as::<_, (i64, i64)>(SQL).bind(user_id).fetch_one(pool).await?
+    });
+    Ok(totals)
+}

@@ -167,7 +167,7 @@ pub struct NewNode {
     pub due_on: Option<Date>,
     #[schema(minimum = 0, maximum = 100000)]
     pub estimate_minutes: Option<i32>,
-    #[schema(minimum = 0, maximum = 100000)]
+    #[schema(minimum = 0, maximum = 1000)]
     pub xp_value: Option<i32>,
 }
 
@@ -190,7 +190,7 @@ pub struct NodePatch {
     #[schema(value_type = Option<i32>, minimum = 0, maximum = 100000)]
     pub estimate_minutes: Option<Option<i32>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>, minimum = 0, maximum = 100000)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 1000)]
     pub xp_value: Option<Option<i32>>,
 }
 
@@ -274,4 +274,5 @@ pub mod topics {
     pub const NODE_UNLOCKED: &str = "tracking.node_unlocked";
     pub const NODE_DELETED: &str = "tracking.node_deleted";
     pub const TIME_ENTRY_STOPPED: &str = "tracking.time_entry_stopped";
+    pub const HIKE_RECORDED: &str = "tracking.hike_recorded";
 }

@@ -92,6 +92,83 @@ fn positions(ids: &[Uuid]) -> impl Iterator<Item = (i32, Uuid)> + '_ {
         .map(|(position, id)| (i32::try_from(position).unwrap_or(i32::MAX), *id))
 }
 
+/// Appends a node event (`topics::NODE_*`) inside `tx`.
+async fn publish(
+    outbox: &Outbox,
+    tx: &mut Tx,
+    user_id: Uuid,
+    topic: &str,
+    node: &Node,
+    at: Timestamp,
+) -> Result<()> {
+    let payload = json!({
+        "nodeId": node.id, "trackId": node.track_id, "type": node.node_type, "status": node.status,
+        "locked": node.locked, "xpValue": node.xp_value, "version": node.version,
+    });
+    outbox
+        .append(
+            tx,
+            at,
+            NewEvent {
+                user_id: Some(user_id),
+                topic: topic.to_owned(),
+                payload,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Writes `next` over `current` with `stamp` and publishes `tracking.node_updated`: the
+/// end of every node update (a PATCH, a completion's status change). A habit is done only
+/// once it has a schedule.
+async fn save_update(
+    outbox: &Outbox,
+    tx: &mut Tx,
+    user_id: Uuid,
+    current: &Node,
+    next: &NodeValues,
+    stamp: sync_row::Stamp,
+) -> Result<Node> {
+    if next.node_type == NodeType::Habit
+        && next.status == NodeStatus::Done
+        && current.status != NodeStatus::Done
+        && !habits::store::is_scheduled(tx, current.id).await?
+    {
+        return Err(TrackingError::HabitWithoutSchedule);
+    }
+    let node = store::update_node(tx, user_id, current.id, stamp, next)
+        .await?
+        .ok_or(NODE_NOT_FOUND)?;
+    publish(outbox, tx, user_id, topics::NODE_UPDATED, &node, stamp.at).await?;
+    Ok(node)
+}
+
+/// Sets the user's live node `node_id` to `status` inside the caller's `tx`, as a PATCH
+/// of `status` does (a new version, `tracking.node_updated`), for another domain whose
+/// change must commit with it (a completion makes a task `done`). The caller holds the
+/// user's write lock and decides about locks; a node already in `status` is left as it
+/// is (no version, no event). The caller wakes the outbox after its commit.
+pub async fn set_status_in(
+    tx: &mut Tx,
+    outbox: &Outbox,
+    user_id: Uuid,
+    node_id: Uuid,
+    status: NodeStatus,
+    at: Timestamp,
+) -> Result<Node> {
+    let current = fetch_node(tx, user_id, node_id).await?;
+    if current.status == status {
+        return Ok(current);
+    }
+    let stamp = sync_row::stamp(tx, user_id, at).await?;
+    let next = NodeValues {
+        status,
+        ..NodeValues::from(&current)
+    };
+    save_update(outbox, tx, user_id, &current, &next, stamp).await
+}
+
 impl Plans {
     pub fn new(db: Db, clock: SharedClock, outbox: Outbox) -> Self {
         Self { db, clock, outbox }
@@ -105,22 +182,7 @@ impl Plans {
         node: &Node,
         at: Timestamp,
     ) -> Result<()> {
-        let payload = json!({
-            "nodeId": node.id, "trackId": node.track_id, "type": node.node_type, "status": node.status,
-            "locked": node.locked, "xpValue": node.xp_value, "version": node.version,
-        });
-        self.outbox
-            .append(
-                tx,
-                at,
-                NewEvent {
-                    user_id: Some(user_id),
-                    topic: topic.to_owned(),
-                    payload,
-                },
-            )
-            .await?;
-        Ok(())
+        publish(&self.outbox, tx, user_id, topic, node, at).await
     }
 
     /// Node counts and this week's minutes per track (`only` limits it to one track).
@@ -341,18 +403,7 @@ impl PlansService for Plans {
             next.xp_value,
         )?;
         next.title = next.title.trim().to_owned();
-        if next.node_type == NodeType::Habit
-            && next.status == NodeStatus::Done
-            && current.status != NodeStatus::Done
-            && !habits::store::is_scheduled(&mut tx, id).await?
-        {
-            return Err(TrackingError::HabitWithoutSchedule);
-        }
-        let node = store::update_node(&mut tx, user_id, id, stamp, &next)
-            .await?
-            .ok_or(NODE_NOT_FOUND)?;
-        self.publish(&mut tx, user_id, topics::NODE_UPDATED, &node, now)
-            .await?;
+        let node = save_update(&self.outbox, &mut tx, user_id, &current, &next, stamp).await?;
         tx.commit().await?;
         self.outbox.wake();
         Ok(node)

@@ -400,3 +400,22 @@ pub async fn node_counts(
     });
     Ok(counts)
 }
+
+/// The user's live tasks and milestones due on dates in `[from, to]` that are not
+/// archived, by due date.
+pub async fn due_between(tx: &mut Tx, user_id: Uuid, from: Date, to: Date) -> Result<Vec<Node>> {
+    let sql = format!(
+        "SELECT {NODE_COLUMNS} FROM nodes WHERE user_id = $1 AND deleted_at IS NULL \
+         AND type IN ('task', 'milestone') AND status <> 'archived' \
+         AND due_on >= $2 AND due_on <= $3 ORDER BY due_on, id"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, NodeRow>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *conn)
+            .await?
+    });
+    Ok(rows.into_iter().map(Node::from).collect())
+}

@@ -13,8 +13,10 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 pub const MAX_ICON_CHARS: usize = 50;
 pub const MAX_BODY_CHARS: usize = 100_000;
-/// Upper bound of `estimateMinutes` and `xpValue`.
+/// Upper bound of `estimateMinutes`.
 pub const MAX_AMOUNT: i32 = 100_000;
+/// Upper bound of `xpValue`: gamification awards it as is, so a larger one would farm XP.
+pub const MAX_XP_VALUE: i32 = 1000;
 
 /// A track's fields as they would be stored.
 pub fn track(
@@ -52,9 +54,9 @@ pub fn node(
     }
     if let Some(xp) = xp_value {
         v.check(
-            (0..=MAX_AMOUNT).contains(&xp),
+            (0..=MAX_XP_VALUE).contains(&xp),
             "xpValue",
-            "must be between 0 and 100000",
+            "must be between 0 and 1000",
         );
     }
     common::finish(&mut v)
@@ -111,9 +113,9 @@ mod tests {
 
     #[test]
     fn nodes_bound_their_numbers() {
-        assert!(node("Run", None, Some(0), Some(100_000)).is_ok());
+        assert!(node("Run", None, Some(100_000), Some(1000)).is_ok());
         assert_eq!(
-            fields(node("", None, Some(-1), Some(100_001))),
+            fields(node("", None, Some(-1), Some(1001))),
             vec!["title", "estimateMinutes", "xpValue"]
         );
     }

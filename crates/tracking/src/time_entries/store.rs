@@ -2,6 +2,7 @@
 //! entry per user is the database's rule (a partial unique index): inserting a second
 //! one is a unique violation.
 
+use lifeos_kernel::db::Dialect;
 use lifeos_kernel::page::{Page, PageRequest};
 use lifeos_kernel::sync_row::{self, Stamp};
 use lifeos_kernel::{Db, StoreError, Timestamp, Tx, with_db, with_tx};
@@ -214,4 +215,49 @@ pub async fn spans(db: &Db, user_id: Uuid, start: Timestamp, end: Timestamp) -> 
             track_id: row.track_id,
         })
         .collect())
+}
+
+/// `(started_at, ended_at)` of the user's live, finished entries on `node_id` that overlap
+/// `[start, end)`, inside a write (the caller clips them to the window).
+pub async fn finished_on_node(
+    tx: &mut Tx,
+    user_id: Uuid,
+    node_id: Uuid,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<Vec<(Timestamp, Timestamp)>> {
+    const SQL: &str = "SELECT started_at, ended_at FROM time_entries \
+                       WHERE user_id = $1 AND node_id = $2 AND deleted_at IS NULL AND ended_at IS NOT NULL \
+                       AND started_at < $4 AND ended_at > $3 ORDER BY started_at, id";
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, (Timestamp, Timestamp)>(SQL)
+            .bind(user_id)
+            .bind(node_id)
+            .bind(start)
+            .bind(end)
+            .fetch_all(&mut *conn)
+            .await?
+    });
+    Ok(rows)
+}
+
+/// Whole minutes over the user's live, finished entries, each entry's rounded down (as
+/// `tracking.time_entry_stopped` reports it).
+pub async fn finished_minutes(db: &Db, user_id: Uuid) -> Result<i64> {
+    // Timestamp arithmetic is where the dialects part: SQLite stores RFC 3339 text (its
+    // date functions keep milliseconds), PostgreSQL timestamptz.
+    let sql = match db.dialect() {
+        Dialect::Sqlite => {
+            "SELECT COALESCE(SUM(CAST(ROUND((julianday(ended_at) - julianday(started_at)) * 86400000.0) AS INTEGER) / 60000), 0) \
+             FROM time_entries WHERE user_id = $1 AND deleted_at IS NULL AND ended_at IS NOT NULL"
+        }
+        Dialect::Postgres => {
+            "SELECT CAST(COALESCE(SUM(FLOOR(EXTRACT(EPOCH FROM (ended_at - started_at)) / 60)), 0) AS BIGINT) \
+             FROM time_entries WHERE user_id = $1 AND deleted_at IS NULL AND ended_at IS NOT NULL"
+        }
+    };
+    let minutes = with_db!(db, pool => {
+        sqlx::query_scalar::<_, i64>(sql).bind(user_id).fetch_one(pool).await?
+    });
+    Ok(minutes)
 }
