@@ -8,6 +8,7 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
+use lifeos_gamification::{Gamification, SharedGamification};
 use lifeos_identity::mailer::{FileMailer, Mailer, SmtpMailer};
 use lifeos_identity::session_cache::{self, SessionCache};
 use lifeos_identity::{Identity, IdentityConfig, IdentityDeps, SharedIdentity, SqlIdentityStore};
@@ -35,6 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::adapters::plans_for_gamification::PlansAdapter;
 use crate::config::{Config, MailTarget};
 use crate::metrics::Metrics;
 use crate::{domains, health, metrics, middleware, openapi};
@@ -49,6 +51,7 @@ pub struct AppState {
     pub identity: SharedIdentity,
     pub tracking: TrackingState,
     pub brake: SharedBrake,
+    pub gamification: SharedGamification,
     pub authenticator: SharedAuthenticator,
     /// The outbox, for subscribers the app runs.
     pub outbox: Outbox,
@@ -130,16 +133,26 @@ fn wire(
     // The brake asks identity whether health data may be processed.
     let brake: SharedBrake = Arc::new(Brake::new(
         db.clone(),
-        clock,
+        clock.clone(),
         outbox.clone(),
         identity.clone(),
         config.brake_checks_per_minute,
+    ));
+    // Gamification reads nodes, habits and plans from tracking through its port.
+    let plans = Arc::new(PlansAdapter::new(db.clone(), outbox.clone()));
+    let gamification: SharedGamification = Arc::new(Gamification::new(
+        db.clone(),
+        clock,
+        outbox.clone(),
+        plans,
+        config.completions_per_minute,
     ));
     let state = AppState {
         db,
         identity: identity.clone(),
         tracking,
         brake,
+        gamification,
         authenticator: identity,
         outbox,
         metrics: Arc::new(Metrics::new()),

@@ -54,6 +54,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `POST /brake/check` calls per user and minute.
     pub brake_checks_per_minute: u32,
+    /// `POST /nodes/{id}/complete` calls per user and minute.
+    pub completions_per_minute: u32,
     /// How long a live session or API key is trusted without a query
     /// (`LIFEOS_AUTH_CACHE_TTL_MS`, ADR 0012); zero asks the database on every request.
     pub auth_cache_ttl: Duration,
@@ -177,6 +179,7 @@ impl Config {
             trust_proxy: parse(&var, "LIFEOS_TRUST_PROXY", "false")?,
             log_format,
             brake_checks_per_minute: parse(&var, "LIFEOS_BRAKE_CHECKS_PER_MINUTE", "120")?,
+            completions_per_minute: parse(&var, "LIFEOS_COMPLETIONS_PER_MINUTE", "120")?,
             auth_cache_ttl: Duration::from_millis(parse(&var, "LIFEOS_AUTH_CACHE_TTL_MS", "5000")?),
         })
     }

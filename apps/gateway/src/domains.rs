@@ -69,6 +69,19 @@ pub fn all() -> Vec<Domain> {
                 })]
             },
         },
+        Domain {
+            name: "gamification",
+            tags: lifeos_gamification::TAGS,
+            migrations: lifeos_gamification::migrations,
+            tables: lifeos_gamification::TABLES,
+            codes: lifeos_gamification::CODES,
+            router: lifeos_gamification::router::<AppState>,
+            subscribers: |state| {
+                vec![Arc::new(lifeos_gamification::ActivityListener {
+                    gamification: state.gamification.clone(),
+                })]
+            },
+        },
     ]
 }
 

@@ -1,4 +1,4 @@
-//! `lifeos`: serve (default), migrate, openapi.
+//! `lifeos`: serve (default), migrate, openapi, gamification recompute.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,11 +13,14 @@ use lifeos_kernel::SystemClock;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: lifeos [serve|migrate|openapi]
+const USAGE: &str = "usage: lifeos [serve|migrate|openapi|gamification recompute [--user ID]]
 
   serve     run the HTTP server (default)
   migrate   apply database migrations and exit
   openapi   print the OpenAPI contract (JSON) to stdout
+  gamification recompute [--user ID]
+            rebuild XP, levels and streaks from the XP ledger and the completions
+            (every user, or one), printing what changed
 
 Configuration comes from the environment; see README.md.";
 
@@ -28,6 +31,7 @@ async fn main() -> ExitCode {
         "serve" => serve().await,
         "migrate" => migrate().await,
         "openapi" => print_openapi(),
+        "gamification" => gamification(std::env::args().skip(2).collect()).await,
         "help" | "--help" | "-h" => {
             eprintln!("{USAGE}");
             Ok(())
@@ -73,6 +77,67 @@ async fn migrate() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     db.close().await;
     tracing::info!(database = %redact_url(&config.database_url), "migrations applied");
+    Ok(())
+}
+
+/// `lifeos gamification recompute [--user ID]`: the repair tool for the stats projection.
+async fn gamification(args: Vec<String>) -> Result<(), String> {
+    let user = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["recompute"] => None,
+        ["recompute", "--user", id] => Some(
+            id.parse::<uuid::Uuid>()
+                .map_err(|_| format!("'{id}' is not a user id (a UUID)"))?,
+        ),
+        _ => {
+            return Err(format!(
+                "usage: lifeos gamification recompute [--user ID]\n\n{USAGE}"
+            ));
+        }
+    };
+    let config = load_config()?;
+    let db = app::connect(&config).await.map_err(|e| e.to_string())?;
+    lifeos_kernel::migrate::run(&db, &app::migration_sets())
+        .await
+        .map_err(|e| e.to_string())?;
+    let state =
+        app::state(&config, db.clone(), Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+    let users = match user {
+        Some(id) => vec![id],
+        None => state
+            .gamification
+            .users()
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    let mut changed = 0;
+    for user_id in &users {
+        let (before, after) = state
+            .gamification
+            .recompute(*user_id)
+            .await
+            .map_err(|e| format!("user {user_id}: {e}"))?;
+        if before != after {
+            changed += 1;
+            eprintln!(
+                "user {user_id}: xp {} -> {}, level {} -> {}, streak {} -> {}, longest {} -> {}",
+                before.xp,
+                after.xp,
+                before.level,
+                after.level,
+                before.current_streak,
+                after.current_streak,
+                before.longest_streak,
+                after.longest_streak
+            );
+        }
+    }
+    eprintln!("recomputed {} user(s), {changed} changed", users.len());
+    db.close().await;
     Ok(())
 }
 

@@ -39,6 +39,7 @@ pub fn config(database_url: &str, mail_dir: &std::path::Path) -> Config {
         trust_proxy: false,
         log_format: LogFormat::Pretty,
         brake_checks_per_minute: 120,
+        completions_per_minute: 120,
         auth_cache_ttl: Duration::from_secs(5),
     }
 }
