@@ -135,6 +135,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/badges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The badge catalog, with the caller's progress toward each. */
+        get: operations["listBadges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/brake/calendar-events": {
         parameters: {
             query?: never;
@@ -323,6 +340,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Completions (undone ones excluded), newest local date first.
+         * @description Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
+         */
+        get: operations["listCompletions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/completions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Undo a completion within 24 hours of recording it: its XP is reversed by a
+         *     compensating ledger entry, a task is open again, the streak is recomputed. Badges are
+         *     kept.
+         */
+        delete: operations["undoCompletion"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/day-types": {
         parameters: {
             query?: never;
@@ -457,6 +515,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/habits/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A habit's own streak, strength (0 to 1), 30-day completion rate and the last 90 days. */
+        get: operations["getHabitStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/hikes": {
         parameters: {
             query?: never;
@@ -575,6 +650,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/badges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The badges the caller earned, oldest first. */
+        get: operations["listEarnedBadges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/consents": {
         parameters: {
             query?: never;
@@ -626,6 +718,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/progress/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per local day of a week or month: completions, XP, due and done habits; per track:
+         *     completions and XP; the period's habit completion rate.
+         */
+        get: operations["getProgressSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** XP, level, streaks, today's completions and whether today is a rest day. */
+        get: operations["getStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/nodes/reorder": {
         parameters: {
             query?: never;
@@ -663,6 +792,33 @@ export interface paths {
         head?: never;
         /** Change a node; `trackId` moves it. Locked nodes answer 409 `node_locked`. */
         patch: operations["updateNode"];
+        trace?: never;
+    };
+    "/api/v1/nodes/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a node: a task or milestone once (it becomes `done`), a habit once per due
+         *     day (`times_per_period`: up to `times` per period), a focus session once a day (XP
+         *     from that day's logged minutes). Awards XP, extends the streak, may level up and earn
+         *     badges, all in one transaction. Sending the same `id` again answers 200 with the first
+         *     result and awards nothing twice.
+         * @description Rules the schema cannot state: 409 `already_completed`, `habit_not_due`, `node_locked`,
+         *     `completion_id_taken`; 422 `completion_too_late` (the day ended more than 48 hours
+         *     ago), `completion_in_future`; `completedAt` at most 5 minutes ahead (422
+         *     `validation_failed`). Rate limited per user (429).
+         */
+        post: operations["completeNode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/nodes/{id}/habit-schedule": {
@@ -1088,6 +1244,33 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor?: string | null;
         };
+        "Page_gamification.Completion": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                nodeId: string;
+                /** Format: uuid */
+                trackId: string;
+                nodeType: components["schemas"]["gamification.NodeKind"];
+                /** Format: date */
+                localDate: string;
+                completedAt: components["schemas"]["Timestamp"];
+                /** Format: double */
+                value?: number | null;
+                note?: string | null;
+                /** @description Whether it counts as done (false for a habit value still below its target). */
+                counted: boolean;
+                /** Format: int64 */
+                xpAwarded: number;
+                /** Format: int64 */
+                version: number;
+                createdAt: components["schemas"]["Timestamp"];
+                updatedAt: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
         "Page_identity.ApiKey": {
             items: {
                 /** Format: uuid */
@@ -1303,7 +1486,7 @@ export interface components {
              * @description Stable machine-readable code; clients branch on this.
              * @enum {string}
              */
-            code: "bad_request" | "brake_busy" | "consent_required" | "date_out_of_range" | "day_already_planned" | "email_taken" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "malformed_json" | "method_not_allowed" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
+            code: "already_completed" | "bad_request" | "brake_busy" | "completion_id_taken" | "completion_in_future" | "completion_too_late" | "consent_required" | "date_out_of_range" | "day_already_planned" | "email_taken" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_not_due" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "malformed_json" | "method_not_allowed" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "undo_window_passed" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
             /** @description The request's `x-request-id`, for support and logs. */
             requestId?: string | null;
             /** @description Invalid fields, for validation problems. */
@@ -1497,6 +1680,221 @@ export interface components {
             shouldDisplayReflection: boolean;
             reflectionOverdue: boolean;
             settings: components["schemas"]["brake.Settings"];
+        };
+        /** @description One badge of the catalog with the user's progress toward it. */
+        "gamification.Badge": {
+            code: string;
+            title: string;
+            description: string;
+            kind: components["schemas"]["gamification.BadgeKind"];
+            /**
+             * Format: int64
+             * @description The count `kind` must reach.
+             */
+            threshold: number;
+            /**
+             * Format: int64
+             * @description The user's count now (capped at `threshold` once earned).
+             */
+            progress: number;
+            earnedAt?: components["schemas"]["Timestamp"] | null;
+        };
+        /**
+         * @description What a badge's threshold counts.
+         * @enum {string}
+         */
+        "gamification.BadgeKind": "completions" | "streak" | "level" | "logged_minutes" | "habits_in_week" | "perfect_week" | "hikes" | "hiked_meters";
+        /** @description `POST /nodes/{id}/complete`. */
+        "gamification.CompleteNode": {
+            /**
+             * Format: uuid
+             * @description A client-generated id: sending it again answers the first result and awards
+             *     nothing twice.
+             */
+            id?: string | null;
+            completedAt?: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: date
+             * @description The local day it belongs to (default: the local day of `completedAt` in the
+             *     user's zone and day start). Accepted until 48 hours after that day ended.
+             */
+            localDate?: string | null;
+            /**
+             * Format: double
+             * @description For habits with a numeric target: the amount done (the day's values add up).
+             */
+            value?: number | null;
+            note?: string | null;
+        };
+        "gamification.Completion": {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            nodeId: string;
+            /** Format: uuid */
+            trackId: string;
+            nodeType: components["schemas"]["gamification.NodeKind"];
+            /** Format: date */
+            localDate: string;
+            completedAt: components["schemas"]["Timestamp"];
+            /** Format: double */
+            value?: number | null;
+            note?: string | null;
+            /** @description Whether it counts as done (false for a habit value still below its target). */
+            counted: boolean;
+            /** Format: int64 */
+            xpAwarded: number;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description `201` (or `200` for a retried id) from `POST /nodes/{id}/complete`. */
+        "gamification.CompletionOutcome": {
+            completion: components["schemas"]["gamification.Completion"];
+            /** Format: int64 */
+            xpAwarded: number;
+            /** @description The user's stats now. */
+            stats: components["schemas"]["gamification.Stats"];
+            levelUp?: components["schemas"]["gamification.LevelUp"] | null;
+            newBadges: components["schemas"]["gamification.EarnedBadge"][];
+        };
+        "gamification.EarnedBadge": {
+            code: string;
+            title: string;
+            description: string;
+            earnedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description One day of `GET /habits/{id}/stats`' history. */
+        "gamification.HabitDay": {
+            /** Format: date */
+            date: string;
+            due: boolean;
+            done: boolean;
+        };
+        "gamification.HabitStats": {
+            /** Format: uuid */
+            nodeId: string;
+            /**
+             * Format: int64
+             * @description Due occurrences completed in a row, up to the latest due one.
+             */
+            currentStreak: number;
+            /** Format: int64 */
+            longestStreak: number;
+            /**
+             * Format: double
+             * @description 0 to 1: exponential smoothing over due occurrences (Loop Habit Tracker's score).
+             */
+            strength: number;
+            /**
+             * Format: double
+             * @description Done due occurrences over due occurrences in the last 30 local days (0 when none was due).
+             */
+            completionRate30d: number;
+            /** @description The last 90 local days, oldest first. */
+            history: components["schemas"]["gamification.HabitDay"][];
+        };
+        /** @description A level reached by a completion. */
+        "gamification.LevelUp": {
+            /** Format: int64 */
+            from: number;
+            /** Format: int64 */
+            to: number;
+        };
+        /**
+         * @description The node types that can be completed (tracking's `NodeType`, as gamification keeps it).
+         * @enum {string}
+         */
+        "gamification.NodeKind": "task" | "habit" | "focus_session" | "milestone";
+        /** @description `GET /me/progress/summary`. */
+        "gamification.ProgressSummary": {
+            period: components["schemas"]["gamification.SummaryPeriod"];
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            days: components["schemas"]["gamification.SummaryDay"][];
+            tracks: components["schemas"]["gamification.SummaryTrack"][];
+            /** Format: int64 */
+            completions: number;
+            /** Format: int64 */
+            xp: number;
+            /**
+             * Format: double
+             * @description Done due habits over due habits in the period (0 when none was due).
+             */
+            completionRate: number;
+        };
+        /** @description `GET /me/stats`, and the stats after a completion or an undo. */
+        "gamification.Stats": {
+            /**
+             * Format: int64
+             * @description Total XP (the sum of the ledger).
+             */
+            xp: number;
+            /** Format: int64 */
+            level: number;
+            /**
+             * Format: int64
+             * @description XP earned since the current level began.
+             */
+            xpIntoLevel: number;
+            /**
+             * Format: int64
+             * @description The XP the current level spans (`level * 100`); `xpToNext - xpIntoLevel` remain.
+             */
+            xpToNext: number;
+            /**
+             * Format: int64
+             * @description Local days in a row with a completion (rest days neither break nor extend it); 0
+             *     once a day that was not a rest day passed without one.
+             */
+            currentStreak: number;
+            /** Format: int64 */
+            longestStreak: number;
+            /** Format: date */
+            lastActiveOn?: string | null;
+            /**
+             * Format: int64
+             * @description Counted completions on the user's current local day.
+             */
+            completionsToday: number;
+            /** @description Whether today is a rest day (planned free before it began, or nothing due). */
+            restDay: boolean;
+        };
+        "gamification.SummaryDay": {
+            /** Format: date */
+            date: string;
+            /** Format: int64 */
+            completions: number;
+            /** Format: int64 */
+            xp: number;
+            /** Format: int64 */
+            habitsDue: number;
+            /** Format: int64 */
+            habitsDone: number;
+        };
+        /** @enum {string} */
+        "gamification.SummaryPeriod": "week" | "month";
+        "gamification.SummaryTrack": {
+            /** Format: uuid */
+            trackId: string;
+            /** Format: int64 */
+            completions: number;
+            /** Format: int64 */
+            xp: number;
+        };
+        /** @description `DELETE /completions/{id}`. */
+        "gamification.UndoOutcome": {
+            /** Format: uuid */
+            completionId: string;
+            /**
+             * Format: int64
+             * @description The XP taken back (the ledger's compensating entry).
+             */
+            xpReversed: number;
+            stats: components["schemas"]["gamification.Stats"];
         };
         "identity.ApiKey": {
             /** Format: uuid */
@@ -2635,6 +3033,33 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listBadges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Badges */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gamification.Badge"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     upsertBrakeCalendarEvents: {
         parameters: {
             query?: never;
@@ -3028,6 +3453,81 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCompletions: {
+        parameters: {
+            query?: {
+                /** @description First local date (inclusive). */
+                from?: string;
+                /** @description Last local date (inclusive). */
+                to?: string;
+                nodeId?: string;
+                trackId?: string;
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Completions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_gamification.Completion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    undoCompletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Undone */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gamification.UndoOutcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `undo_window_passed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -3471,6 +3971,36 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getHabitStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The habit's node id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Habit stats */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gamification.HabitStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     listHikes: {
         parameters: {
             query?: {
@@ -3877,6 +4407,33 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listEarnedBadges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Earned badges */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gamification.EarnedBadge"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     listConsents: {
         parameters: {
             query?: never;
@@ -3957,6 +4514,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["identity.Export"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getProgressSummary: {
+        parameters: {
+            query: {
+                period: components["schemas"]["gamification.SummaryPeriod"];
+                /** @description A local date in the period (default today). */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Summary */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gamification.ProgressSummary"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stats */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gamification.Stats"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4094,6 +4709,62 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             /** @description `node_locked` or `habit_without_schedule` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    completeNode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["gamification.CompleteNode"];
+            };
+        };
+        responses: {
+            /** @description The first result for a completion `id` sent before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gamification.CompletionOutcome"];
+                };
+            };
+            /** @description Completed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gamification.CompletionOutcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `already_completed`, `habit_not_due`, `node_locked` or `completion_id_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -245,6 +245,20 @@ async fn a_user_with_everything(app: &TestApp) -> String {
         json!({ "title": "Plan", "body": "# Goals", "trackId": track_id }),
     )
     .await;
+    // gamification: a completed task (a completion, its XP, the stats, the first badge)
+    let task = write(
+        Method::POST,
+        format!("/api/v1/tracks/{track_id}/nodes"),
+        json!({ "type": "task", "title": "Book the dentist" }),
+    )
+    .await;
+    let task_id = task["id"].as_str().unwrap().to_owned();
+    write(
+        Method::POST,
+        format!("/api/v1/nodes/{task_id}/complete"),
+        json!({ "note": "done at last" }),
+    )
+    .await;
     // brake: a baseline, a board meeting, a drop that shows the brake, a decision, and
     // the day-7 reflection
     write(
