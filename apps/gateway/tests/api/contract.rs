@@ -65,6 +65,7 @@ fn every_operation_is_documented() {
         .chain(lifeos_identity::error::IdentityCode::CODES)
         .chain(lifeos_tracking::error::TrackingCode::CODES)
         .chain(lifeos_omtobe_brake::error::BrakeCode::CODES)
+        .chain(lifeos_gamification::error::GamificationCode::CODES)
         .copied()
         .collect();
     assert_eq!(
