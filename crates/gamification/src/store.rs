@@ -301,7 +301,7 @@ pub async fn day_totals(
     from: Date,
     to: Date,
 ) -> Result<Vec<(Date, i64, i64)>> {
-    const SQL: &str = "SELECT local_date, count(*), COALESCE(sum(xp_awarded), 0) FROM completions \
+    const SQL: &str = "SELECT local_date, count(*), CAST(COALESCE(sum(xp_awarded), 0) AS BIGINT) FROM completions \
                        WHERE user_id = $1 AND counted AND deleted_at IS NULL AND local_date >= $2 AND local_date <= $3 \
                        GROUP BY local_date";
     let rows = with_db!(db, pool => {
@@ -317,7 +317,7 @@ pub async fn track_totals(
     from: Date,
     to: Date,
 ) -> Result<Vec<(Uuid, i64, i64)>> {
-    const SQL: &str = "SELECT track_id, count(*), COALESCE(sum(xp_awarded), 0) FROM completions \
+    const SQL: &str = "SELECT track_id, count(*), CAST(COALESCE(sum(xp_awarded), 0) AS BIGINT) FROM completions \
                        WHERE user_id = $1 AND counted AND deleted_at IS NULL AND local_date >= $2 AND local_date <= $3 \
                        GROUP BY track_id ORDER BY track_id";
     let rows = with_db!(db, pool => {
@@ -373,7 +373,7 @@ pub async fn append_xp(tx: &mut Tx, entry: &XpEntry<'_>) -> Result<bool> {
 
 /// The ledger's sum for the user: their total XP.
 pub async fn xp_total(tx: &mut Tx, user_id: Uuid) -> Result<i64> {
-    const SQL: &str = "SELECT COALESCE(sum(amount), 0) FROM xp_events WHERE user_id = $1";
+    const SQL: &str = "SELECT CAST(COALESCE(sum(amount), 0) AS BIGINT) FROM xp_events WHERE user_id = $1";
     let total = with_tx!(tx, conn => {
         sqlx::query_scalar::<_, i64>(SQL).bind(user_id).fetch_one(&mut *conn).await?
     });

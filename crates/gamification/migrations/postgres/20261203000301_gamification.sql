@@ -20,7 +20,7 @@ CREATE TABLE completions (
     -- What it may occur once per: 'once' for tasks and milestones, the local date for
     -- habits and focus sessions; NULL while it does not count.
     slot            text,
-    xp_awarded      integer NOT NULL,
+    xp_awarded      bigint NOT NULL,
     -- The first answer's level-up and new badges, replayed for a retried id.
     outcome         jsonb NOT NULL,
     version         bigint NOT NULL,
@@ -51,10 +51,10 @@ CREATE INDEX xp_events_user_idx ON xp_events (user_id, occurred_at);
 CREATE TABLE user_stats (
     user_id                 uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
     xp                      bigint NOT NULL,
-    level                   integer NOT NULL,
-    completions             integer NOT NULL,
-    current_streak          integer NOT NULL,
-    longest_streak          integer NOT NULL,
+    level                   bigint NOT NULL,
+    completions             bigint NOT NULL,
+    current_streak          bigint NOT NULL,
+    longest_streak          bigint NOT NULL,
     last_active_on          date,
     -- The latest completion on last_active_on, its zone and day start.
     last_active_at          timestamptz,
@@ -66,7 +66,7 @@ CREATE TABLE user_stats (
 CREATE TABLE badges (
     code        text PRIMARY KEY NOT NULL,
     kind        text NOT NULL,
-    threshold   integer NOT NULL,
+    threshold   bigint NOT NULL,
     title       text NOT NULL,
     description text NOT NULL,
     position    integer NOT NULL
