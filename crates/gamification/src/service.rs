@@ -317,6 +317,15 @@ impl Gamification {
     }
 }
 
+/// The codes of the badges the user earned.
+async fn earned_codes(tx: &mut Tx, user_id: Uuid) -> Result<BTreeSet<String>> {
+    Ok(store::earned(tx, user_id)
+        .await?
+        .into_iter()
+        .map(|(code, _)| code)
+        .collect())
+}
+
 /// Adds `activity` to the streak days (in date order, one entry per date).
 fn insert_activity(days: &mut Vec<StreakDay>, activity: Activity) {
     match days.binary_search_by(|d| d.first.date.cmp(&activity.date)) {
@@ -467,21 +476,26 @@ impl Gamification {
         Ok(levels::award(node.kind, node.xp_value, minutes))
     }
 
-    /// The badges `figures` earn that the user lacks, awarded in `tx`.
+    /// The badges of `kinds` that `figures` earn and the user lacks (`earned`), awarded
+    /// in `tx`.
     async fn award_badges(
         &self,
         tx: &mut Tx,
         user_id: Uuid,
         figures: &Figures,
         kinds: &[BadgeKind],
-        at: Timestamp,
-        source: Uuid,
+        earned: &BTreeSet<String>,
+        (at, source): (Timestamp, Uuid),
     ) -> Result<Vec<EarnedBadge>> {
         let candidates: Vec<CatalogBadge> = self
             .catalog(tx)
             .await?
             .iter()
-            .filter(|b| kinds.contains(&b.kind) && badges::earns(b.kind, b.threshold, figures))
+            .filter(|b| {
+                kinds.contains(&b.kind)
+                    && !earned.contains(&b.code)
+                    && badges::earns(b.kind, b.threshold, figures)
+            })
             .cloned()
             .collect();
         let mut new = Vec::new();
@@ -508,7 +522,10 @@ impl Gamification {
         at: Timestamp,
         source: Uuid,
     ) -> Result<Vec<EarnedBadge>> {
-        let figures = self.completion_figures(tx, occasion, stats).await?;
+        let earned = earned_codes(tx, occasion.user_id).await?;
+        let figures = self
+            .completion_figures(tx, occasion, stats, &earned)
+            .await?;
         let kinds = [
             BadgeKind::Completions,
             BadgeKind::Streak,
@@ -516,8 +533,15 @@ impl Gamification {
             BadgeKind::HabitsInWeek,
             BadgeKind::PerfectWeek,
         ];
-        self.award_badges(tx, occasion.user_id, &figures, &kinds, at, source)
-            .await
+        self.award_badges(
+            tx,
+            occasion.user_id,
+            &figures,
+            &kinds,
+            &earned,
+            (at, source),
+        )
+        .await
     }
 
     /// The figures a completion brings to the badges; the costly ones (a week's habits)
@@ -527,6 +551,7 @@ impl Gamification {
         tx: &mut Tx,
         occasion: &Occasion<'_>,
         stats: &StoredStats,
+        earned: &BTreeSet<String>,
     ) -> Result<Figures> {
         let mut figures = Figures {
             completions: stats.completions,
@@ -538,11 +563,6 @@ impl Gamification {
             return Ok(figures);
         }
         let user_id = occasion.user_id;
-        let earned: BTreeSet<String> = store::earned(tx, user_id)
-            .await?
-            .into_iter()
-            .map(|(code, _)| code)
-            .collect();
         let catalog = self.catalog(tx).await?.to_vec();
         let lacking = |kind: BadgeKind| {
             catalog
@@ -1035,13 +1055,14 @@ impl GamificationService for Gamification {
         };
         let mut tx = self.db.begin().await?;
         sync_row::lock_user(&mut tx, user_id).await?;
+        let earned = earned_codes(&mut tx, user_id).await?;
         let kinds = [
             BadgeKind::LoggedMinutes,
             BadgeKind::Hikes,
             BadgeKind::HikedMeters,
         ];
         let new = self
-            .award_badges(&mut tx, user_id, &figures, &kinds, now, source)
+            .award_badges(&mut tx, user_id, &figures, &kinds, &earned, (now, source))
             .await?;
         for badge in &new {
             let payload = json!({ "code": badge.code, "sourceId": source });
