@@ -139,7 +139,7 @@ fn wire(
         config.brake_checks_per_minute,
     ));
     // Gamification reads nodes, habits and plans from tracking through its port.
-    let plans = Arc::new(PlansAdapter::new(db.clone(), outbox.clone()));
+    let plans = Arc::new(PlansAdapter::new(outbox.clone()));
     let gamification: SharedGamification = Arc::new(Gamification::new(
         db.clone(),
         clock,

@@ -27,9 +27,9 @@ pub struct PlansAdapter {
 }
 
 impl PlansAdapter {
-    /// Takes the app's database for symmetry with the other services but keeps none:
-    /// every method reads through the transaction or pool its caller hands it.
-    pub fn new(_db: Db, outbox: Outbox) -> Self {
+    /// Every method reads through the transaction or pool its caller hands it; the outbox
+    /// carries tracking's node events for `set_done`.
+    pub fn new(outbox: Outbox) -> Self {
         Self { outbox }
     }
 }
@@ -294,7 +294,7 @@ mod tests {
             .await
             .unwrap()
             .id;
-        let port = PlansAdapter::new(db.clone(), outbox);
+        let port = PlansAdapter::new(outbox);
         World {
             db,
             tracking,
