@@ -780,6 +780,14 @@ impl GamificationService for Gamification {
         if now.since(row.created_at) > UNDO_WINDOW {
             return Err(GamificationError::UndoWindowPassed);
         }
+        // Undoing a task reopens it, which a lock forbids like any other change.
+        let reopens = row.counted && matches!(row.node_type, NodeKind::Task | NodeKind::Milestone);
+        if reopens
+            && let Some(node) = self.plans.node(&mut tx, user_id, row.node_id).await?
+            && node.locked
+        {
+            return Err(GamificationError::NodeLocked);
+        }
         store::tombstone(&mut tx, user_id, completion_id, stamp).await?;
         let mut stats = store::stats(&mut tx, user_id).await?.unwrap_or_default();
         if row.xp_awarded != 0 {
