@@ -39,7 +39,6 @@ lifeos_kernel::error_codes! {
     pub enum GamificationCode {
         AlreadyCompleted = "already_completed",
         HabitNotDue = "habit_not_due",
-        NodeLocked = "node_locked",
         CompletionTooLate = "completion_too_late",
         CompletionInFuture = "completion_in_future",
         UndoWindowPassed = "undo_window_passed",
@@ -86,7 +85,7 @@ impl From<GamificationError> for AppError {
                 AppError::new(ErrorKind::Conflict, C::HabitNotDue, detail)
             }
             GamificationError::NodeLocked => {
-                AppError::new(ErrorKind::Conflict, C::NodeLocked, detail)
+                AppError::new(ErrorKind::Conflict, CommonCode::NodeLocked, detail)
             }
             GamificationError::CompletionTooLate => {
                 AppError::new(ErrorKind::Validation, C::CompletionTooLate, detail)

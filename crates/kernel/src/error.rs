@@ -89,6 +89,8 @@ crate::error_codes! {
         InsufficientScope = "insufficient_scope",
         SessionRequired = "session_required",
         NotFound = "not_found",
+        /// A node is locked: tracking refuses changes to it, gamification completions.
+        NodeLocked = "node_locked",
         MethodNotAllowed = "method_not_allowed",
         PayloadTooLarge = "payload_too_large",
         UnsupportedMediaType = "unsupported_media_type",

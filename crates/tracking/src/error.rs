@@ -52,7 +52,6 @@ lifeos_kernel::error_codes! {
         InvalidGpx = "invalid_gpx",
         GpxTooDeep = "gpx_too_deep",
         GpxTooComplex = "gpx_too_complex",
-        NodeLocked = "node_locked",
         HabitWithoutSchedule = "habit_without_schedule",
         TimerAlreadyRunning = "timer_already_running",
         TimerNotRunning = "timer_not_running",
@@ -105,7 +104,7 @@ impl From<TrackingError> for AppError {
                 detail,
             ),
             TrackingError::NodeLocked => {
-                AppError::new(ErrorKind::Conflict, TrackingCode::NodeLocked, detail)
+                AppError::new(ErrorKind::Conflict, CommonCode::NodeLocked, detail)
             }
             TrackingError::HabitWithoutSchedule => AppError::new(
                 ErrorKind::Conflict,
