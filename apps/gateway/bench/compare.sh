@@ -12,15 +12,24 @@
 #                      vehicle each, 32 connections (cmp_maintenance_post.lua)
 #                                                       vs  POST /rows, 32 connections (post_r.lua)
 #   4. GET /api/v1/me and GET /health (lifeos only)
+#   5. GET /api/v1/me/stats of a user with 10,000 past completions (seeded through the API)
+#      and of a new user with none, run as history, new, history (lifeos only)
+#   6. completion      POST /api/v1/nodes/{id}/complete, 32 users, 32 connections, each
+#                      request the next open task of its user (cmp_complete_post.lua; lifeos only)
+# The tasks of 5 and 6 are inserted in bulk by SQL after workloads 1-4 (seed.py tasks): enough
+# for COMPLETE_RATE completions/s for the whole run plus 30%, which the API could only create
+# at a few thousand a second.
 # 64 connections unless noted. Memory: VmHWM (peak) and VmRSS after 100 registrations (8 at a
 # time), peak again after the whole workload and VmRSS after 3 s idle. Cold start: exec to
 # the first 200 from /ready (on a fresh database, so migrations included).
 # SQLite (same binary, a temporary file): the point read, the point read while 8 connections
-# POST day types for the same user (both rates), and one user's writes/s (day_types_post.lua).
+# POST day types for the same user (both rates), and one user's writes/s (day_types_post.lua);
+# then, on a second server and file (so that its 32 registrations leave the figures above
+# as they were), the completion workload as on PostgreSQL.
 # Ends with one markdown table: both lifeos runs, the peer, the ratio (mean of the lifeos runs
 # / peer), lifeos's p99 (the p99 goal holds when both runs meet it), the goal and met/missed;
-# a run with non-2xx answers or socket errors is flagged. 17 wrk runs (plus 8 s of warm-up):
-# with the default 8 s each the whole run takes about 3 minutes. Everything it starts (servers, databases, temporary files) is stopped or removed on exit.
+# a run with non-2xx answers or socket errors is flagged. 22 wrk runs (plus 8 s of warm-up):
+# with the default 8 s each the whole run takes about 4 minutes. Everything it starts (servers, databases, temporary files) is stopped or removed on exit.
 #
 # Usage: bench/compare.sh [seconds per wrk run, default 8]
 # Environment:
@@ -36,7 +45,7 @@
 #   BENCH_OUT=<path>    also write the final table to this file
 #   BENCH_PERF=<dir>    record a profile of lifeos during the first lifeos run of each
 #                       PostgreSQL workload: perf record -F 999 -g into <dir>/<workload>.data
-#                       (point, range, create, me, health), with the binary profiled beside
+#                       (point, range, create, me, health, complete), with the binary profiled beside
 #                       them: perf report -i <dir>/point.data --no-children
 set -Eeuo pipefail
 absolute() { [[ -z "$1" || "$1" == /* ]] && printf '%s' "$1" || printf '%s/%s' "$PWD" "$1"; }
@@ -54,6 +63,10 @@ CONNECTIONS=64
 CREATE_CONNECTIONS=32
 CREATE_USERS=32
 REGISTRATIONS=100
+COMPLETE_CONNECTIONS=32
+COMPLETE_USERS=32
+COMPLETE_RATE=5000 # completions/s the seeded tasks last for (the goal on PostgreSQL is 2,400)
+HISTORY=10000      # past completions of the GET /api/v1/me/stats user
 DAY_TYPES=1000
 FIRST_DAY=2020-01-01 # the seeded day types: 2020-01-01..2022-09-26, clear of the writers' years
 SEED="apps/gateway/bench/seed.py"
@@ -61,6 +74,7 @@ LUA_GET="apps/gateway/bench/cmp_get.lua"
 LUA_RANGE="apps/gateway/bench/cmp_range.lua"
 LUA_CREATE="apps/gateway/bench/cmp_maintenance_post.lua"
 LUA_DAY_POST="apps/gateway/bench/day_types_post.lua"
+LUA_COMPLETE="apps/gateway/bench/cmp_complete_post.lua"
 WARMUP=2 # seconds of unrecorded load before the first measured run of each server
 SECRET="bench-secret-bench-secret-bench-secret-0123456789"
 WORK="$(mktemp -d)"
@@ -276,7 +290,7 @@ start() {
   # address), so the server trusts the header here.
   DATABASE_URL="$url" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_JWT_SECRET="$SECRET" \
     LIFEOS_TRUST_PROXY=true LIFEOS_MAIL_DIR="$WORK/mail" LIFEOS_BRAKE_CHECKS_PER_MINUTE=100000000 \
-    RUST_LOG=warn "$BIN" serve >"$WORK/server-$name.log" 2>&1 &
+    LIFEOS_COMPLETIONS_PER_MINUTE=100000000 RUST_LOG=warn "$BIN" serve >"$WORK/server-$name.log" 2>&1 &
   SERVER=$!
   until curl -fs -o /dev/null "$BASE/ready" 2>/dev/null; do
     now=$(date +%s%N)
@@ -303,6 +317,33 @@ seed_day_types() {
     python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
   [[ "$items" == 31 ]] || fail "a 31-day range answered $items items, expected 31"
   log "   check: a 31-day range answers $items items"
+}
+
+# seed_complete_tasks DATABASE TOKENS OUT: a track and open tasks for each of the first
+# COMPLETE_USERS users of the file TOKENS, enough for one completion run at COMPLETE_RATE a
+# second plus 30%; "token taskId ..." lines in OUT.
+seed_complete_tasks() {
+  local per_user=$(((COMPLETE_RATE * DURATION * 13 / 10 + COMPLETE_USERS - 1) / COMPLETE_USERS))
+  python3 "$SEED" tasks "$BASE" "$2" "$COMPLETE_USERS" "$per_user" "$1" "$3" >&2
+}
+
+# stats_of TOKEN FIELD: FIELD of the user's GET /api/v1/me/stats.
+stats_of() {
+  curl -fsS -H "Authorization: Bearer $1" "$BASE/api/v1/me/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"
+}
+
+# seed_history DATABASE TOKEN: HISTORY tasks for the user, each completed through the API.
+seed_history() {
+  local began seconds xp
+  printf '%s\n' "$2" >"$WORK/history-token.txt"
+  python3 "$SEED" tasks "$BASE" "$WORK/history-token.txt" 1 "$((HISTORY - 1))" "$1" "$WORK/history-tasks.txt" >&2
+  began=$(date +%s%N)
+  python3 "$SEED" complete "$BASE" "$WORK/history-tasks.txt" >&2
+  seconds=$(awk -v ns="$(($(date +%s%N) - began))" 'BEGIN { printf "%.1f", ns / 1e9 }')
+  metric history_seconds "$seconds"
+  xp=$(stats_of "$2" xp)
+  [[ "$xp" == "$((HISTORY * 10))" ]] || fail "after $HISTORY completions GET /api/v1/me/stats answers xp $xp"
+  log "   check: $HISTORY completions ($seconds s through the API), xp $xp, level $(stats_of "$2" level)"
 }
 
 bench_postgres() {
@@ -370,6 +411,27 @@ bench_postgres() {
   wrk_run pg_me_2 "lifeos GET /api/v1/me" "$CONNECTIONS" -H "$auth" "$BASE/api/v1/me"
   wrk_run pg_health_2 "lifeos GET /health" "$CONNECTIONS" "$BASE/health"
 
+  # Seeded only now, so that the workloads above run on the database they always did.
+  local history new tasks="$WORK/pg-tasks.txt"
+  history=$(sed -n "$((COMPLETE_USERS + 1))p" "$tokens")
+  new=$(sed -n "$((COMPLETE_USERS + 2))p" "$tokens")
+  seed_complete_tasks "$PG_BASE/$LIFEOS_DB" "$tokens" "$tasks"
+  seed_history "$PG_BASE/$LIFEOS_DB" "$history"
+  [[ "$(stats_of "$new" xp)" == 0 ]] || fail "the new user's GET /api/v1/me/stats has XP"
+  psql "$PG_BASE/$LIFEOS_DB" -qc "ANALYZE" >/dev/null
+  log "== PostgreSQL stats and completions, ${DURATION} s each (lifeos only)"
+  wrk_run pg_stats_history_1 "lifeos GET /api/v1/me/stats, $HISTORY completions" "$CONNECTIONS" \
+    -H "Authorization: Bearer $history" "$BASE/api/v1/me/stats"
+  wrk_run pg_stats_new "lifeos GET /api/v1/me/stats, new user" "$CONNECTIONS" \
+    -H "Authorization: Bearer $new" "$BASE/api/v1/me/stats"
+  wrk_run pg_stats_history_2 "lifeos GET /api/v1/me/stats, $HISTORY completions" "$CONNECTIONS" \
+    -H "Authorization: Bearer $history" "$BASE/api/v1/me/stats"
+  perf_start complete
+  BENCH_TASKS="$tasks" BENCH_THREADS="$THREADS" wrk_run pg_complete \
+    "lifeos POST /api/v1/nodes/{id}/complete, $COMPLETE_USERS users" "$COMPLETE_CONNECTIONS" -s "$LUA_COMPLETE" "$BASE"
+  perf_wait
+  tasks_left pg_complete
+
   read -r peak rss < <(memory)
   metric pg_load_peak "$peak"
   sleep 3
@@ -418,6 +480,28 @@ bench_sqlite() {
   read -r peak rss < <(memory)
   metric sqlite_steady_rss "$rss"
   log "   after the workload: peak $(mib "$peak"); RSS after 3 s idle $(mib "$rss")"
+  stop_server
+}
+
+# tasks_left KEY: says so when a completion run used up a user's tasks (its 409s are counted
+# as non-2xx): raise COMPLETE_RATE.
+tasks_left() {
+  if grep -q "ran out" "$WORK/wrk-$1.out"; then
+    log "   the run used up a user's seeded tasks: raise COMPLETE_RATE ($COMPLETE_RATE) in compare.sh"
+  fi
+}
+
+# The completion workload on SQLite: a server and database of its own, so that its
+# registrations do not change the SQLite memory figures of bench_sqlite.
+bench_sqlite_complete() {
+  local tokens="$WORK/sqlite-complete-tokens.txt" tasks="$WORK/sqlite-tasks.txt"
+  start "sqlite://$WORK/complete.db" sqlite_complete
+  python3 "$SEED" register "$BASE" "$COMPLETE_USERS" "$tokens" >&2
+  seed_complete_tasks "$WORK/complete.db" "$tokens" "$tasks"
+  log "== SQLite completions, ${DURATION} s"
+  BENCH_TASKS="$tasks" BENCH_THREADS="$THREADS" wrk_run sqlite_complete \
+    "lifeos POST /api/v1/nodes/{id}/complete, $COMPLETE_USERS users" "$COMPLETE_CONNECTIONS" -s "$LUA_COMPLETE" "$BASE"
+  tasks_left sqlite_complete
   stop_server
 }
 
@@ -489,6 +573,20 @@ compared("create", "durable create, 32 users, 32 conns: `POST /api/v1/vehicle-ma
 alone("me", "`GET /api/v1/me`")
 alone("health", "`GET /health`")
 
+r = results["pg_complete"]
+errs = errors("pg_complete")
+row("completion, 32 users, 32 conns: `POST /api/v1/nodes/{id}/complete`", rate("pg_complete"), "", "—", "—",
+    f"{r['p99']:.1f} ms", "≥ 2,400/s", verdict(r["rps"] >= 2400, errs), errs or "none")
+history = mean("pg_stats_history_1", "pg_stats_history_2")
+new = results["pg_stats_new"]["rps"]
+errs = errors("pg_stats_history_1", "pg_stats_new", "pg_stats_history_2")
+row(f"`GET /api/v1/me/stats`: {metrics['history']:,.0f} past completions (1, 2) vs a new user", rate("pg_stats_history_1"),
+    rate("pg_stats_history_2"), f"new user {new:,.0f}/s", f"{history / new:.2f}x",
+    f"{results['pg_stats_history_1']['p99']:.1f} / {results['pg_stats_history_2']['p99']:.1f} ms (new {results['pg_stats_new']['p99']:.1f} ms)",
+    "within 20%", verdict(abs(history / new - 1) <= 0.2, errs), errs or "none")
+row(f"seeding those {metrics['history']:,.0f} completions: one user, 8 connections of seed.py",
+    f"{metrics['history'] / metrics['history_seconds']:,.0f}/s", f"{metrics['history_seconds']:.1f} s", "", "", "", "", "", "")
+
 pg_point = mean("pg_point_1", "pg_point_2")
 s = results["sqlite_point"]
 errs = errors("sqlite_point")
@@ -502,6 +600,10 @@ s = results["sqlite_writes"]
 errs = errors("sqlite_writes")
 row("SQLite one user's writes: `POST /api/v1/day-types`", rate("sqlite_writes"), "", "", "", f"{s['p99']:.1f} ms",
     "≥ 2,000/s", verdict(s["rps"] >= 2000, errs), errs or "none")
+s = results["sqlite_complete"]
+errs = errors("sqlite_complete")
+row("SQLite completion, 32 users, 32 conns: `POST /api/v1/nodes/{id}/complete`", rate("sqlite_complete"), "", "",
+    f"{s['rps'] / results['pg_complete']['rps']:.2f}x PostgreSQL", f"{s['p99']:.1f} ms", "—", "⚠ errors" if errs else "—", errs or "none")
 
 memory("pg_reg_peak", "peak RSS (VmHWM) after 100 registrations", 64)
 row("RSS after 100 registrations", mib("pg_reg_rss"), "", "", "", "", "", "", "")
@@ -526,6 +628,7 @@ if [[ "${BENCH_SKIP_BUILD:-}" != 1 ]]; then
 fi
 [[ -x "$BIN" ]] || fail "no executable server binary at $BIN"
 BIN="$(realpath "$BIN")"
+metric history "$HISTORY"
 metric binary_bytes "$(stat -c %s "$BIN")"
 log "binary: $BIN ($(du -h "$BIN" | cut -f1)), built $(date -u -r "$BIN" '+%F %T UTC'); HEAD $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 # A copy, so that a rebuild during the run cannot swap the binary between the two databases;
@@ -538,6 +641,7 @@ bench_postgres
 stop_pid "$PEER"; PEER=""
 drop_db "$PEER_DB"; PEER_DB=""
 bench_sqlite
+bench_sqlite_complete
 
 TABLE="$WORK/table.md"
 {

@@ -21,6 +21,15 @@ Usage (the bearer access token comes from the environment variable BENCH_TOKEN):
   seed.py day-types BASE FIRST COUNT OUT
                                        concurrent: COUNT day types on the consecutive dates from
                                        FIRST (YYYY-MM-DD); writes "id date" lines to OUT, by date
+  seed.py tasks BASE TOKENS N PER_USER DATABASE OUT
+                                       concurrent: a track for each of the first N users of the
+                                       file TOKENS, then PER_USER open tasks in each, inserted in
+                                       bulk straight into DATABASE (a postgres:// URL, through
+                                       psql, or an SQLite file path), plus one more for the first
+                                       user that is completed through the API as a check; writes
+                                       "token taskId taskId ..." lines to OUT, one per user
+  seed.py complete BASE TASKS          concurrent: completes every task of the file TASKS (as
+                                       seed.py tasks wrote it), each through the API (201)
   seed.py brake BASE                   health-data consent, 2920 HRV samples (8 a day for
                                        365 days, the newest a minute old), a cycle on day 3
                                        and a high-stakes event going on now
@@ -35,9 +44,12 @@ import threading
 import json
 import os
 import random
+import sqlite3
+import subprocess
 import sys
 import time
 import urllib.parse
+import uuid
 
 NODE_TYPES = ["task", "habit", "focus_session", "milestone"]
 TRACKS = 20
@@ -61,7 +73,7 @@ class Api:
         self.calls = 0
 
     def call(self, method, path, body, expected, headers=None):
-        data = json.dumps(body).encode()
+        data = None if body is None else json.dumps(body).encode()
         self.conn.request(method, "/api/v1" + path, body=data, headers={**self.headers, **(headers or {})})
         resp = self.conn.getresponse()
         text = resp.read().decode(errors="replace")
@@ -210,6 +222,109 @@ def seed_day_types(pool, first, count, out):
     return f"{count} day types {dates[0]}..{dates[-1]}"
 
 
+def insert_tasks_postgres(url, tasks):
+    """tasks: (taskId, trackId, position) of fresh tracks, each track its user's only one in
+    the batch. The rows get the bookkeeping the API would give them: the versions that follow
+    the user's change counter (taken under the counter row's lock, as sync_row does), and the
+    track's own created_at."""
+    data = "".join(f"{task}\t{track}\t{position}\n" for task, track, position in tasks)
+    script = f"""BEGIN;
+CREATE TEMP TABLE bench_tasks (id uuid, track_id uuid, position integer) ON COMMIT DROP;
+COPY bench_tasks FROM STDIN;
+{data}\\.
+SELECT c.user_id FROM user_change_counters c JOIN tracks t ON t.user_id = c.user_id
+  WHERE t.id IN (SELECT track_id FROM bench_tasks) FOR UPDATE OF c;
+INSERT INTO nodes (id, user_id, track_id, type, title, status, position, locked, version, created_at, updated_at)
+  SELECT b.id, t.user_id, t.id, 'task', 'Bench task ' || (b.position + 1), 'open', b.position, false,
+         c.counter + row_number() OVER (PARTITION BY t.user_id ORDER BY b.position), t.created_at, t.created_at
+  FROM bench_tasks b JOIN tracks t ON t.id = b.track_id JOIN user_change_counters c ON c.user_id = t.user_id;
+UPDATE user_change_counters c SET counter = c.counter + n.added
+  FROM (SELECT t.user_id, count(*) AS added FROM bench_tasks b JOIN tracks t ON t.id = b.track_id GROUP BY t.user_id) n
+  WHERE c.user_id = n.user_id;
+COMMIT;
+"""
+    done = subprocess.run(["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"], input=script.encode(),
+                          capture_output=True)
+    if done.returncode != 0:
+        sys.exit(f"seed.py: inserting tasks into {url} failed: {done.stderr.decode(errors='replace')}")
+
+
+def insert_tasks_sqlite(path, tasks):
+    """As insert_tasks_postgres, on the SQLite file the server has open (ids are 16-byte
+    blobs; the timestamps are copied from the track, so they keep the server's format)."""
+    con = sqlite3.connect(path, timeout=60, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        tracks = {}
+        for track in {track for _, track, _ in tasks}:
+            row = con.execute("SELECT t.user_id, t.created_at, c.counter FROM tracks t "
+                              "JOIN user_change_counters c ON c.user_id = t.user_id WHERE t.id = ?",
+                              (uuid.UUID(track).bytes,)).fetchone()
+            if row is None:
+                sys.exit(f"seed.py: track {track} is not in {path}")
+            tracks[track] = row
+        added = {}
+        rows = []
+        for task, track, position in tasks:
+            user, created, counter = tracks[track]
+            added[user] = added.get(user, 0) + 1
+            rows.append((uuid.UUID(task).bytes, user, uuid.UUID(track).bytes, f"Bench task {position + 1}",
+                         position, counter + added[user], created, created))
+        con.executemany("INSERT INTO nodes (id, user_id, track_id, type, title, status, position, locked, "
+                        "version, created_at, updated_at) VALUES (?, ?, ?, 'task', ?, 'open', ?, 0, ?, ?, ?)", rows)
+        con.executemany("UPDATE user_change_counters SET counter = counter + ? WHERE user_id = ?",
+                        [(count, user) for user, count in added.items()])
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+def seed_tasks(pool, tokens_file, count, per_user, database, out):
+    with open(tokens_file) as f:
+        tokens = [line.strip() for line in f if line.strip()][:count]
+    if len(tokens) < count:
+        sys.exit(f"seed.py: {tokens_file} holds {len(tokens)} tokens, {count} needed")
+
+    def track(n):
+        return pool.api(tokens[n]).call("POST", "/tracks", {"title": f"Bench completions {n}"}, 201)["id"]
+
+    tracks = pool.map(track, range(count))
+    ids = [[str(uuid.uuid4()) for _ in range(per_user + (1 if n == 0 else 0))] for n in range(count)]
+    tasks = [(task, tracks[n], k) for n in range(count) for k, task in enumerate(ids[n])]
+    began = time.monotonic()
+    if database.startswith(("postgres://", "postgresql://")):
+        insert_tasks_postgres(database, tasks)
+    else:
+        insert_tasks_sqlite(database, tasks)
+    inserted = time.monotonic() - began
+    # The check: the server reads a bulk-inserted task as its own and completes it.
+    probe = ids[0].pop()
+    api = pool.api(tokens[0])
+    node = api.call("GET", f"/nodes/{probe}", None, 200)
+    if node.get("type") != "task" or node.get("status") != "open":
+        sys.exit(f"seed.py: GET /nodes/{probe} answered {node}")
+    outcome = api.call("POST", f"/nodes/{probe}/complete", {}, 201)
+    if outcome.get("xpAwarded") != 10:
+        sys.exit(f"seed.py: completing {probe} answered {outcome}")
+    with open(out, "w") as f:
+        f.write("".join(f"{tokens[n]} {' '.join(ids[n])}\n" for n in range(count)))
+    return f"{count} tracks x {per_user} tasks ({len(tasks)} rows inserted in {inserted:.1f} s)"
+
+
+def seed_complete(pool, tasks_file):
+    work = []
+    with open(tasks_file) as f:
+        for line in f:
+            token, *ids = line.split()
+            work += [(token, task) for task in ids]
+
+    def complete(item):
+        pool.api(item[0]).call("POST", f"/nodes/{item[1]}/complete", {}, 201)
+
+    pool.map(complete, work)
+    return f"{len(work)} completions, {pool.workers} at a time"
+
+
 def seed_brake(api):
     api.call("PUT", "/me/consents/health_data", {"granted": True}, 200)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -247,6 +362,10 @@ def main(argv):
         what, api = seed_vehicles(pool, rest[0], int(rest[1]), rest[2]), pool
     elif command == "day-types" and len(rest) == 3:
         what, api = seed_day_types(pool, rest[0], int(rest[1]), rest[2]), pool
+    elif command == "tasks" and len(rest) == 5:
+        what, api = seed_tasks(pool, rest[0], int(rest[1]), int(rest[2]), rest[3], rest[4]), pool
+    elif command == "complete" and len(rest) == 1:
+        what, api = seed_complete(pool, rest[0]), pool
     elif command == "tracks" and len(rest) == 1:
         what = seed_tracks(api, rest[0])
     elif command == "time-entries" and len(rest) == 4:
