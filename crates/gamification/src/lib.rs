@@ -11,6 +11,7 @@ pub mod service;
 pub mod store;
 pub mod streak;
 pub mod strength;
+pub mod summary;
 pub mod user_data;
 pub mod window;
 

@@ -34,6 +34,7 @@ use crate::rest::{self, MAX_GAP_DAYS};
 use crate::store::{self, CatalogBadge, Filter, ListCursor, NewCompletion, StoredStats, XpEntry};
 use crate::streak::{self, Activity, Step, StreakDay};
 use crate::strength;
+use crate::summary;
 use crate::window;
 
 pub mod topics {
@@ -571,12 +572,19 @@ impl Gamification {
         };
         if lacking(BadgeKind::HabitsInWeek) {
             let (monday, sunday) = week_of(occasion.date);
+            // Plus the completion being recorded, which is not stored yet.
             figures.habits_in_week =
-                store::count_between(tx, user_id, Some(NodeKind::Habit), monday, sunday).await?;
+                store::count_between(tx, user_id, Some(NodeKind::Habit), monday, sunday).await? + 1;
         }
         if lacking(BadgeKind::PerfectWeek) {
             figures.perfect_days = self
-                .perfect_days(tx, user_id, occasion.date, occasion.clock)
+                .perfect_days(
+                    tx,
+                    user_id,
+                    occasion.date,
+                    occasion.clock,
+                    Some(occasion.node.id),
+                )
                 .await?;
         }
         Ok(figures)
@@ -624,6 +632,7 @@ impl Gamification {
         user_id: Uuid,
         day: Date,
         clock: &UserClock,
+        pending: Option<Uuid>,
     ) -> Result<i64> {
         const DAYS: i64 = 7;
         let from = day - Duration::days(DAYS - 1);
@@ -635,6 +644,10 @@ impl Gamification {
         let mut done: BTreeMap<Date, Vec<Uuid>> = BTreeMap::new();
         for (date, node) in store::habit_done_between(tx, user_id, from, day).await? {
             done.entry(date).or_default().push(node);
+        }
+        // The completion being recorded is not stored yet, and it may be what makes the day.
+        if let Some(node) = pending {
+            done.entry(day).or_default().push(node);
         }
         Ok(badges::perfect_days(&habits, &created_on, &done, day, DAYS))
     }
@@ -869,7 +882,12 @@ impl GamificationService for Gamification {
             .into_iter()
             .map(|(date, n)| (date, u32::try_from(n).unwrap_or(u32::MAX)))
             .collect();
-        let figures = strength::habit_figures(node.schedule.as_deref(), first_day, today, &done);
+        let unlived = streak::unlived_dates(&store::streak_days(&mut tx, user_id).await?);
+        let lived = strength::Lived {
+            schedule: node.schedule.as_deref(),
+            unlived: &unlived,
+        };
+        let figures = strength::habit_figures(Some(&lived), first_day, today, &done);
         Ok(HabitStats {
             node_id,
             current_streak: figures.current_streak,
@@ -902,7 +920,9 @@ impl GamificationService for Gamification {
                 sunday,
             )
             .await?,
-            perfect_days: self.perfect_days(&mut tx, user_id, today, &clock).await?,
+            perfect_days: self
+                .perfect_days(&mut tx, user_id, today, &clock, None)
+                .await?,
             hikes: activity.hikes,
             hiked_meters: activity.hiked_meters,
         };
@@ -975,28 +995,25 @@ impl GamificationService for Gamification {
         for (d, node) in store::habit_done_between(&mut tx, user_id, from, to).await? {
             done.entry(d).or_default().insert(node);
         }
-        let mut days = Vec::new();
-        let (mut due_total, mut done_total) = (0i64, 0i64);
+        let mut ends = Vec::new();
         for day in dates(from, to) {
-            let (_, end) = window::day_bounds(&clock, day)?;
-            let due: BTreeSet<Uuid> = habits
-                .iter()
-                .filter(|h| h.created_at < end && h.schedule.as_ref().is_none_or(|s| s.is_due(day)))
-                .map(|h| h.node_id)
-                .collect();
-            let done_today = done.get(&day).cloned().unwrap_or_default();
-            let due_done = due.intersection(&done_today).count();
-            due_total += due.len() as i64;
-            done_total += due_done as i64;
-            let (completions, xp) = totals.get(&day).copied().unwrap_or((0, 0));
-            days.push(SummaryDay {
-                date: day,
-                completions,
-                xp,
-                habits_due: due.len() as i64,
-                habits_done: done_today.len() as i64,
-            });
+            ends.push((day, window::day_bounds(&clock, day)?.1));
         }
+        let counts = summary::habit_counts(&habits, &ends, &done);
+        let days: Vec<SummaryDay> = ends
+            .iter()
+            .map(|&(day, _)| {
+                let (completions, xp) = totals.get(&day).copied().unwrap_or((0, 0));
+                let habits = counts.days.get(&day).copied().unwrap_or_default();
+                SummaryDay {
+                    date: day,
+                    completions,
+                    xp,
+                    habits_due: habits.due,
+                    habits_done: habits.done,
+                }
+            })
+            .collect();
         let tracks = store::track_totals(&self.db, user_id, from, to)
             .await?
             .into_iter()
@@ -1014,10 +1031,10 @@ impl GamificationService for Gamification {
             xp: days.iter().map(|d| d.xp).sum(),
             days,
             tracks,
-            completion_rate: if due_total == 0 {
+            completion_rate: if counts.due == 0 {
                 0.0
             } else {
-                done_total as f64 / due_total as f64
+                counts.done_due as f64 / counts.due as f64
             },
         })
     }

@@ -373,7 +373,8 @@ pub async fn append_xp(tx: &mut Tx, entry: &XpEntry<'_>) -> Result<bool> {
 
 /// The ledger's sum for the user: their total XP.
 pub async fn xp_total(tx: &mut Tx, user_id: Uuid) -> Result<i64> {
-    const SQL: &str = "SELECT CAST(COALESCE(sum(amount), 0) AS BIGINT) FROM xp_events WHERE user_id = $1";
+    const SQL: &str =
+        "SELECT CAST(COALESCE(sum(amount), 0) AS BIGINT) FROM xp_events WHERE user_id = $1";
     let total = with_tx!(tx, conn => {
         sqlx::query_scalar::<_, i64>(SQL).bind(user_id).fetch_one(&mut *conn).await?
     });

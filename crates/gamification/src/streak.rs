@@ -556,3 +556,74 @@ mod tests {
         }
     }
 }
+
+/// Local dates the user never lived: skipped between two streak days by a change of zone
+/// (flying Los Angeles -> Tokyo overnight, a calendar date passes in the air). A habit
+/// is not due on them.
+pub fn unlived_dates(days: &[StreakDay]) -> BTreeSet<Date> {
+    let mut unlived = BTreeSet::new();
+    for pair in days.windows(2) {
+        let (last, next) = (&pair[0].last, &pair[1].first);
+        let skipped = matches!(reckon(last, next), Ok(Reckoning::Adjacent));
+        if skipped && last.clock != next.clock && (next.date - last.date).whole_days() > 1 {
+            let inner = std::iter::successors(last.date.next_day(), |d| d.next_day());
+            unlived.extend(inner.take_while(|d| *d < next.date));
+        }
+    }
+    unlived
+}
+
+#[cfg(test)]
+mod unlived_tests {
+    use super::*;
+    use time::macros::date;
+
+    fn at(date: Date, instant: &str, zone: &str) -> StreakDay {
+        let activity = Activity {
+            date,
+            at: Timestamp::parse(instant).unwrap(),
+            clock: UserClock {
+                timezone: zone.into(),
+                day_start_hour: 0,
+            },
+        };
+        StreakDay {
+            first: activity.clone(),
+            last: activity,
+        }
+    }
+
+    #[test]
+    fn a_date_passed_in_the_air_was_never_lived() {
+        // 23:00 in Los Angeles on the 11th, then 08:00 in Tokyo on the 13th (11 hours later).
+        let days = [
+            at(
+                date!(2026 - 01 - 11),
+                "2026-01-12T07:00:00Z",
+                "America/Los_Angeles",
+            ),
+            at(date!(2026 - 01 - 13), "2026-01-12T23:00:00Z", "Asia/Tokyo"),
+        ];
+        assert_eq!(
+            unlived_dates(&days),
+            BTreeSet::from([date!(2026 - 01 - 12)])
+        );
+    }
+
+    #[test]
+    fn a_missed_day_at_home_was_lived() {
+        let days = [
+            at(
+                date!(2026 - 01 - 11),
+                "2026-01-11T12:00:00Z",
+                "Europe/Berlin",
+            ),
+            at(
+                date!(2026 - 01 - 13),
+                "2026-01-13T12:00:00Z",
+                "Europe/Berlin",
+            ),
+        ];
+        assert!(unlived_dates(&days).is_empty());
+    }
+}

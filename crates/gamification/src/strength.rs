@@ -447,3 +447,26 @@ mod tests {
         assert_eq!(figures.current_streak, 30);
     }
 }
+
+/// A habit's schedule with the dates the user never lived (see
+/// [`crate::streak::unlived_dates`]) taken out: the habit is not due on them.
+#[derive(Debug)]
+pub struct Lived<'a> {
+    pub schedule: Option<&'a dyn HabitCalendar>,
+    pub unlived: &'a std::collections::BTreeSet<Date>,
+}
+
+impl HabitCalendar for Lived<'_> {
+    fn is_due(&self, date: Date) -> bool {
+        !self.unlived.contains(&date) && self.schedule.is_none_or(|s| s.is_due(date))
+    }
+    fn period_of(&self, date: Date) -> Option<crate::ports::Period> {
+        self.schedule.and_then(|s| s.period_of(date))
+    }
+    fn frequency(&self) -> f64 {
+        self.schedule.map_or(1.0, |s| s.frequency())
+    }
+    fn target(&self) -> Option<f64> {
+        self.schedule.and_then(|s| s.target())
+    }
+}
