@@ -1029,35 +1029,7 @@ lifeos_kernel::dialect_test! {
     }
 }
 
-/// A dialect test that is `#[ignore]`d for `$reason`: an expectation the crate does not
-/// meet yet (run with `--ignored`).
-macro_rules! pending_dialect_test {
-    ($reason:literal, async fn $name:ident($db:ident : $ty:ty) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run($db: $ty) $body
-
-            #[tokio::test]
-            #[ignore = $reason]
-            async fn sqlite() {
-                run(lifeos_kernel::testing::sqlite()).await
-            }
-
-            #[tokio::test]
-            #[ignore = $reason]
-            async fn postgres() {
-                if let Some(db) = lifeos_kernel::testing::postgres_if_configured().await {
-                    run(db).await
-                }
-            }
-        }
-    };
-}
-
-pending_dialect_test! {
-    "gamification service.rs: completion_badges runs before store::insert, so the week badges miss the completion that earns them",
+lifeos_kernel::dialect_test! {
     async fn week_badges_count_the_completion_that_earns_them(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let start = date!(2026 - 03 - 09);
@@ -1086,8 +1058,7 @@ pending_dialect_test! {
     }
 }
 
-pending_dialect_test! {
-    "gamification service.rs summary: a times_per_period habit counts as done only on its spread due dates, not on the days of its period it was done",
+lifeos_kernel::dialect_test! {
     async fn summary_counts_a_period_habit_done_within_its_period(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let start = date!(2026 - 03 - 02);
@@ -1118,8 +1089,7 @@ pending_dialect_test! {
     }
 }
 
-pending_dialect_test! {
-    "gamification strength.rs habit_figures: the habit's own streak counts the calendar date skipped by an eastward flight as missed",
+lifeos_kernel::dialect_test! {
     async fn habit_streak_survives_a_flight(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let (gus, journal) = journal_across_the_pacific(&app).await;
