@@ -670,8 +670,11 @@ impl GamificationService for Gamification {
 
         let mut tx = self.db.begin().await?;
         let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
+        // Another user's completion id is no replay: their node stays "not found" and the
+        // insert below refuses the id, so nothing tells whose it is.
         if request.id.is_some()
             && let Some(first) = store::completion(&mut tx, id).await?
+            && first.user_id == user_id
         {
             return self.replay(&mut tx, user_id, node_id, &clock, first).await;
         }
@@ -1113,7 +1116,8 @@ impl Gamification {
         clock: &UserClock,
         first: store::Row,
     ) -> Result<Completed> {
-        if first.user_id != user_id || first.node_id != node_id || first.deleted_at.is_some() {
+        // The same id for another node, or for an undone completion, is not this request.
+        if first.node_id != node_id || first.deleted_at.is_some() {
             return Err(GamificationError::IdTaken);
         }
         let stored = store::stats(tx, user_id).await?.unwrap_or_default();

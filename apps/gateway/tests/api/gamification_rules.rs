@@ -718,11 +718,11 @@ lifeos_kernel::dialect_test! {
         let ada_work = track(&app, &ada, "Ada's").await;
         let ada_task = node(&app, &ada, &ada_work, "task", "Ada's task").await;
         let borrowed = complete(&app, &ada, &ada_task, json!({ "id": done_id })).await;
-        assert!(borrowed.status.is_client_error(), "{}", borrowed.body);
+        borrowed.assert_problem(StatusCode::CONFLICT, "completion_id_taken");
         assert!(!borrowed.body.to_string().contains(&task), "{}", borrowed.body);
+        // On Bob's node it is Bob's node that is not found, as without the id.
         let borrowed_bob = complete(&app, &ada, &task, json!({ "id": done_id })).await;
-        assert!(borrowed_bob.status.is_client_error(), "{}", borrowed_bob.body);
-        assert!(!borrowed_bob.body.to_string().contains("xpAwarded"), "{}", borrowed_bob.body);
+        borrowed_bob.assert_problem(StatusCode::NOT_FOUND, "not_found");
 
         // Bob's figures are his.
         let ada_stats = stats(&app, &ada).await;
