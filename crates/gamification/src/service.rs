@@ -307,7 +307,15 @@ impl Gamification {
         ));
         let rest = self.rest_in_gaps(tx, user_id, clock, &gaps).await?;
         let current = streak::current_as_of(&stored.streak, &here, &rest);
-        let count = store::count_between(tx, user_id, None, today, today).await?;
+        // The latest streak day's count is stored; only a user whose latest day is ahead of
+        // today (they flew west after completing) needs a count.
+        let count = match stored.streak.last.as_ref().map(|a| a.date) {
+            Some(latest) if latest == today => stored.last_day_completions,
+            Some(latest) if latest > today => {
+                store::count_between(tx, user_id, None, today, today).await?
+            }
+            _ => 0,
+        };
         Ok(stats_view(stored, current, count, rest.contains(&today)))
     }
 
@@ -316,6 +324,14 @@ impl Gamification {
             .check(&user_id.to_string())
             .map_err(|retry_after_secs| GamificationError::RateLimited { retry_after_secs })
     }
+}
+
+/// Counted completions on the latest streak day of `stats`, from the completions.
+async fn last_day_completions(tx: &mut Tx, user_id: Uuid, stats: &StoredStats) -> Result<i64> {
+    Ok(match stats.streak.last.as_ref() {
+        Some(last) => store::count_between(tx, user_id, None, last.date, last.date).await?,
+        None => 0,
+    })
 }
 
 /// The codes of the badges the user earned.
@@ -613,6 +629,7 @@ impl Gamification {
         let rest = self
             .rest_in_gaps(tx, user_id, occasion.clock, &gaps)
             .await?;
+        let latest_before = stats.streak.last.as_ref().map(|a| a.date);
         stats.streak = match streak::advance(&stats.streak, activity.clone(), &rest) {
             Step::Apply(state) => state,
             Step::Recompute => {
@@ -620,6 +637,14 @@ impl Gamification {
                     .await?
             }
         };
+        let latest = stats.streak.last.as_ref().map(|a| a.date);
+        if latest == Some(occasion.date) {
+            stats.last_day_completions = if latest_before == latest {
+                stats.last_day_completions + 1
+            } else {
+                1
+            };
+        }
         stats.xp += xp;
         stats.completions += 1;
         stats.level = levels::level_for(stats.xp).level;
@@ -824,6 +849,7 @@ impl GamificationService for Gamification {
             stats.streak = self
                 .recompute_streak(&mut tx, user_id, &clock, None)
                 .await?;
+            stats.last_day_completions = last_day_completions(&mut tx, user_id, &stats).await?;
             if matches!(row.node_type, NodeKind::Task | NodeKind::Milestone) {
                 self.plans
                     .set_done(&mut tx, user_id, row.node_id, false, now)
@@ -1056,6 +1082,11 @@ impl GamificationService for Gamification {
             streak: self
                 .recompute_streak(&mut tx, user_id, &clock, None)
                 .await?,
+            last_day_completions: 0,
+        };
+        let after = StoredStats {
+            last_day_completions: last_day_completions(&mut tx, user_id, &after).await?,
+            ..after
         };
         store::put_stats(&mut tx, user_id, &after, now).await?;
         let before_view = self.stats_now(&mut tx, user_id, &clock, &before).await?;

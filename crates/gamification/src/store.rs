@@ -400,6 +400,8 @@ pub struct StoredStats {
     pub level: i64,
     pub completions: i64,
     pub streak: StreakState,
+    /// Counted completions on the latest streak day (`streak.last`'s date).
+    pub last_day_completions: i64,
 }
 
 type StatsRow = (
@@ -412,12 +414,14 @@ type StatsRow = (
     Option<Timestamp>,
     Option<String>,
     Option<i32>,
+    i64,
 );
 
 /// The user's stats row (`None` before their first completion).
 pub async fn stats(tx: &mut Tx, user_id: Uuid) -> Result<Option<StoredStats>> {
     const SQL: &str = "SELECT xp, level, completions, current_streak, longest_streak, last_active_on, \
-                       last_active_at, last_active_timezone, last_active_day_start FROM user_stats WHERE user_id = $1";
+                       last_active_at, last_active_timezone, last_active_day_start, last_day_completions \
+                       FROM user_stats WHERE user_id = $1";
     let row: Option<StatsRow> = with_tx!(tx, conn => {
         sqlx::query_as(SQL).bind(user_id).fetch_optional(&mut *conn).await?
     });
@@ -427,7 +431,8 @@ pub async fn stats(tx: &mut Tx, user_id: Uuid) -> Result<Option<StoredStats>> {
 /// [`stats`] from the pool (a plain read).
 pub async fn read_stats(db: &Db, user_id: Uuid) -> Result<Option<StoredStats>> {
     const SQL: &str = "SELECT xp, level, completions, current_streak, longest_streak, last_active_on, \
-                       last_active_at, last_active_timezone, last_active_day_start FROM user_stats WHERE user_id = $1";
+                       last_active_at, last_active_timezone, last_active_day_start, last_day_completions \
+                       FROM user_stats WHERE user_id = $1";
     let row: Option<StatsRow> = with_db!(db, pool => {
         sqlx::query_as(SQL).bind(user_id).fetch_optional(pool).await?
     });
@@ -435,7 +440,7 @@ pub async fn read_stats(db: &Db, user_id: Uuid) -> Result<Option<StoredStats>> {
 }
 
 fn stats_from_row(row: StatsRow) -> StoredStats {
-    let (xp, level, completions, current, longest, on, at, timezone, day_start) = row;
+    let (xp, level, completions, current, longest, on, at, timezone, day_start, last_day) = row;
     let last = match (on, at, timezone, day_start) {
         (Some(date), Some(at), Some(timezone), Some(day_start_hour)) => Some(Activity {
             date,
@@ -456,6 +461,7 @@ fn stats_from_row(row: StatsRow) -> StoredStats {
             longest,
             last,
         },
+        last_day_completions: last_day,
     }
 }
 
@@ -467,13 +473,14 @@ pub async fn put_stats(
     at: Timestamp,
 ) -> Result<()> {
     const SQL: &str = "INSERT INTO user_stats (user_id, xp, level, completions, current_streak, longest_streak, \
-                       last_active_on, last_active_at, last_active_timezone, last_active_day_start, updated_at) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                       last_active_on, last_active_at, last_active_timezone, last_active_day_start, last_day_completions, updated_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                        ON CONFLICT (user_id) DO UPDATE SET xp = excluded.xp, level = excluded.level, \
                        completions = excluded.completions, current_streak = excluded.current_streak, \
                        longest_streak = excluded.longest_streak, last_active_on = excluded.last_active_on, \
                        last_active_at = excluded.last_active_at, last_active_timezone = excluded.last_active_timezone, \
-                       last_active_day_start = excluded.last_active_day_start, updated_at = excluded.updated_at";
+                       last_active_day_start = excluded.last_active_day_start, \
+                       last_day_completions = excluded.last_day_completions, updated_at = excluded.updated_at";
     let last = stats.streak.last.as_ref();
     with_tx!(tx, conn => {
         sqlx::query(SQL)
@@ -487,6 +494,7 @@ pub async fn put_stats(
             .bind(last.map(|a| a.at))
             .bind(last.map(|a| a.clock.timezone.as_str()))
             .bind(last.map(|a| a.clock.day_start_hour))
+            .bind(stats.last_day_completions)
             .bind(at)
             .execute(&mut *conn)
             .await?;

@@ -60,6 +60,8 @@ CREATE TABLE user_stats (
     last_active_at          timestamptz,
     last_active_timezone    text,
     last_active_day_start   integer,
+    -- Counted completions on last_active_on: completionsToday without a count.
+    last_day_completions    bigint NOT NULL,
     updated_at              timestamptz NOT NULL
 );
 

@@ -60,6 +60,8 @@ CREATE TABLE user_stats (
     last_active_at          TEXT,
     last_active_timezone    TEXT,
     last_active_day_start   INTEGER,
+    -- Counted completions on last_active_on: completionsToday without a count.
+    last_day_completions    INTEGER NOT NULL,
     updated_at              TEXT NOT NULL
 );
 
