@@ -43,6 +43,8 @@
 #   BENCH_BIN           server binary (default target/release/lifeos, relative to the workspace)
 #   BENCH_SKIP_BUILD=1  do not run `cargo build --release` (use a binary built beforehand)
 #   BENCH_OUT=<path>    also write the final table to this file
+#   BENCH_HISTORY=N     past completions of the GET /api/v1/me/stats user (default 10000),
+#                       each through the API: their seeding time is a row of the table
 #   BENCH_PERF=<dir>    record a profile of lifeos during the first lifeos run of each
 #                       PostgreSQL workload: perf record -F 999 -g into <dir>/<workload>.data
 #                       (point, range, create, me, health, complete), with the binary profiled beside
@@ -66,7 +68,7 @@ REGISTRATIONS=100
 COMPLETE_CONNECTIONS=32
 COMPLETE_USERS=32
 COMPLETE_RATE=5000 # completions/s the seeded tasks last for (the goal on PostgreSQL is 2,400)
-HISTORY=10000      # past completions of the GET /api/v1/me/stats user
+HISTORY="${BENCH_HISTORY:-10000}" # past completions of the GET /api/v1/me/stats user
 DAY_TYPES=1000
 FIRST_DAY=2020-01-01 # the seeded day types: 2020-01-01..2022-09-26, clear of the writers' years
 SEED="apps/gateway/bench/seed.py"
