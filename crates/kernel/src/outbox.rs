@@ -193,16 +193,26 @@ pub fn spawn_subscriber(
                 source.wait(POLL_INTERVAL).await;
                 continue;
             }
-            for event in events {
-                if let Err(error) = subscriber.handle(&event).await {
+            // One ack per batch, after the last event handled: acking each event cost a
+            // write per event and subscriber. A crash before the ack redelivers the batch,
+            // which handlers allow (delivery is at least once).
+            let mut handled = None;
+            let mut failed = false;
+            for event in &events {
+                if let Err(error) = subscriber.handle(event).await {
                     tracing::warn!(subscriber = name, tx_id = event.tx_id, seq = event.seq, %error, "event handler failed; will retry");
-                    tokio::time::sleep(POLL_INTERVAL).await;
+                    failed = true;
                     break;
                 }
-                if let Err(error) = source.ack(name, &event, clock.now()).await {
-                    tracing::warn!(subscriber = name, %error, "outbox ack failed");
-                    break;
-                }
+                handled = Some(event);
+            }
+            if let Some(event) = handled
+                && let Err(error) = source.ack(name, event, clock.now()).await
+            {
+                tracing::warn!(subscriber = name, %error, "outbox ack failed");
+            }
+            if failed {
+                tokio::time::sleep(POLL_INTERVAL).await;
             }
         }
     })
