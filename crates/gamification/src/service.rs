@@ -319,6 +319,17 @@ impl Gamification {
         Ok(stats_view(stored, current, count, rest.contains(&today)))
     }
 
+    /// [`Self::stats_now`] on a plain read connection, for the answer of a committed write.
+    async fn stats_after(
+        &self,
+        user_id: Uuid,
+        clock: &UserClock,
+        stored: &StoredStats,
+    ) -> Result<Stats> {
+        let mut read = self.db.read().await?;
+        self.stats_now(&mut read, user_id, clock, stored).await
+    }
+
     fn check_rate(&self, user_id: Uuid) -> Result<()> {
         self.completions_limit
             .check(&user_id.to_string())
@@ -794,9 +805,11 @@ impl GamificationService for Gamification {
         }
         self.publish_completion(&mut tx, user_id, &row.view(), level_up, &new_badges, now)
             .await?;
-        let stats_view = self.stats_now(&mut tx, user_id, &clock, &stats).await?;
         tx.commit().await?;
         self.outbox.wake();
+        // Read after the commit, so the write transaction (on SQLite, the write lock) does
+        // not wait for the rest-day reads.
+        let stats_view = self.stats_after(user_id, &clock, &stats).await?;
         Ok(Completed {
             created: true,
             outcome: CompletionOutcome {
@@ -869,9 +882,11 @@ impl GamificationService for Gamification {
                 event(user_id, topics::COMPLETION_UNDONE, payload),
             )
             .await?;
-        let stats_view = self.stats_now(&mut tx, user_id, &clock, &stats).await?;
         tx.commit().await?;
         self.outbox.wake();
+        // Read after the commit, so the write transaction (on SQLite, the write lock) does
+        // not wait for the rest-day reads.
+        let stats_view = self.stats_after(user_id, &clock, &stats).await?;
         Ok(UndoOutcome {
             completion_id,
             xp_reversed: row.xp_awarded,
