@@ -107,25 +107,8 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
+    use crate::fixtures::OnWeekdays;
     use crate::ports::{HabitCalendar, Period};
-
-    #[derive(Debug)]
-    struct OnWeekdays(Vec<Weekday>);
-
-    impl HabitCalendar for OnWeekdays {
-        fn is_due(&self, date: Date) -> bool {
-            self.0.contains(&date.weekday())
-        }
-        fn period_of(&self, _date: Date) -> Option<Period> {
-            None
-        }
-        fn frequency(&self) -> f64 {
-            self.0.len() as f64 / 7.0
-        }
-        fn target(&self) -> Option<f64> {
-            None
-        }
-    }
 
     /// Three times in any week.
     #[derive(Debug)]

@@ -2,6 +2,8 @@
 
 pub mod badges;
 pub mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod http;
 pub mod levels;
 pub mod model;

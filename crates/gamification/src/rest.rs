@@ -85,26 +85,8 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::ports::{HabitCalendar, Period};
-
-    /// Due on the given weekdays.
-    #[derive(Debug)]
-    struct OnWeekdays(Vec<Weekday>);
-
-    impl HabitCalendar for OnWeekdays {
-        fn is_due(&self, date: Date) -> bool {
-            self.0.contains(&date.weekday())
-        }
-        fn period_of(&self, _date: Date) -> Option<Period> {
-            None
-        }
-        fn frequency(&self) -> f64 {
-            self.0.len() as f64 / 7.0
-        }
-        fn target(&self) -> Option<f64> {
-            None
-        }
-    }
+    use crate::fixtures::OnWeekdays;
+    use crate::ports::HabitCalendar;
 
     fn utc() -> UserClock {
         UserClock {
