@@ -623,11 +623,11 @@ impl Gamification {
         &self,
         tx: &mut Tx,
         occasion: &Occasion<'_>,
-        at: Timestamp,
-        xp: i64,
+        before: &StoredStats,
+        (at, xp): (Timestamp, i64),
     ) -> Result<StoredStats> {
         let user_id = occasion.user_id;
-        let mut stats = store::stats(tx, user_id).await?.unwrap_or_default();
+        let mut stats = before.clone();
         let activity = Activity {
             date: occasion.date,
             at,
@@ -741,7 +741,7 @@ impl GamificationService for Gamification {
         let level_before = levels::level_for(before.xp).level;
         let (stats, new_badges) = if verdict.counted {
             let stats = self
-                .advance_stats(&mut tx, &occasion, completed_at, xp)
+                .advance_stats(&mut tx, &occasion, &before, (completed_at, xp))
                 .await?;
             let badges = self
                 .completion_badges(&mut tx, &occasion, &stats, now, id)
