@@ -68,6 +68,7 @@ pub struct CompleteNode {
     #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
     pub local_date: Option<Date>,
     /// For habits with a numeric target: the amount done (the day's values add up).
+    #[schema(minimum = 0, maximum = 1000000000)]
     pub value: Option<f64>,
     #[schema(max_length = 2000)]
     pub note: Option<String>,
