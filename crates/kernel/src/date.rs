@@ -17,6 +17,12 @@ pub const MAX_YEAR: i32 = 2200;
 /// The sentence of every out-of-range answer; the extractors recognise it to set the code.
 pub const OUT_OF_RANGE: &str = "must lie in the years 1900 to 2200";
 
+/// The ISO week (Monday to Sunday) holding `date`: (Monday, Sunday).
+pub fn iso_week(date: Date) -> (Date, Date) {
+    let monday = date - time::Duration::days(i64::from(date.weekday().number_days_from_monday()));
+    (monday, monday + time::Duration::days(6))
+}
+
 /// The pattern the contract states for dates (`YYYY-MM-DD`, years 1900-2200).
 pub const DATE_PATTERN: &str =
     r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
@@ -111,5 +117,24 @@ mod tests {
         assert_eq!(body.patch, Some(None));
         assert!(parse(r#"{"day":"2026-01-01","due":"1000-01-01"}"#).is_err());
         assert!(parse(r#"{"day":"2026-01-01","patch":"3000-01-01"}"#).is_err());
+    }
+}
+
+#[cfg(test)]
+mod week_tests {
+    use time::macros::date;
+
+    use super::iso_week;
+
+    #[test]
+    fn weeks_run_monday_to_sunday() {
+        assert_eq!(
+            iso_week(date!(2026 - 03 - 29)),
+            (date!(2026 - 03 - 23), date!(2026 - 03 - 29))
+        );
+        assert_eq!(
+            iso_week(date!(2026 - 03 - 30)),
+            (date!(2026 - 03 - 30), date!(2026 - 04 - 05))
+        );
     }
 }

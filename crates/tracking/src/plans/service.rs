@@ -191,7 +191,7 @@ impl Plans {
         let user = user_clock(&self.db, user_id)
             .await?
             .ok_or(TrackingError::NotFound("user"))?;
-        let (monday, sunday) = stats::week_of(user.local_date(now)?);
+        let (monday, sunday) = lifeos_kernel::date::iso_week(user.local_date(now)?);
         // A window wide enough for any zone; the summary clips to the local week.
         let (window_start, window_end) = (now - Duration::days(8), now + Duration::days(1));
         let counts = store::node_counts(&self.db, user_id, only).await?;

@@ -3,17 +3,10 @@
 
 use std::collections::HashMap;
 
-use time::{Date, Duration};
 use uuid::Uuid;
 
 use super::{NodeStatus, NodeType, TrackStats};
 use crate::time_entries::summary::{Span, Summary};
-
-/// The ISO week (Monday to Sunday) holding `today`.
-pub fn week_of(today: Date) -> (Date, Date) {
-    let monday = today - Duration::days(i64::from(today.weekday().number_days_from_monday()));
-    (monday, monday + Duration::days(6))
-}
 
 /// The spans that count towards a track (only `only`'s, when given).
 pub fn track_spans(spans: Vec<Span>, only: Option<Uuid>) -> Vec<Span> {
@@ -78,22 +71,8 @@ pub fn per_track(
 
 #[cfg(test)]
 mod tests {
-    use time::macros::date;
-
     use super::*;
     use crate::time_entries::summary::{GroupBy, SummaryItem};
-
-    #[test]
-    fn weeks_run_monday_to_sunday() {
-        assert_eq!(
-            week_of(date!(2026 - 03 - 29)),
-            (date!(2026 - 03 - 23), date!(2026 - 03 - 29))
-        );
-        assert_eq!(
-            week_of(date!(2026 - 03 - 30)),
-            (date!(2026 - 03 - 30), date!(2026 - 04 - 05))
-        );
-    }
 
     #[test]
     fn counts_and_minutes_per_track() {
