@@ -108,32 +108,8 @@ mod tests {
 
     use super::*;
     use crate::fixtures::OnWeekdays;
-    use crate::ports::{HabitCalendar, Period};
-
-    /// Three times in any week.
-    #[derive(Debug)]
-    struct ThreePerWeek;
-
-    impl HabitCalendar for ThreePerWeek {
-        fn is_due(&self, date: Date) -> bool {
-            date.weekday().number_days_from_monday() < 3
-        }
-        fn period_of(&self, date: Date) -> Option<Period> {
-            let first =
-                date - time::Duration::days(i64::from(date.weekday().number_days_from_monday()));
-            Some(Period {
-                first,
-                last: first + time::Duration::days(6),
-                times: 3,
-            })
-        }
-        fn frequency(&self) -> f64 {
-            3.0 / 7.0
-        }
-        fn target(&self) -> Option<f64> {
-            None
-        }
-    }
+    use crate::fixtures::PerWeek;
+    use crate::ports::HabitCalendar;
 
     fn habit(id: u128, schedule: Option<Arc<dyn HabitCalendar>>) -> HabitFacts {
         HabitFacts {
@@ -223,7 +199,13 @@ mod tests {
         let habits = [
             habit(1, None),
             habit(2, None),
-            habit(3, Some(Arc::new(ThreePerWeek))),
+            habit(
+                3,
+                Some(Arc::new(PerWeek {
+                    times: 3,
+                    due_on: &[1, 2, 3],
+                })),
+            ),
         ];
         // Habit 2 exists from the 8th on.
         let created = [

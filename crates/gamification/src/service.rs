@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
+use lifeos_kernel::date::iso_week;
 use lifeos_kernel::outbox::{Event, NewEvent, Outbox, Subscriber};
 use lifeos_kernel::page::{Page, PageRequest};
 use lifeos_kernel::rate_limit::{Quota, RateLimiter};
@@ -182,13 +183,6 @@ fn event(user_id: Uuid, topic: &str, payload: serde_json::Value) -> NewEvent {
         topic: topic.to_owned(),
         payload,
     }
-}
-
-/// The ISO week (Monday to Sunday) holding `date`.
-fn week_of(date: Date) -> (Date, Date) {
-    let back = i64::from(date.weekday().number_days_from_monday());
-    let monday = date - Duration::days(back);
-    (monday, monday + Duration::days(6))
 }
 
 fn month_of(date: Date) -> (Date, Date) {
@@ -591,14 +585,14 @@ impl Gamification {
             return Ok(figures);
         }
         let user_id = occasion.user_id;
-        let catalog = self.catalog(tx).await?.to_vec();
+        let catalog = self.catalog(tx).await?;
         let lacking = |kind: BadgeKind| {
             catalog
                 .iter()
                 .any(|b| b.kind == kind && !earned.contains(&b.code))
         };
         if lacking(BadgeKind::HabitsInWeek) {
-            let (monday, sunday) = week_of(occasion.date);
+            let (monday, sunday) = iso_week(occasion.date);
             // Plus the completion being recorded, which is not stored yet.
             figures.habits_in_week =
                 store::count_between(tx, user_id, Some(NodeKind::Habit), monday, sunday).await? + 1;
@@ -950,7 +944,7 @@ impl GamificationService for Gamification {
         let earned: BTreeMap<String, Timestamp> =
             store::earned(&mut tx, user_id).await?.into_iter().collect();
         let activity = self.plans.activity(&self.db, user_id).await?;
-        let (monday, sunday) = week_of(today);
+        let (monday, sunday) = iso_week(today);
         let figures = Figures {
             completions: stored.completions,
             longest_streak: stored.streak.longest,
@@ -1025,7 +1019,7 @@ impl GamificationService for Gamification {
             None => clock.local_date(self.clock.now())?,
         };
         let (from, to) = match period {
-            SummaryPeriod::Week => week_of(date),
+            SummaryPeriod::Week => iso_week(date),
             SummaryPeriod::Month => month_of(date),
         };
         let mut tx = self.db.read().await?;

@@ -428,17 +428,6 @@ pub async fn stats(tx: &mut Tx, user_id: Uuid) -> Result<Option<StoredStats>> {
     Ok(row.map(stats_from_row))
 }
 
-/// [`stats`] from the pool (a plain read).
-pub async fn read_stats(db: &Db, user_id: Uuid) -> Result<Option<StoredStats>> {
-    const SQL: &str = "SELECT xp, level, completions, current_streak, longest_streak, last_active_on, \
-                       last_active_at, last_active_timezone, last_active_day_start, last_day_completions \
-                       FROM user_stats WHERE user_id = $1";
-    let row: Option<StatsRow> = with_db!(db, pool => {
-        sqlx::query_as(SQL).bind(user_id).fetch_optional(pool).await?
-    });
-    Ok(row.map(stats_from_row))
-}
-
 fn stats_from_row(row: StatsRow) -> StoredStats {
     let (xp, level, completions, current, longest, on, at, timezone, day_start, last_day) = row;
     let last = match (on, at, timezone, day_start) {

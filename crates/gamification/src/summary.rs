@@ -77,32 +77,8 @@ mod tests {
     use time::macros::date;
 
     use super::*;
-    use crate::ports::{HabitCalendar, Period};
-
-    /// Twice per week (Monday to Sunday), due on Monday and Thursday.
-    #[derive(Debug)]
-    struct TwicePerWeek;
-
-    impl HabitCalendar for TwicePerWeek {
-        fn is_due(&self, date: Date) -> bool {
-            matches!(date.weekday().number_from_monday(), 1 | 4)
-        }
-        fn period_of(&self, date: Date) -> Option<Period> {
-            let first =
-                date - time::Duration::days(i64::from(date.weekday().number_days_from_monday()));
-            Some(Period {
-                first,
-                last: first + time::Duration::days(6),
-                times: 2,
-            })
-        }
-        fn frequency(&self) -> f64 {
-            2.0 / 7.0
-        }
-        fn target(&self) -> Option<f64> {
-            None
-        }
-    }
+    use crate::fixtures::PerWeek;
+    use crate::ports::HabitCalendar;
 
     fn week(from: Date) -> Vec<(Date, Timestamp)> {
         (0..7)
@@ -136,7 +112,10 @@ mod tests {
     fn a_period_habit_done_on_other_days_of_its_period_counts_as_done() {
         let monday = date!(2026 - 03 - 02);
         let counts = habit_counts(
-            &[habit(Some(Arc::new(TwicePerWeek)))],
+            &[habit(Some(Arc::new(PerWeek {
+                times: 2,
+                due_on: &[1, 4],
+            })))],
             &week(monday),
             &done_on(&[date!(2026 - 03 - 03), date!(2026 - 03 - 04)]),
         );
