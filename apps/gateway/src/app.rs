@@ -21,6 +21,7 @@ use lifeos_kernel::migrate::{self, MigrationSet};
 use lifeos_kernel::outbox::{EventSource, Outbox, spawn_subscriber};
 use lifeos_kernel::user_data::UserDataRegistry;
 use lifeos_kernel::{AppError, Db, SharedClock};
+use lifeos_library::LibraryState;
 use lifeos_omtobe_brake::{Brake, SharedBrake};
 use lifeos_tracking::TrackingState;
 use tokio::net::TcpListener;
@@ -52,6 +53,7 @@ pub struct AppState {
     pub tracking: TrackingState,
     pub brake: SharedBrake,
     pub gamification: SharedGamification,
+    pub library: LibraryState,
     pub authenticator: SharedAuthenticator,
     /// The outbox, for subscribers the app runs.
     pub outbox: Outbox,
@@ -142,17 +144,19 @@ fn wire(
     let plans = Arc::new(PlansAdapter::new(outbox.clone()));
     let gamification: SharedGamification = Arc::new(Gamification::new(
         db.clone(),
-        clock,
+        clock.clone(),
         outbox.clone(),
         plans,
         config.completions_per_minute,
     ));
+    let library = LibraryState::new(db.clone(), clock);
     let state = AppState {
         db,
         identity: identity.clone(),
         tracking,
         brake,
         gamification,
+        library,
         authenticator: identity,
         outbox,
         metrics: Arc::new(Metrics::new()),

@@ -82,6 +82,15 @@ pub fn all() -> Vec<Domain> {
                 })]
             },
         },
+        Domain {
+            name: "library",
+            tags: lifeos_library::TAGS,
+            migrations: lifeos_library::migrations,
+            tables: lifeos_library::TABLES,
+            codes: lifeos_library::CODES,
+            router: lifeos_library::router::<AppState>,
+            subscribers: none,
+        },
     ]
 }
 

@@ -1,0 +1,1 @@
+//! Search ranking: pure, the same on both dialects (ADR 0015).

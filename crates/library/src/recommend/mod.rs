@@ -1,0 +1,6 @@
+//! Program and nutrition recommendations: pure rules over data
+
+pub mod http;
+pub mod service;
+
+pub use service::{Recommendations, RecommendationsService, SharedRecommendations};
