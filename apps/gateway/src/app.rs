@@ -21,7 +21,7 @@ use lifeos_kernel::migrate::{self, MigrationSet};
 use lifeos_kernel::outbox::{EventSource, Outbox, spawn_subscriber};
 use lifeos_kernel::user_data::UserDataRegistry;
 use lifeos_kernel::{AppError, Db, SharedClock};
-use lifeos_library::LibraryState;
+use lifeos_library::{LibraryState, LoadMode, load_seed};
 use lifeos_omtobe_brake::{Brake, SharedBrake};
 use lifeos_tracking::TrackingState;
 use tokio::net::TcpListener;
@@ -71,6 +71,8 @@ pub enum StartError {
     Connect(#[from] lifeos_kernel::db::ConnectError),
     #[error("could not apply migrations: {0}")]
     Migrate(#[from] lifeos_kernel::StoreError),
+    #[error("could not load the library's seed data: {0}")]
+    Seed(#[from] lifeos_library::LibraryError),
     #[error("could not set up mail: {0}")]
     Mail(String),
     #[error("could not listen on {addr}: {source}")]
@@ -290,6 +292,21 @@ impl Server {
     }
 }
 
+/// Loads the library's embedded datasets where they are newer than the database's.
+async fn load_newer_seed(db: &Db, clock: &SharedClock) -> Result<(), StartError> {
+    let report = load_seed(db, clock.now(), LoadMode::IfNewer).await?;
+    for dataset in report.datasets.iter().filter(|d| d.loaded) {
+        tracing::info!(
+            dataset = %dataset.dataset,
+            version = dataset.version,
+            rows = dataset.rows,
+            changed = dataset.changed,
+            "library seed loaded"
+        );
+    }
+    Ok(())
+}
+
 /// Connects, migrates, binds and serves until `stop` (or `shutdown_signal` resolves).
 pub async fn start(
     config: &Config,
@@ -298,6 +315,7 @@ pub async fn start(
 ) -> Result<Server, StartError> {
     let db = connect(config).await?;
     migrate::run(&db, &migration_sets()).await?;
+    load_newer_seed(&db, &clock).await?;
     let (state, sessions) = wire(config, db.clone(), clock.clone())?;
     let source: Arc<dyn EventSource> = Arc::new(state.outbox.clone());
     let mut subscribers: Vec<JoinHandle<()>> = domains::all()

@@ -1,4 +1,4 @@
-//! `lifeos`: serve (default), migrate, openapi, gamification recompute.
+//! `lifeos`: serve (default), migrate, openapi, gamification recompute, library load.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use lifeos_kernel::SystemClock;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: lifeos [serve|migrate|openapi|gamification recompute [--user ID]]
+const USAGE: &str = "usage: lifeos [serve|migrate|openapi|gamification recompute [--user ID]|library load]
 
   serve     run the HTTP server (default)
   migrate   apply database migrations and exit
@@ -21,6 +21,10 @@ const USAGE: &str = "usage: lifeos [serve|migrate|openapi|gamification recompute
   gamification recompute [--user ID]
             rebuild XP, levels and streaks from the XP ledger and the completions
             (every user, or one), printing what changed
+  library load
+            upsert the library's datasets (foods, nutrients, supplements, exercises,
+            programs, templates, rules) from the seed files built into this binary,
+            printing the rows each changed; running it twice changes nothing
 
 Configuration comes from the environment; see README.md.";
 
@@ -32,6 +36,7 @@ async fn main() -> ExitCode {
         "migrate" => migrate().await,
         "openapi" => print_openapi(),
         "gamification" => gamification(std::env::args().skip(2).collect()).await,
+        "library" => library(std::env::args().skip(2).collect()).await,
         "help" | "--help" | "-h" => {
             eprintln!("{USAGE}");
             Ok(())
@@ -170,4 +175,28 @@ async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// `lifeos library load`: loads every embedded dataset, whatever the database holds.
+async fn library(args: Vec<String>) -> Result<(), String> {
+    if args != ["load"] {
+        return Err(format!("usage: lifeos library load\n\n{USAGE}"));
+    }
+    let config = load_config()?;
+    let db = app::connect(&config).await.map_err(|e| e.to_string())?;
+    lifeos_kernel::migrate::run(&db, &app::migration_sets())
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = lifeos_kernel::Clock::now(&SystemClock);
+    let report = lifeos_library::load_seed(&db, now, lifeos_library::LoadMode::Always)
+        .await
+        .map_err(|e| e.to_string())?;
+    for dataset in &report.datasets {
+        eprintln!(
+            "{}: version {}, {} rows, {} inserted or changed",
+            dataset.dataset, dataset.version, dataset.rows, dataset.changed
+        );
+    }
+    db.close().await;
+    Ok(())
 }

@@ -16,7 +16,7 @@ use lifeos_kernel::migrate::MigrationSet;
 use lifeos_kernel::{Db, SharedClock};
 use utoipa_axum::router::OpenApiRouter;
 
-pub use catalog::seed::{LoadReport, load_seed};
+pub use catalog::seed::{LoadMode, LoadReport, load_seed};
 pub use error::{CODES, LibraryError};
 pub use user_data::TABLES;
 

@@ -1,9 +1,22 @@
-//! The canonical datasets: foods, nutrients, supplements, exercises, programs: the routes.
+//! `/api/v1/library/{foods|nutrients|supplements|exercises|programs}`: search, filters,
+//! one row.
 
-use axum::extract::FromRef;
+use axum::extract::{FromRef, State};
+use lifeos_kernel::http::{Json, Path, Query};
+use lifeos_kernel::page::{Page, PageParams};
+use lifeos_kernel::{AppError, Principal};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
 
+use super::service::CatalogQuery;
+use super::store::{Bind, Filters};
+use super::{Equipment, Exercise, Food, Level, Nutrient, Program, Supplement, TrainingGoal};
 use crate::LibraryState;
+
+const TAG: &str = "library";
 
 pub fn routes<S>() -> OpenApiRouter<S>
 where
@@ -11,4 +24,322 @@ where
     LibraryState: FromRef<S>,
 {
     OpenApiRouter::new()
+        .routes(routes!(list_foods))
+        .routes(routes!(get_food))
+        .routes(routes!(list_nutrients))
+        .routes(routes!(get_nutrient))
+        .routes(routes!(list_supplements))
+        .routes(routes!(get_supplement))
+        .routes(routes!(list_exercises))
+        .routes(routes!(get_exercise))
+        .routes(routes!(list_programs))
+        .routes(routes!(get_program))
+}
+
+/// A search (`q`, typo-tolerant, any word order) or, without `q`, a list by name.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Words to search for, at most 100 characters, e.g. `chicken breast`.
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+impl SearchParams {
+    fn page(&self) -> PageParams {
+        PageParams {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FoodParams {
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+    /// A food group, e.g. `Cereals and Millets` (any case).
+    pub group: Option<String>,
+    /// Per 100 g.
+    #[param(minimum = 0)]
+    pub min_protein_g: Option<f64>,
+    #[param(minimum = 0)]
+    pub max_energy_kcal: Option<f64>,
+    #[param(minimum = 0)]
+    pub max_fat_g: Option<f64>,
+    #[param(minimum = 0)]
+    pub max_carbs_g: Option<f64>,
+    #[param(minimum = 0)]
+    pub min_fiber_g: Option<f64>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+fn at_least(filters: Filters, column: &str, value: Option<f64>) -> Filters {
+    match value {
+        Some(value) => filters.with(&format!("{column} >= ?"), Bind::Real(value)),
+        None => filters,
+    }
+}
+
+fn at_most(filters: Filters, column: &str, value: Option<f64>) -> Filters {
+    match value {
+        Some(value) => filters.with(&format!("{column} <= ?"), Bind::Real(value)),
+        None => filters,
+    }
+}
+
+impl FoodParams {
+    fn query(&self) -> CatalogQuery {
+        let mut filters = Filters::default();
+        if let Some(group) = &self.group {
+            filters = filters.with("lower(food_group) = lower(?)", Bind::Text(group.clone()));
+        }
+        filters = at_least(filters, "protein_g", self.min_protein_g);
+        filters = at_most(filters, "energy_kcal", self.max_energy_kcal);
+        filters = at_most(filters, "fat_g", self.max_fat_g);
+        filters = at_most(filters, "carbs_g", self.max_carbs_g);
+        filters = at_least(filters, "fiber_g", self.min_fiber_g);
+        CatalogQuery {
+            q: self.q.clone(),
+            filters,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SupplementParams {
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+    /// Supplements providing this nutrient code, e.g. `vitd`.
+    pub nutrient: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExerciseParams {
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+    /// A muscle code, primary or secondary, e.g. `quads`.
+    pub muscle: Option<String>,
+    pub equipment: Option<Equipment>,
+    pub level: Option<Level>,
+    /// wger's category, e.g. `Legs` (any case).
+    pub category: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProgramParams {
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+    pub goal: Option<TrainingGoal>,
+    #[param(minimum = 1, maximum = 7)]
+    pub days_per_week: Option<u32>,
+    pub level: Option<Level>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Foods (IFCT 2017): search by name, scientific or local name, filter by group and
+/// nutrients per 100 g.
+#[utoipa::path(get, path = "/library/foods", tag = TAG, operation_id = "listFoods",
+    security(("bearerAuth" = []), ("apiKey" = [])), params(FoodParams),
+    responses((status = 200, description = "Foods, best match first when searching", body = Page<Food>)))]
+pub async fn list_foods(
+    State(state): State<LibraryState>,
+    _principal: Principal,
+    Query(params): Query<FoodParams>,
+) -> Result<Json<Page<Food>>, AppError> {
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+    };
+    Ok(Json(state.catalog.foods(params.query(), page.parse()?).await?))
+}
+
+/// One food, with every nutrient per 100 g.
+#[utoipa::path(get, path = "/library/foods/{id}", tag = TAG, operation_id = "getFood",
+    security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Food", body = Food)))]
+pub async fn get_food(
+    State(state): State<LibraryState>,
+    _principal: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Food>, AppError> {
+    Ok(Json(state.catalog.food(id).await?))
+}
+
+/// Nutrients, with units and published upper limits.
+#[utoipa::path(get, path = "/library/nutrients", tag = TAG, operation_id = "listNutrients",
+    security(("bearerAuth" = []), ("apiKey" = [])), params(SearchParams),
+    responses((status = 200, description = "Nutrients", body = Page<Nutrient>)))]
+pub async fn list_nutrients(
+    State(state): State<LibraryState>,
+    _principal: Principal,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<Page<Nutrient>>, AppError> {
+    let query = CatalogQuery {
+        q: params.q.clone(),
+        filters: Filters::default(),
+    };
+    Ok(Json(
+        state.catalog.nutrients(query, params.page().parse()?).await?,
+    ))
+}
+
+/// One nutrient.
+#[utoipa::path(get, path = "/library/nutrients/{id}", tag = TAG, operation_id = "getNutrient",
+    security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Nutrient", body = Nutrient)))]
+pub async fn get_nutrient(
+    State(state): State<LibraryState>,
+    _principal: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Nutrient>, AppError> {
+    Ok(Json(state.catalog.nutrient(id).await?))
+}
+
+/// Single-nutrient supplements dosed at the adult RDA.
+#[utoipa::path(get, path = "/library/supplements", tag = TAG, operation_id = "listSupplements",
+    security(("bearerAuth" = []), ("apiKey" = [])), params(SupplementParams),
+    responses((status = 200, description = "Supplements", body = Page<Supplement>)))]
+pub async fn list_supplements(
+    State(state): State<LibraryState>,
+    _principal: Principal,
+    Query(params): Query<SupplementParams>,
+) -> Result<Json<Page<Supplement>>, AppError> {
+    let mut filters = Filters::default();
+    if let Some(nutrient) = &params.nutrient {
+        filters = filters.json_contains("nutrients", nutrient);
+    }
+    let query = CatalogQuery {
+        q: params.q.clone(),
+        filters,
+    };
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+    };
+    Ok(Json(state.catalog.supplements(query, page.parse()?).await?))
+}
+
+/// One supplement.
+#[utoipa::path(get, path = "/library/supplements/{id}", tag = TAG, operation_id = "getSupplement",
+    security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Supplement", body = Supplement)))]
+pub async fn get_supplement(
+    State(state): State<LibraryState>,
+    _principal: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Supplement>, AppError> {
+    Ok(Json(state.catalog.supplement(id).await?))
+}
+
+/// Exercises (wger): search by name or muscle, filter by muscle, equipment, level.
+#[utoipa::path(get, path = "/library/exercises", tag = TAG, operation_id = "listExercises",
+    security(("bearerAuth" = []), ("apiKey" = [])), params(ExerciseParams),
+    responses((status = 200, description = "Exercises", body = Page<Exercise>)))]
+pub async fn list_exercises(
+    State(state): State<LibraryState>,
+    _principal: Principal,
+    Query(params): Query<ExerciseParams>,
+) -> Result<Json<Page<Exercise>>, AppError> {
+    let mut filters = Filters::default();
+    if let Some(muscle) = &params.muscle {
+        filters = filters.with(
+            "CAST(primary_muscles AS TEXT) || CAST(secondary_muscles AS TEXT) LIKE ?",
+            Bind::Text(format!("%\"{muscle}\"%")),
+        );
+    }
+    if let Some(equipment) = params.equipment {
+        filters = filters.json_contains("equipment", equipment.as_str());
+    }
+    if let Some(level) = params.level {
+        filters = filters.with("level = ?", Bind::Text(level.as_str().to_owned()));
+    }
+    if let Some(category) = &params.category {
+        filters = filters.with("lower(category) = lower(?)", Bind::Text(category.clone()));
+    }
+    let query = CatalogQuery {
+        q: params.q.clone(),
+        filters,
+    };
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+    };
+    Ok(Json(state.catalog.exercises(query, page.parse()?).await?))
+}
+
+/// One exercise.
+#[utoipa::path(get, path = "/library/exercises/{id}", tag = TAG, operation_id = "getExercise",
+    security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Exercise", body = Exercise)))]
+pub async fn get_exercise(
+    State(state): State<LibraryState>,
+    _principal: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Exercise>, AppError> {
+    Ok(Json(state.catalog.exercise(id).await?))
+}
+
+/// Program templates: filter by goal, days per week, level.
+#[utoipa::path(get, path = "/library/programs", tag = TAG, operation_id = "listPrograms",
+    security(("bearerAuth" = []), ("apiKey" = [])), params(ProgramParams),
+    responses((status = 200, description = "Programs", body = Page<Program>)))]
+pub async fn list_programs(
+    State(state): State<LibraryState>,
+    _principal: Principal,
+    Query(params): Query<ProgramParams>,
+) -> Result<Json<Page<Program>>, AppError> {
+    let mut filters = Filters::default();
+    if let Some(goal) = params.goal {
+        filters = filters.with("goal = ?", Bind::Text(goal.as_str().to_owned()));
+    }
+    if let Some(days) = params.days_per_week {
+        filters = filters.with("days_per_week = ?", Bind::Int(i64::from(days)));
+    }
+    if let Some(level) = params.level {
+        filters = filters.with("level = ?", Bind::Text(level.as_str().to_owned()));
+    }
+    let query = CatalogQuery {
+        q: params.q.clone(),
+        filters,
+    };
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+    };
+    Ok(Json(state.catalog.programs(query, page.parse()?).await?))
+}
+
+/// One program template, with its sessions.
+#[utoipa::path(get, path = "/library/programs/{id}", tag = TAG, operation_id = "getProgram",
+    security(("bearerAuth" = []), ("apiKey" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Program", body = Program)))]
+pub async fn get_program(
+    State(state): State<LibraryState>,
+    _principal: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Program>, AppError> {
+    Ok(Json(state.catalog.program(id).await?))
 }

@@ -1,1 +1,298 @@
-//! Search ranking: pure, the same on both dialects (ADR 0015).
+//! Search ranking: pure, so both dialects rank alike by construction (ADR 0015).
+//!
+//! The database only finds candidates: the rows whose search text holds any trigram of a
+//! query word (pg_trgm's GIN index on PostgreSQL, an FTS5 trigram table on SQLite; both
+//! answer the same set). This module scores them. A query word matches an item word by
+//! pg_trgm-style trigram similarity, so "chiken" still finds "chicken"; an item scores
+//! the mean of its query words' best matches, so word order does not matter.
+
+use std::collections::BTreeSet;
+
+use uuid::Uuid;
+
+/// Items scoring below this are not results: they share a trigram and little else.
+pub const MIN_SCORE: f64 = 0.4;
+
+/// Matches in the name count fully; in the rest of the search text (group, local names,
+/// muscles...) they count this much.
+const OTHER_TEXT_WEIGHT: f64 = 0.8;
+
+/// Longest query the search accepts, in characters.
+pub const MAX_QUERY_CHARS: usize = 100;
+
+/// Lower-case ASCII words: accents folded, punctuation as spaces.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match fold(c) {
+            Some(folded) => out.push_str(folded),
+            None if c.is_ascii_alphanumeric() => out.push(c),
+            None => out.push(' '),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Latin letters with marks, and the Greek letters food and vitamin names use.
+fn fold(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => "a",
+        'ç' => "c",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' => "e",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
+        'ñ' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => "o",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' => "u",
+        'ý' | 'ÿ' => "y",
+        'ß' => "ss",
+        'æ' => "ae",
+        'œ' => "oe",
+        'α' => "alpha",
+        'β' => "beta",
+        'γ' => "gamma",
+        'δ' => "delta",
+        'ω' => "omega",
+        'µ' | 'μ' => "u",
+        _ => return None,
+    })
+}
+
+/// The words of a query, normalised, without repeats.
+pub fn query_words(query: &str) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    normalise(query)
+        .split(' ')
+        .filter(|word| !word.is_empty() && seen.insert(word.to_owned()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The trigrams the database looks for: every three-letter window of every query word of
+/// three letters or more. Empty when all words are shorter (the store then falls back to
+/// a substring scan).
+pub fn candidate_trigrams(words: &[String]) -> Vec<String> {
+    let mut grams = BTreeSet::new();
+    for word in words {
+        let chars: Vec<char> = word.chars().collect();
+        for window in chars.windows(3) {
+            grams.insert(window.iter().collect::<String>());
+        }
+    }
+    grams.into_iter().collect()
+}
+
+/// pg_trgm's trigrams of one word: padded with two spaces before and one after.
+fn padded_trigrams(word: &str) -> BTreeSet<[char; 3]> {
+    let padded: Vec<char> = "  "
+        .chars()
+        .chain(word.chars())
+        .chain(std::iter::once(' '))
+        .collect();
+    padded
+        .windows(3)
+        .map(|w| [w[0], w[1], w[2]])
+        .collect()
+}
+
+/// How alike two words are, 0..=1: the best of shared trigrams over all trigrams
+/// (pg_trgm's `similarity`), a prefix ("chick" in "chickpea") and a typo within the
+/// edits a word of its length allows ("chiken" for "chicken").
+pub fn word_similarity(query_word: &str, item_word: &str) -> f64 {
+    if query_word == item_word {
+        return 1.0;
+    }
+    let typo = typo_similarity(query_word, item_word);
+    let a = padded_trigrams(query_word);
+    let b = padded_trigrams(item_word);
+    let shared = a.intersection(&b).count();
+    let all = a.union(&b).count();
+    let trigram = if all == 0 {
+        0.0
+    } else {
+        shared as f64 / all as f64
+    };
+    let prefix = if query_word.len() >= 3 && item_word.starts_with(query_word) {
+        0.9
+    } else {
+        0.0
+    };
+    trigram.max(prefix).max(typo)
+}
+
+/// 0.85 for one edit, 0.7 for two, where the query word is long enough to carry them
+/// (one edit from 4 letters, two from 7: fewer would make every short word match).
+fn typo_similarity(query_word: &str, item_word: &str) -> f64 {
+    let allowed = match query_word.chars().count() {
+        0..=3 => 0,
+        4..=6 => 1,
+        _ => 2,
+    };
+    match edit_distance(query_word, item_word) {
+        edits if edits > allowed => 0.0,
+        1 => 0.85,
+        2 => 0.7,
+        _ => 0.0,
+    }
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+/// neighbours, each one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > 2 {
+        return usize::MAX;
+    }
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        rows[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+/// One row the database found, with the text it is searched by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub id: Uuid,
+    pub name: String,
+    pub search_text: String,
+}
+
+/// How well an item answers the query words, 0..=1 (plus a small bonus, below).
+pub fn score(words: &[String], candidate: &Candidate) -> f64 {
+    if words.is_empty() {
+        return 0.0;
+    }
+    let name = normalise(&candidate.name);
+    let name_words: Vec<&str> = name.split(' ').collect();
+    let other_words: Vec<&str> = candidate.search_text.split(' ').collect();
+    let best = |word: &str, pool: &[&str]| {
+        pool.iter()
+            .map(|item| word_similarity(word, item))
+            .fold(0.0, f64::max)
+    };
+    let total: f64 = words
+        .iter()
+        .map(|word| {
+            best(word, &name_words).max(OTHER_TEXT_WEIGHT * best(word, &other_words))
+        })
+        .sum();
+    let mean = total / words.len() as f64;
+    // Among equal matches, the item whose name is mostly the query comes first:
+    // "Chicken, breast" before "Chicken, breast, with skin, fried".
+    let focus = words.len() as f64 / name_words.len().max(words.len()) as f64;
+    mean + 0.05 * focus
+}
+
+/// The candidates that answer the query, best first; ties by name, then id, so the
+/// order is total and the same on both dialects.
+pub fn rank(words: &[String], candidates: Vec<Candidate>) -> Vec<(Candidate, f64)> {
+    let mut scored: Vec<(Candidate, f64)> = candidates
+        .into_iter()
+        .map(|candidate| {
+            let score = score(words, &candidate);
+            (candidate, score)
+        })
+        .filter(|(_, score)| *score >= MIN_SCORE)
+        .collect();
+    scored.sort_by(|(a, sa), (b, sb)| {
+        sb.total_cmp(sa)
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    scored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(name: &str, extra: &str) -> Candidate {
+        Candidate {
+            id: Uuid::from_u128(name.len() as u128),
+            name: name.to_owned(),
+            search_text: normalise(&format!("{name} {extra}")),
+        }
+    }
+
+    fn names(words: &[String], items: Vec<Candidate>) -> Vec<String> {
+        rank(words, items).into_iter().map(|(c, _)| c.name).collect()
+    }
+
+    #[test]
+    fn normalising_folds_case_marks_and_punctuation() {
+        assert_eq!(normalise("Crème  Brûlée, (Fresh)"), "creme brulee fresh");
+        assert_eq!(normalise("α-Tocopherol"), "alpha tocopherol");
+    }
+
+    #[test]
+    fn query_trigrams_cover_every_word() {
+        let words = query_words("Chiken brest");
+        assert_eq!(words, ["chiken", "brest"]);
+        assert_eq!(
+            candidate_trigrams(&words),
+            ["bre", "chi", "est", "hik", "ike", "ken", "res"]
+        );
+        assert!(candidate_trigrams(&query_words("ox")).is_empty());
+    }
+
+    #[test]
+    fn a_typo_still_matches_its_word() {
+        assert_eq!(word_similarity("chiken", "chicken"), 0.85);
+        assert_eq!(word_similarity("brest", "breast"), 0.85);
+        assert_eq!(word_similarity("spinahc", "spinach"), 0.85);
+        assert!(word_similarity("chiken", "kitchen") < 0.3);
+        assert!(word_similarity("rce", "rice") < 0.5);
+        assert_eq!(word_similarity("rice", "rice"), 1.0);
+        assert_eq!(word_similarity("chick", "chickpea"), 0.9);
+    }
+
+    #[test]
+    fn misspelt_words_in_any_order_find_chicken_breast_first() {
+        let items = vec![
+            candidate("Chicken, leg, skinless", "poultry"),
+            candidate("Chicken, breast, skinless", "poultry"),
+            candidate("Kitchen salt", "condiments"),
+            candidate("Breast milk", "milk"),
+        ];
+        let ranked = names(&query_words("brest chiken"), items.clone());
+        assert_eq!(ranked[0], "Chicken, breast, skinless");
+        assert_eq!(names(&query_words("chiken brest"), items), ranked);
+    }
+
+    #[test]
+    fn names_outrank_the_rest_of_the_search_text() {
+        let items = vec![
+            candidate("Bengal gram, whole", "grain legumes"),
+            candidate("Green gram, whole", "grain legumes"),
+            candidate("Legume soup", "soups"),
+        ];
+        assert_eq!(names(&query_words("legume"), items)[0], "Legume soup");
+    }
+
+    #[test]
+    fn unrelated_candidates_are_dropped_and_ties_order_by_name() {
+        let items = vec![
+            candidate("Rice, raw, milled", "cereals"),
+            candidate("Orange juice", "fruits"),
+            candidate("Rice, parboiled", "cereals"),
+        ];
+        let ranked = names(&query_words("rice"), items);
+        assert_eq!(ranked, ["Rice, parboiled", "Rice, raw, milled"]);
+    }
+}
