@@ -66,6 +66,7 @@ fn every_operation_is_documented() {
         .chain(lifeos_tracking::error::TrackingCode::CODES)
         .chain(lifeos_omtobe_brake::error::BrakeCode::CODES)
         .chain(lifeos_gamification::error::GamificationCode::CODES)
+        .chain(lifeos_library::error::LibraryCode::CODES)
         .copied()
         .collect();
     assert_eq!(

@@ -173,7 +173,9 @@ pub async fn list_foods(
         limit: params.limit,
         cursor: params.cursor.clone(),
     };
-    Ok(Json(state.catalog.foods(params.query(), page.parse()?).await?))
+    Ok(Json(
+        state.catalog.foods(params.query(), page.parse()?).await?,
+    ))
 }
 
 /// One food, with every nutrient per 100 g.
@@ -202,7 +204,10 @@ pub async fn list_nutrients(
         filters: Filters::default(),
     };
     Ok(Json(
-        state.catalog.nutrients(query, params.page().parse()?).await?,
+        state
+            .catalog
+            .nutrients(query, params.page().parse()?)
+            .await?,
     ))
 }
 

@@ -88,10 +88,7 @@ fn padded_trigrams(word: &str) -> BTreeSet<[char; 3]> {
         .chain(word.chars())
         .chain(std::iter::once(' '))
         .collect();
-    padded
-        .windows(3)
-        .map(|w| [w[0], w[1], w[2]])
-        .collect()
+    padded.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
 }
 
 /// How alike two words are, 0..=1: the best of shared trigrams over all trigrams
@@ -147,8 +144,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -188,9 +185,7 @@ pub fn score(words: &[String], candidate: &Candidate) -> f64 {
     };
     let total: f64 = words
         .iter()
-        .map(|word| {
-            best(word, &name_words).max(OTHER_TEXT_WEIGHT * best(word, &other_words))
-        })
+        .map(|word| best(word, &name_words).max(OTHER_TEXT_WEIGHT * best(word, &other_words)))
         .sum();
     let mean = total / words.len() as f64;
     // Among equal matches, the item whose name is mostly the query comes first:
@@ -231,7 +226,10 @@ mod tests {
     }
 
     fn names(words: &[String], items: Vec<Candidate>) -> Vec<String> {
-        rank(words, items).into_iter().map(|(c, _)| c.name).collect()
+        rank(words, items)
+            .into_iter()
+            .map(|(c, _)| c.name)
+            .collect()
     }
 
     #[test]

@@ -75,7 +75,10 @@ pub struct DatasetReport {
 struct Envelope<R> {
     dataset: String,
     version: i64,
-    #[expect(dead_code, reason = "the dataset's citation, read by people and the README")]
+    #[expect(
+        dead_code,
+        reason = "the dataset's citation, read by people and the README"
+    )]
     source: serde_json::Value,
     rows: Vec<R>,
 }
@@ -128,10 +131,10 @@ pub async fn load_files(
             continue;
         }
         let changed = upsert(&mut tx, &prepared).await?;
-        if changed > 0 || stored.is_none() {
-            if let Some(kind) = prepared.search_kind {
-                store::rebuild_search(&mut tx, kind, prepared.table).await?;
-            }
+        if let Some(kind) = prepared.search_kind
+            && (changed > 0 || stored.is_none())
+        {
+            store::rebuild_search(&mut tx, kind, prepared.table).await?;
         }
         store::record_seed_version(&mut tx, file.dataset, version, &checksum, now).await?;
         report.datasets.push(DatasetReport {
@@ -204,15 +207,15 @@ struct Known {
 }
 
 /// Ids and codes must be unique within a dataset.
-fn check_unique<'a>(
-    dataset: &str,
-    keys: impl Iterator<Item = (Uuid, &'a str)>,
-) -> Result<()> {
+fn check_unique<'a>(dataset: &str, keys: impl Iterator<Item = (Uuid, &'a str)>) -> Result<()> {
     let mut ids = HashSet::new();
     let mut codes = HashSet::new();
     for (id, code) in keys {
         if code.is_empty() || !ids.insert(id) || !codes.insert(code) {
-            return Err(invalid(dataset, format!("duplicate or empty id/code at {code:?}")));
+            return Err(invalid(
+                dataset,
+                format!("duplicate or empty id/code at {code:?}"),
+            ));
         }
     }
     Ok(())
@@ -226,7 +229,10 @@ fn check_amounts<'a>(
 ) -> Result<()> {
     for (code, amount) in amounts {
         if !known.nutrients.contains(code) {
-            return Err(invalid(dataset, format!("{owner} names unknown nutrient {code:?}")));
+            return Err(invalid(
+                dataset,
+                format!("{owner} names unknown nutrient {code:?}"),
+            ));
         }
         if !amount.is_finite() || *amount < 0.0 {
             return Err(invalid(dataset, format!("{owner} has {code} = {amount}")));
@@ -315,7 +321,10 @@ fn prepare_foods(file: &SeedFile, known: &mut Known) -> Result<(i64, Prepared)> 
         check_amounts(file.dataset, &r.code, r.nutrients.iter(), known)?;
         let macros = [r.energy_kcal, r.protein_g, r.fat_g, r.carbs_g];
         if macros.iter().any(|v| !v.is_finite() || *v < 0.0) {
-            return Err(invalid(file.dataset, format!("{} has a negative macro", r.code)));
+            return Err(invalid(
+                file.dataset,
+                format!("{} has a negative macro", r.code),
+            ));
         }
         values.push(vec![
             SeedValue::Id(r.id),
@@ -371,8 +380,11 @@ fn prepare_supplements(file: &SeedFile, known: &mut Known) -> Result<(i64, Prepa
     let mut values = Vec::with_capacity(rows.len());
     for r in &rows {
         check_amounts(file.dataset, &r.code, r.nutrients.iter(), known)?;
-        if r.nutrients.is_empty() || !(r.typical_dose > 0.0) {
-            return Err(invalid(file.dataset, format!("{} has no nutrients or dose", r.code)));
+        if r.nutrients.is_empty() || r.typical_dose.is_nan() || r.typical_dose <= 0.0 {
+            return Err(invalid(
+                file.dataset,
+                format!("{} has no nutrients or dose", r.code),
+            ));
         }
         values.push(vec![
             SeedValue::Id(r.id),
@@ -480,11 +492,17 @@ fn prepare_programs(file: &SeedFile, known: &mut Known) -> Result<(i64, Prepared
         if let Some(exercise) = unknown {
             return Err(invalid(
                 file.dataset,
-                format!("{} names unknown exercise {}", r.code, exercise.exercise_code),
+                format!(
+                    "{} names unknown exercise {}",
+                    r.code, exercise.exercise_code
+                ),
             ));
         }
         if !(1..=7).contains(&r.days_per_week) || r.weeks == 0 || r.sessions.is_empty() {
-            return Err(invalid(file.dataset, format!("{} has an impossible schedule", r.code)));
+            return Err(invalid(
+                file.dataset,
+                format!("{} has an impossible schedule", r.code),
+            ));
         }
         let equipment: Vec<String> = r.equipment.iter().map(|e| e.as_str().to_owned()).collect();
         values.push(vec![
@@ -540,7 +558,10 @@ fn prepare_nutrition_templates(file: &SeedFile) -> Result<(i64, Prepared)> {
     for r in &rows {
         let split = r.protein_pct + r.fat_pct + r.carbs_pct;
         if (split - 1.0).abs() > 0.005 {
-            return Err(invalid(file.dataset, format!("{} splits to {split}", r.code)));
+            return Err(invalid(
+                file.dataset,
+                format!("{} splits to {split}", r.code),
+            ));
         }
         values.push(vec![
             SeedValue::Id(r.id),
@@ -583,7 +604,10 @@ fn prepare_rules(file: &SeedFile) -> Result<(i64, Prepared)> {
     let mut values = Vec::with_capacity(rows.len());
     for r in &rows {
         if !matches!(r.recommender.as_str(), "programs" | "nutrition") {
-            return Err(invalid(file.dataset, format!("{} is for {:?}", r.code, r.recommender)));
+            return Err(invalid(
+                file.dataset,
+                format!("{} is for {:?}", r.code, r.recommender),
+            ));
         }
         values.push(vec![
             SeedValue::Id(r.id),

@@ -33,8 +33,11 @@ pub struct CatalogQuery {
 
 #[async_trait]
 pub trait CatalogService: Send + Sync {
-    async fn foods(&self, query: CatalogQuery, page: PageRequest<CatalogCursor>)
-    -> Result<Page<Food>>;
+    async fn foods(
+        &self,
+        query: CatalogQuery,
+        page: PageRequest<CatalogCursor>,
+    ) -> Result<Page<Food>>;
     async fn nutrients(
         &self,
         query: CatalogQuery,
@@ -105,7 +108,8 @@ impl Catalog {
         };
         let mut tx = self.db.read().await?;
         let page = if words.is_empty() {
-            self.by_name::<R>(&mut tx, kind, &query.filters, page).await?
+            self.by_name::<R>(&mut tx, kind, &query.filters, page)
+                .await?
         } else {
             self.ranked::<R>(&mut tx, kind, &query.filters, &words, page)
                 .await?

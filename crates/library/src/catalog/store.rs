@@ -10,8 +10,9 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::{
-    Equipment, Exercise, Food, FoodFacts, Level, Nutrient, NutritionGoal, NutritionTemplate, Program,
-    ProgramSession, RecommendationRule, Supplement, SupplementFacts, TrainingGoal, UpperLimitApplies,
+    Equipment, Exercise, Food, FoodFacts, Level, Nutrient, NutritionGoal, NutritionTemplate,
+    Program, ProgramSession, RecommendationRule, Supplement, SupplementFacts, TrainingGoal,
+    UpperLimitApplies,
 };
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -429,7 +430,7 @@ pub async fn get<R: CatalogRow>(tx: &mut Tx, table: &str, id: Uuid) -> Result<Op
 }
 
 /// A page of `table` by name (byte order), after the `(name, id)` of the last row served.
-pub async fn list<R: CatalogRow>(
+pub async fn list<R>(
     tx: &mut Tx,
     table: &str,
     filters: &Filters,
@@ -437,7 +438,7 @@ pub async fn list<R: CatalogRow>(
     limit: u32,
 ) -> Result<Vec<(String, R::View, Uuid)>>
 where
-    R: Named + Identified,
+    R: CatalogRow + Named + Identified,
 {
     let order = byte_order(tx.dialect());
     let mut conditions = Where::new(filters);
@@ -524,9 +525,10 @@ pub async fn candidates(
     } else {
         match tx.dialect() {
             // pg_trgm's GIN index answers a regular expression of literal alternatives.
-            Dialect::Postgres => {
-                conditions.push("search_text ~ ?", Bind::Text(format!("({})", trigrams.join("|"))))
-            }
+            Dialect::Postgres => conditions.push(
+                "search_text ~ ?",
+                Bind::Text(format!("({})", trigrams.join("|"))),
+            ),
             Dialect::Sqlite => {
                 let phrase: Vec<String> = trigrams.iter().map(|t| format!("\"{t}\"")).collect();
                 conditions.push(
@@ -793,8 +795,14 @@ pub async fn upsert_seed_rows(
     let values: Vec<String> = (0..rows.len())
         .map(|row| format!("({})", placeholders(row * width + 1, width)))
         .collect();
-    let updated: Vec<&&str> = columns.iter().filter(|c| **c != "id" && **c != "code").collect();
-    let set: Vec<String> = updated.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    let updated: Vec<&&str> = columns
+        .iter()
+        .filter(|c| **c != "id" && **c != "code")
+        .collect();
+    let set: Vec<String> = updated
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
     let mine: Vec<String> = updated.iter().map(|c| format!("{table}.{c}")).collect();
     let theirs: Vec<String> = updated.iter().map(|c| format!("excluded.{c}")).collect();
     let sql = format!(
