@@ -605,14 +605,32 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=SEED_DIR / ".cache",
                         help="where the fetched packages are kept (default: seed/.cache)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; fail when a committed file differs from what "
+                             "the sources give (CI runs this)")
     args = parser.parse_args()
     try:
         paths = fetch(args.cache)
-        write_all(build_all(paths))
+        built = build_all(paths)
+        if args.check:
+            return check_all(built)
+        write_all(built)
     except (SeedError, subprocess.CalledProcessError, KeyError) as err:
         print(f"build_seed: {err}", file=sys.stderr)
         return 1
     return 0
+
+
+def check_all(built: dict[str, str]) -> int:
+    """1 when a committed seed file is not what the script builds, naming it."""
+    stale = [dataset for dataset, text in built.items()
+             if (DATA_DIR / f"{dataset}.json").read_text(encoding="utf-8") != text]
+    for dataset in stale:
+        print(f"build_seed: data/{dataset}.json differs from its sources; rerun the script",
+              file=sys.stderr)
+    if not stale:
+        print(f"build_seed: the {len(built)} seed files match their sources")
+    return 1 if stale else 0
 
 
 def build_all(paths) -> dict[str, str]:
