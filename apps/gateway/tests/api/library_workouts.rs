@@ -131,6 +131,13 @@ lifeos_kernel::dialect_test! {
         assert_eq!(listed.body["items"].as_array().unwrap().len(), 1, "{}", listed.body);
         assert_eq!(listed.body["items"][0], patched.body);
 
+        // The export holds the stored row, its sets as JSON (not a string) on both dialects.
+        let export = app.get("/api/v1/me/export", &ada).await;
+        assert_eq!(export.status, StatusCode::OK, "{}", export.body);
+        let exported = &export.body["data"]["library"]["workouts"][0];
+        assert_eq!(exported["id"], json!(id), "{}", export.body["data"]["library"]);
+        assert_eq!(exported["exercises"][0]["sets"][0]["weightKg"], 102.5);
+
         let deleted = app.call(Method::DELETE, &path, Some(&ada), None).await;
         assert_eq!(deleted.status, StatusCode::NO_CONTENT);
         app.get(&path, &ada)
