@@ -245,14 +245,19 @@ fn verdict(kind: &ProgramRuleKind, request: &ProgramRequest, program: &Program) 
                     let span = f64::from(zero_minutes - full_minutes);
                     let over = f64::from(minutes.saturating_sub(*full_minutes));
                     let credit = (1.0 - over / span).clamp(0.0, 1.0);
-                    (
-                        credit,
+                    let detail = if credit >= 1.0 {
                         format!(
-                            "Sessions of about {minutes} minutes; shorter sessions (up to \
-                             {full_minutes}) suit a {} best.",
+                            "Sessions of about {minutes} minutes: short enough for a {}.",
                             level.as_str()
-                        ),
-                    )
+                        )
+                    } else {
+                        format!(
+                            "Sessions of about {minutes} minutes; for a {}, up to \
+                             {full_minutes} earns full credit and {zero_minutes} or more none.",
+                            level.as_str()
+                        )
+                    };
+                    (credit, detail)
                 }
             };
             Verdict::Scored {
@@ -360,21 +365,23 @@ fn session_length(request: &ProgramRequest, program: &Program) -> Verdict {
     }
 }
 
+/// The goal as a sentence names it.
+fn goal_words(goal: TrainingGoal) -> &'static str {
+    match goal {
+        TrainingGoal::General => "general fitness",
+        other => other.as_str(),
+    }
+}
+
 fn goal_detail(wanted: TrainingGoal, offered: TrainingGoal, credit: f64) -> String {
-    if wanted == offered {
-        format!("Built for {}, your goal.", wanted.as_str())
+    let same = wanted == offered;
+    let (wanted, offered) = (goal_words(wanted), goal_words(offered));
+    if same {
+        format!("Built for {wanted}, your goal.")
     } else if credit > 0.0 {
-        format!(
-            "Built for {}; it partly serves {} (credit {credit}).",
-            offered.as_str(),
-            wanted.as_str()
-        )
+        format!("Built for {offered}; it partly serves {wanted} (credit {credit}).")
     } else {
-        format!(
-            "Built for {}, not for {}.",
-            offered.as_str(),
-            wanted.as_str()
-        )
+        format!("Built for {offered}, not for {wanted}.")
     }
 }
 

@@ -352,6 +352,20 @@ pub fn nutrition_rules(rows: &[RecommendationRule]) -> Result<NutritionRules> {
     })
 }
 
+/// Checks every stored rule parses for its recommender, for the seed loader: a malformed
+/// rule then fails `lifeos library load`, not the first request that reads it.
+pub fn check(rows: &[RecommendationRule]) -> Result<()> {
+    let of = |name: &str| -> Vec<RecommendationRule> {
+        rows.iter()
+            .filter(|r| r.recommender == name)
+            .cloned()
+            .collect()
+    };
+    program_rules(&of("programs"))?;
+    nutrition_rules(&of("nutrition"))?;
+    Ok(())
+}
+
 /// The rules as the seed file states them, for the unit tests of both recommenders.
 #[cfg(test)]
 pub(crate) mod seeded {
@@ -406,6 +420,8 @@ mod tests {
     fn the_seeded_rules_parse() {
         assert_eq!(seeded::programs().len(), 9);
         assert_eq!(seeded::nutrition().codes().len(), 6);
+        assert!(check(&seeded::all_rows()).is_ok());
+        assert!(check(&[]).is_err(), "both recommenders need their rules");
     }
 
     #[test]
