@@ -17,7 +17,6 @@ mod gamification_scenario;
 mod habits;
 mod hikes;
 mod isolation;
-mod library_catalog;
 mod library_recommend;
 mod library_workouts;
 mod plans;
