@@ -601,6 +601,8 @@ fn prepare_nutrition_templates(file: &SeedFile) -> Result<(i64, Prepared)> {
 fn prepare_rules(file: &SeedFile) -> Result<(i64, Prepared)> {
     let (version, rows) = parse::<RecommendationRule>(file)?;
     check_unique(file.dataset, rows.iter().map(|r| (r.id, r.code.as_str())))?;
+    // A rule the recommenders cannot read fails the load, not a person's request.
+    crate::recommend::rules::check(&rows)?;
     let mut values = Vec::with_capacity(rows.len());
     for r in &rows {
         if !matches!(r.recommender.as_str(), "programs" | "nutrition") {
