@@ -2,6 +2,7 @@
 //! one row.
 
 use axum::extract::{FromRef, State};
+use lifeos_kernel::error::{CommonCode, ErrorCode, Validator};
 use lifeos_kernel::http::{Json, Path, Query};
 use lifeos_kernel::page::{Page, PageParams};
 use lifeos_kernel::{AppError, Principal};
@@ -65,6 +66,7 @@ pub struct FoodParams {
     #[param(max_length = 100)]
     pub q: Option<String>,
     /// A food group, e.g. `Cereals and Millets` (any case).
+    #[param(min_length = 1, max_length = 100)]
     pub group: Option<String>,
     /// Per 100 g.
     #[param(minimum = 0)]
@@ -82,6 +84,30 @@ pub struct FoodParams {
     pub cursor: Option<String>,
 }
 
+/// A query's filters must be what the contract states: a 4xx names the parameter.
+fn checked(check: impl FnOnce(&mut Validator)) -> Result<(), AppError> {
+    let mut validator = Validator::new();
+    check(&mut validator);
+    validator.finish().map_err(|mut error| {
+        error.code = CommonCode::InvalidQuery.as_str();
+        error
+    })
+}
+
+fn amount(validator: &mut Validator, field: &str, value: Option<f64>) {
+    validator.check(
+        value.is_none_or(|v| v.is_finite() && v >= 0.0),
+        field,
+        "must be a number of 0 or more",
+    );
+}
+
+fn text_param(validator: &mut Validator, field: &str, value: Option<&String>) {
+    if let Some(value) = value {
+        validator.length(value, field, 1, 100);
+    }
+}
+
 fn at_least(filters: Filters, column: &str, value: Option<f64>) -> Filters {
     match value {
         Some(value) => filters.with(&format!("{column} >= ?"), Bind::Real(value)),
@@ -97,6 +123,17 @@ fn at_most(filters: Filters, column: &str, value: Option<f64>) -> Filters {
 }
 
 impl FoodParams {
+    fn validate(&self) -> Result<(), AppError> {
+        checked(|v| {
+            text_param(v, "group", self.group.as_ref());
+            amount(v, "minProteinG", self.min_protein_g);
+            amount(v, "maxEnergyKcal", self.max_energy_kcal);
+            amount(v, "maxFatG", self.max_fat_g);
+            amount(v, "maxCarbsG", self.max_carbs_g);
+            amount(v, "minFiberG", self.min_fiber_g);
+        })
+    }
+
     fn query(&self) -> CatalogQuery {
         let mut filters = Filters::default();
         if let Some(group) = &self.group {
@@ -121,6 +158,7 @@ pub struct SupplementParams {
     #[param(max_length = 100)]
     pub q: Option<String>,
     /// Supplements providing this nutrient code, e.g. `vitd`.
+    #[param(min_length = 1, max_length = 100)]
     pub nutrient: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
@@ -134,10 +172,12 @@ pub struct ExerciseParams {
     #[param(max_length = 100)]
     pub q: Option<String>,
     /// A muscle code, primary or secondary, e.g. `quads`.
+    #[param(min_length = 1, max_length = 100)]
     pub muscle: Option<String>,
     pub equipment: Option<Equipment>,
     pub level: Option<Level>,
     /// wger's category, e.g. `Legs` (any case).
+    #[param(min_length = 1, max_length = 100)]
     pub category: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
@@ -169,6 +209,7 @@ pub async fn list_foods(
     _principal: Principal,
     Query(params): Query<FoodParams>,
 ) -> Result<Json<Page<Food>>, AppError> {
+    params.validate()?;
     let page = PageParams {
         limit: params.limit,
         cursor: params.cursor.clone(),
@@ -232,6 +273,7 @@ pub async fn list_supplements(
     _principal: Principal,
     Query(params): Query<SupplementParams>,
 ) -> Result<Json<Page<Supplement>>, AppError> {
+    checked(|v| text_param(v, "nutrient", params.nutrient.as_ref()))?;
     let mut filters = Filters::default();
     if let Some(nutrient) = &params.nutrient {
         filters = filters.json_contains("nutrients", nutrient);
@@ -268,6 +310,10 @@ pub async fn list_exercises(
     _principal: Principal,
     Query(params): Query<ExerciseParams>,
 ) -> Result<Json<Page<Exercise>>, AppError> {
+    checked(|v| {
+        text_param(v, "muscle", params.muscle.as_ref());
+        text_param(v, "category", params.category.as_ref());
+    })?;
     let mut filters = Filters::default();
     if let Some(muscle) = &params.muscle {
         filters = filters.with(
@@ -316,6 +362,13 @@ pub async fn list_programs(
     _principal: Principal,
     Query(params): Query<ProgramParams>,
 ) -> Result<Json<Page<Program>>, AppError> {
+    checked(|v| {
+        v.check(
+            params.days_per_week.is_none_or(|d| (1..=7).contains(&d)),
+            "daysPerWeek",
+            "must be between 1 and 7",
+        );
+    })?;
     let mut filters = Filters::default();
     if let Some(goal) = params.goal {
         filters = filters.with("goal = ?", Bind::Text(goal.as_str().to_owned()));
