@@ -2,7 +2,7 @@
 //! one row.
 
 use axum::extract::{FromRef, State};
-use lifeos_kernel::error::{CommonCode, ErrorCode, Validator};
+use lifeos_kernel::error::{CommonCode, Validator};
 use lifeos_kernel::http::{Json, Path, Query};
 use lifeos_kernel::page::{Page, PageParams};
 use lifeos_kernel::{AppError, Principal};
