@@ -1,20 +1,44 @@
-//! Meals: what a person ate, from library foods or free text: the use cases.
+//! Meals' use cases: each opens its transaction, checks the request (its own rules, then
+//! the library foods it names), calls the store and answers with the computed totals.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use lifeos_kernel::{Db, SharedClock};
+use lifeos_kernel::page::{Page, PageRequest};
+use lifeos_kernel::{Db, FieldError, SharedClock, Tx, sync_row};
+use uuid::Uuid;
+
+use super::{
+    DateRange, EatenCursor, Meal, MealItem, MealPatch, MealValues, NewMeal, StoredMeal, store,
+    validate_meal,
+};
+use crate::catalog::FoodFacts;
+use crate::catalog::store::food_facts;
+use crate::error::{LibraryError, Result};
+use crate::nutrition::daily::meal_totals;
+use crate::nutrition::days::{clock_of, time_range};
 
 #[async_trait]
-pub trait MealsService: Send + Sync {}
+pub trait MealsService: Send + Sync {
+    /// The user's meals eaten on the local dates `range` (inclusive), by time.
+    async fn list(
+        &self,
+        user_id: Uuid,
+        range: DateRange,
+        page: PageRequest<EatenCursor>,
+    ) -> Result<Page<Meal>>;
+    async fn create(&self, user_id: Uuid, input: NewMeal) -> Result<Meal>;
+    async fn get(&self, user_id: Uuid, id: Uuid) -> Result<Meal>;
+    async fn update(&self, user_id: Uuid, id: Uuid, patch: MealPatch) -> Result<Meal>;
+    async fn delete(&self, user_id: Uuid, id: Uuid) -> Result<()>;
+}
 
 pub type SharedMeals = Arc<dyn MealsService>;
 
 #[derive(Clone)]
 pub struct Meals {
-    #[allow(dead_code)]
     db: Db,
-    #[allow(dead_code)]
     clock: SharedClock,
 }
 
@@ -24,5 +48,154 @@ impl Meals {
     }
 }
 
+const NOT_FOUND: LibraryError = LibraryError::NotFound("meal");
+const NOT_A_FOOD: &str = "is not a food in the library";
+
+/// A meal's values as stored: the name and the text items trimmed.
+fn normalised(mut values: MealValues) -> MealValues {
+    values.name = values.name.map(|name| name.trim().to_owned());
+    for item in &mut values.items {
+        if let MealItem::Text(text) = item {
+            text.text = text.text.trim().to_owned();
+        }
+    }
+    values
+}
+
+/// The library foods `meals` name, looked up once.
+pub(crate) async fn foods_of<'a>(
+    tx: &mut Tx,
+    meals: impl IntoIterator<Item = &'a MealValues>,
+) -> Result<HashMap<Uuid, FoodFacts>> {
+    let mut ids: Vec<Uuid> = meals
+        .into_iter()
+        .flat_map(|meal| meal.items.iter().filter_map(MealItem::food_id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(food_facts(tx, &ids).await?)
+}
+
+/// Every food item must name a food of the library; the foods, for the totals.
+async fn checked_foods(tx: &mut Tx, values: &MealValues) -> Result<HashMap<Uuid, FoodFacts>> {
+    let foods = foods_of(tx, [values]).await?;
+    let errors: Vec<FieldError> = values
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.food_id().is_some_and(|id| !foods.contains_key(&id)))
+        .map(|(n, _)| FieldError {
+            field: format!("items[{n}].foodId"),
+            message: NOT_A_FOOD.to_owned(),
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(foods)
+    } else {
+        Err(LibraryError::Invalid(errors))
+    }
+}
+
+/// The meal as the API shows it: with its totals, each to 0.01.
+fn view(meal: StoredMeal, foods: &HashMap<Uuid, FoodFacts>) -> Meal {
+    let totals = meal_totals(&meal.values.items, foods).rounded();
+    Meal {
+        id: meal.id,
+        eaten_at: meal.values.eaten_at,
+        name: meal.values.name,
+        items: meal.values.items,
+        notes: meal.values.notes,
+        energy_kcal: totals.energy_kcal,
+        protein_g: totals.protein_g,
+        fat_g: totals.fat_g,
+        carbs_g: totals.carbs_g,
+        version: meal.version,
+        created_at: meal.created_at,
+        updated_at: meal.updated_at,
+    }
+}
+
 #[async_trait]
-impl MealsService for Meals {}
+impl MealsService for Meals {
+    async fn list(
+        &self,
+        user_id: Uuid,
+        range: DateRange,
+        page: PageRequest<EatenCursor>,
+    ) -> Result<Page<Meal>> {
+        let user = clock_of(&self.db, user_id).await?;
+        let range = time_range(&user, range)?;
+        // One snapshot: the page and its foods' values.
+        let mut tx = self.db.begin_read().await?;
+        let meals = store::list(&mut tx, user_id, range, &page).await?;
+        let foods = foods_of(&mut tx, meals.items.iter().map(|m| &m.values)).await?;
+        tx.commit().await?;
+        Ok(meals.map(|meal| view(meal, &foods)))
+    }
+
+    async fn create(&self, user_id: Uuid, input: NewMeal) -> Result<Meal> {
+        let values = MealValues {
+            eaten_at: input.eaten_at,
+            name: input.name,
+            items: input.items,
+            notes: input.notes,
+        };
+        let now = self.clock.now();
+        validate_meal(&values, now)?;
+        let values = normalised(values);
+        let mut tx = self.db.begin().await?;
+        // The stamp first: it takes the user's write lock (ADR 0010); the insert itself
+        // refuses a taken id.
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
+        let foods = checked_foods(&mut tx, &values).await?;
+        let id = sync_row::row_id(input.id);
+        let meal =
+            sync_row::unless_id_taken(store::insert(&mut tx, user_id, id, stamp, &values).await)?
+                .ok_or(LibraryError::IdConflict)?;
+        tx.commit().await?;
+        Ok(view(meal, &foods))
+    }
+
+    async fn get(&self, user_id: Uuid, id: Uuid) -> Result<Meal> {
+        let mut tx = self.db.begin_read().await?;
+        let meal = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
+        let foods = foods_of(&mut tx, [&meal.values]).await?;
+        tx.commit().await?;
+        Ok(view(meal, &foods))
+    }
+
+    async fn update(&self, user_id: Uuid, id: Uuid, patch: MealPatch) -> Result<Meal> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        // Lock before reading: a patch merges into the row as it is, not as it was.
+        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
+        let current = store::get(&mut tx, user_id, id)
+            .await?
+            .ok_or(NOT_FOUND)?
+            .values;
+        let values = MealValues {
+            eaten_at: patch.eaten_at.unwrap_or(current.eaten_at),
+            name: patch.name.unwrap_or(current.name),
+            items: patch.items.unwrap_or(current.items),
+            notes: patch.notes.unwrap_or(current.notes),
+        };
+        validate_meal(&values, now)?;
+        let values = normalised(values);
+        let foods = checked_foods(&mut tx, &values).await?;
+        let meal = store::update(&mut tx, user_id, id, stamp, &values)
+            .await?
+            .ok_or(NOT_FOUND)?;
+        tx.commit().await?;
+        Ok(view(meal, &foods))
+    }
+
+    async fn delete(&self, user_id: Uuid, id: Uuid) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
+        if !store::delete(&mut tx, user_id, id, stamp).await? {
+            return Err(NOT_FOUND);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
