@@ -17,6 +17,7 @@ mod gamification_scenario;
 mod habits;
 mod hikes;
 mod isolation;
+mod library_catalog;
 mod library_logs;
 mod library_recommend;
 mod library_workouts;
