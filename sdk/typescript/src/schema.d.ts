@@ -593,6 +593,179 @@ export interface paths {
         patch: operations["updateHike"];
         trace?: never;
     };
+    "/api/v1/library/exercises": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Exercises (wger): search by name or muscle, filter by muscle, equipment, level. */
+        get: operations["listExercises"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/exercises/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One exercise. */
+        get: operations["getExercise"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/foods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Foods (IFCT 2017): search by name, scientific or local name, filter by group and
+         *     nutrients per 100 g.
+         */
+        get: operations["listFoods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/foods/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One food, with every nutrient per 100 g. */
+        get: operations["getFood"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/nutrients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Nutrients, with units and published upper limits. */
+        get: operations["listNutrients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/nutrients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One nutrient. */
+        get: operations["getNutrient"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/programs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Program templates: filter by goal, days per week, level. */
+        get: operations["listPrograms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/programs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One program template, with its sessions. */
+        get: operations["getProgram"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/supplements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Single-nutrient supplements dosed at the adult RDA. */
+        get: operations["listSupplements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/supplements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One supplement. */
+        get: operations["getSupplement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -755,6 +928,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/meals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The user's meals, by when they were eaten, filtered by the local dates.
+         * @description Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
+         */
+        get: operations["listMeals"];
+        put?: never;
+        /**
+         * Log a meal: library foods by weight, or free text with the values the person knows.
+         *     The answer carries the meal's totals, from the foods' values per 100 g.
+         * @description Rules the schema cannot state (422 `validation_failed`): every `foodId` must be a food
+         *     of the library (field `items[N].foodId`); `eatenAt` is not more than a minute in the
+         *     future.
+         */
+        post: operations["createMeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One meal, with its totals. */
+        get: operations["getMeal"];
+        put?: never;
+        post?: never;
+        /** Delete a meal. */
+        delete: operations["deleteMeal"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a meal (`items` replaces the whole list).
+         * @description Rules the schema cannot state (422 `validation_failed`): as for `createMeal`, on the
+         *     resulting meal.
+         */
+        patch: operations["updateMeal"];
+        trace?: never;
+    };
     "/api/v1/nodes/reorder": {
         parameters: {
             query?: never;
@@ -898,6 +1121,150 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/nutrition/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A local day's nutrition: energy and macronutrients from its meals (library foods'
+         *     values per 100 g × grams / 100, plus free-text items' given values), nutrients from
+         *     the foods and the supplements taken, the saved targets, and every nutrient whose day
+         *     total passes its published upper limit.
+         */
+        get: operations["dailyNutrition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/nutrition/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's saved daily targets (404 when none are saved). */
+        get: operations["getNutritionTargets"];
+        /**
+         * Save the user's daily targets (for example a nutrition recommendation's), replacing
+         *     any saved before.
+         */
+        put: operations["putNutritionTargets"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recommendations/nutrition": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Daily energy, protein, fat and carbohydrate targets for a person.
+         * @description Mifflin-St Jeor BMR × the activity factor (sedentary 1.2, light 1.375, moderate 1.55,
+         *     active 1.725, very active 1.9), adjusted for the goal (lose −20 %, gain +10 %);
+         *     protein from body weight, fat as a share of energy, carbohydrate the rest. The answer
+         *     states the formula with the numbers filled in and the rules used, and lists the
+         *     nutrition templates for the goal. Save the targets with `PUT /nutrition/targets`.
+         *     Nothing is stored.
+         */
+        post: operations["recommendNutrition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recommendations/programs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Program templates ranked for a person's goal, days, equipment, experience and time.
+         * @description Hard constraints (equipment, days, level more than one step above the experience,
+         *     session length) cut a program, listed under `excluded` with why; the rest are scored
+         *     by the weighted rules (goal, level, days, frequency for the level, session length for
+         *     beginners) and listed best first, ties by name, each with the reasons. The rules are
+         *     the `programs` rows of the library's recommendation rules. Nothing is stored.
+         */
+        post: operations["recommendPrograms"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supplement-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The user's supplement logs, by when they were taken, filtered by the local dates.
+         * @description Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
+         */
+        get: operations["listSupplementLogs"];
+        put?: never;
+        /**
+         * Log a supplement taken: servings, or a mass of its nutrient. The answer lists the
+         *     nutrients of the day's supplements whose day total now passes the published upper
+         *     limit (`warnings`).
+         * @description Rules the schema cannot state (422 `validation_failed`): `supplementId` must be a
+         *     supplement of the library; `g`, `mg` and `ug` need a supplement of one nutrient
+         *     (field `unit`); `amount` is at most 100 servings or 100 g; `takenAt` is not more than
+         *     a minute in the future.
+         */
+        post: operations["createSupplementLog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supplement-logs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One supplement log. */
+        get: operations["getSupplementLog"];
+        put?: never;
+        post?: never;
+        /** Delete a supplement log. */
+        delete: operations["deleteSupplementLog"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a supplement log; the answer carries the day's warnings as for a new log.
+         * @description Rules the schema cannot state (422 `validation_failed`): as for `createSupplementLog`,
+         *     on the resulting log.
+         */
+        patch: operations["updateSupplementLog"];
         trace?: never;
     };
     "/api/v1/time-entries": {
@@ -1182,6 +1549,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The user's workouts, by start, filtered by the local dates they started on.
+         * @description Rules the schema cannot state (422 `validation_failed`): `from` must not be after `to`.
+         */
+        get: operations["listWorkouts"];
+        put?: never;
+        /**
+         * Log a workout: a program day or a free session, the sets of each exercise.
+         * @description Rules the schema cannot state (422 `validation_failed`): every `exerciseId` must be an
+         *     exercise of the library and `programId` a program of it; a set needs `reps` or
+         *     `durationS`; `programDay` needs `programId`; `endedAt` is after `startedAt`, at most 24
+         *     hours later; `startedAt` is not more than a minute in the future.
+         */
+        post: operations["createWorkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workouts/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Progress on one exercise: the best set's estimated one-rep max per local day (Epley:
+         *     1RM = weight × (1 + reps / 30), a single rep is its own) and the volume (Σ reps ×
+         *     weight) per ISO week. Sets count when they have reps and a load above 0 kg.
+         * @description Rules the schema cannot state (422 `validation_failed`): `exerciseId` must be an
+         *     exercise of the library.
+         */
+        get: operations["workoutProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One workout. */
+        get: operations["getWorkout"];
+        put?: never;
+        post?: never;
+        /** Delete a workout. */
+        delete: operations["deleteWorkout"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a workout (`exercises` replaces the whole list).
+         * @description Rules the schema cannot state (422 `validation_failed`): as for `createWorkout`, on the
+         *     resulting workout.
+         */
+        patch: operations["updateWorkout"];
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1281,6 +1721,202 @@ export interface components {
                 scopes: components["schemas"]["kernel.Scope"][];
                 createdAt: components["schemas"]["Timestamp"];
                 lastUsedAt?: components["schemas"]["Timestamp"] | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_library.Exercise": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                code: string;
+                name: string;
+                category?: string | null;
+                primaryMuscles: string[];
+                secondaryMuscles: string[];
+                equipment: components["schemas"]["library.Equipment"][];
+                level?: components["schemas"]["library.Level"] | null;
+                mechanics?: string | null;
+                force?: string | null;
+                instructions?: string | null;
+                source: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_library.Food": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /**
+                 * @description IFCT 2017 food code.
+                 * @example A001
+                 */
+                code: string;
+                name: string;
+                scientificName?: string | null;
+                localNames?: string | null;
+                /** @example Cereals and Millets */
+                foodGroup: string;
+                /**
+                 * Format: double
+                 * @description Per 100 g edible portion.
+                 */
+                energyKcal: number;
+                /** Format: double */
+                proteinG: number;
+                /** Format: double */
+                fatG: number;
+                /** Format: double */
+                carbsG: number;
+                /** Format: double */
+                fiberG?: number | null;
+                /** @description Nutrient code -> amount per 100 g, in the nutrient's unit. */
+                nutrients: {
+                    [key: string]: number;
+                };
+                source: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_library.Meal": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                eatenAt: components["schemas"]["Timestamp"];
+                name?: string | null;
+                items: components["schemas"]["library.MealItem"][];
+                notes?: string | null;
+                /**
+                 * Format: double
+                 * @description Computed: library foods' values per 100 g × grams / 100, plus the text items' given
+                 *     values (rounded to 0.01).
+                 */
+                energyKcal: number;
+                /** Format: double */
+                proteinG: number;
+                /** Format: double */
+                fatG: number;
+                /** Format: double */
+                carbsG: number;
+                /** Format: int64 */
+                version: number;
+                createdAt: components["schemas"]["Timestamp"];
+                updatedAt: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_library.Nutrient": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /**
+                 * @description Stable code (IFCT 2017's), the key of every `nutrients` map.
+                 * @example protcnt
+                 */
+                code: string;
+                name: string;
+                /** @description `g`, `mg`, `ug` or `kJ`. */
+                unit: string;
+                /**
+                 * Format: double
+                 * @description The published daily tolerable upper intake level, in `unit`, where one exists.
+                 */
+                upperLimit?: number | null;
+                upperLimitApplies?: components["schemas"]["library.UpperLimitApplies"] | null;
+                upperLimitSource?: string | null;
+                source: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_library.Program": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                code: string;
+                name: string;
+                goal: components["schemas"]["library.TrainingGoal"];
+                level: components["schemas"]["library.Level"];
+                /** Format: int32 */
+                daysPerWeek: number;
+                /** Format: int32 */
+                weeks: number;
+                /** Format: int32 */
+                minutesPerSession?: number | null;
+                equipment: components["schemas"]["library.Equipment"][];
+                sessions: components["schemas"]["library.ProgramSession"][];
+                description: string;
+                source: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_library.Supplement": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                code: string;
+                name: string;
+                form: string;
+                /** @description What one serving is, e.g. `1 tablet`. */
+                serving: string;
+                /** @description Nutrient code -> amount per serving, in the nutrient's unit. */
+                nutrients: {
+                    [key: string]: number;
+                };
+                /** Format: double */
+                typicalDose: number;
+                doseUnit: string;
+                source: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_library.SupplementLog": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                supplementId: string;
+                /** Format: double */
+                amount: number;
+                unit: components["schemas"]["library.SupplementUnit"];
+                takenAt: components["schemas"]["Timestamp"];
+                notes?: string | null;
+                /** Format: int64 */
+                version: number;
+                createdAt: components["schemas"]["Timestamp"];
+                updatedAt: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        "Page_library.Workout": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                startedAt: components["schemas"]["Timestamp"];
+                endedAt?: components["schemas"]["Timestamp"] | null;
+                name?: string | null;
+                /**
+                 * Format: uuid
+                 * @description The program template followed, if any.
+                 */
+                programId?: string | null;
+                /**
+                 * Format: int32
+                 * @description Which session of the program (1-based).
+                 */
+                programDay?: number | null;
+                exercises: components["schemas"]["library.WorkoutExercise"][];
+                notes?: string | null;
+                /** Format: int64 */
+                version: number;
+                createdAt: components["schemas"]["Timestamp"];
+                updatedAt: components["schemas"]["Timestamp"];
             }[];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor?: string | null;
@@ -1486,7 +2122,7 @@ export interface components {
              * @description Stable machine-readable code; clients branch on this.
              * @enum {string}
              */
-            code: "already_completed" | "bad_request" | "brake_busy" | "completion_id_taken" | "completion_in_future" | "completion_too_late" | "consent_required" | "date_out_of_range" | "day_already_planned" | "email_taken" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_not_due" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "malformed_json" | "method_not_allowed" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "undo_window_passed" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
+            code: "already_completed" | "bad_request" | "brake_busy" | "completion_id_taken" | "completion_in_future" | "completion_too_late" | "consent_required" | "date_out_of_range" | "day_already_planned" | "email_taken" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_not_due" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "library_id_conflict" | "malformed_json" | "method_not_allowed" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "undo_window_passed" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
             /** @description The request's `x-request-id`, for support and logs. */
             requestId?: string | null;
             /** @description Invalid fields, for validation problems. */
@@ -2013,6 +2649,684 @@ export interface components {
         };
         /** @enum {string} */
         "kernel.Scope": "read" | "write";
+        /**
+         * @description How active a person is, for the activity factor.
+         * @enum {string}
+         */
+        "library.ActivityLevel": "sedentary" | "light" | "moderate" | "active" | "very_active";
+        /** @description A local day's nutrition. */
+        "library.DailyNutrition": {
+            /**
+             * Format: date
+             * @description The user's local date.
+             */
+            date: string;
+            /**
+             * Format: double
+             * @description From the meals: library foods' values per 100 g × grams / 100, plus the text
+             *     items' given values (each to 0.01).
+             */
+            energyKcal: number;
+            /** Format: double */
+            proteinG: number;
+            /** Format: double */
+            fatG: number;
+            /** Format: double */
+            carbsG: number;
+            /**
+             * @description Nutrient code -> the day's amount in the nutrient's unit, from the meals' library
+             *     foods and the supplements taken (`GET /api/v1/library/nutrients`).
+             */
+            nutrients: {
+                [key: string]: number;
+            };
+            targets?: components["schemas"]["library.NutritionTargetValues"] | null;
+            /**
+             * Format: int32
+             * @description How many meals the day holds.
+             */
+            meals: number;
+            /**
+             * Format: int32
+             * @description How many supplement logs the day holds.
+             */
+            supplementLogs: number;
+            /** @description Every nutrient whose day total passes its published upper limit. */
+            warnings: components["schemas"]["library.UpperLimitWarning"][];
+        };
+        /**
+         * @description Equipment an exercise or program needs (`none`: bodyweight).
+         * @enum {string}
+         */
+        "library.Equipment": "barbell" | "dumbbell" | "kettlebell" | "bench" | "incline_bench" | "pull_up_bar" | "gym_mat" | "swiss_ball" | "sz_bar" | "resistance_band" | "machine" | "cable" | "none";
+        /** @description A program a hard constraint cut, with the constraints it failed. */
+        "library.ExcludedProgram": {
+            /** Format: uuid */
+            programId: string;
+            name: string;
+            reasons: components["schemas"]["library.RecommendationReason"][];
+        };
+        "library.Exercise": {
+            /** Format: uuid */
+            id: string;
+            code: string;
+            name: string;
+            category?: string | null;
+            primaryMuscles: string[];
+            secondaryMuscles: string[];
+            equipment: components["schemas"]["library.Equipment"][];
+            level?: components["schemas"]["library.Level"] | null;
+            mechanics?: string | null;
+            force?: string | null;
+            instructions?: string | null;
+            source: string;
+        };
+        "library.Food": {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description IFCT 2017 food code.
+             * @example A001
+             */
+            code: string;
+            name: string;
+            scientificName?: string | null;
+            localNames?: string | null;
+            /** @example Cereals and Millets */
+            foodGroup: string;
+            /**
+             * Format: double
+             * @description Per 100 g edible portion.
+             */
+            energyKcal: number;
+            /** Format: double */
+            proteinG: number;
+            /** Format: double */
+            fatG: number;
+            /** Format: double */
+            carbsG: number;
+            /** Format: double */
+            fiberG?: number | null;
+            /** @description Nutrient code -> amount per 100 g, in the nutrient's unit. */
+            nutrients: {
+                [key: string]: number;
+            };
+            source: string;
+        };
+        /**
+         * @description Training experience, of a person or of the program written for them.
+         * @enum {string}
+         */
+        "library.Level": "beginner" | "intermediate" | "advanced";
+        "library.Meal": {
+            /** Format: uuid */
+            id: string;
+            eatenAt: components["schemas"]["Timestamp"];
+            name?: string | null;
+            items: components["schemas"]["library.MealItem"][];
+            notes?: string | null;
+            /**
+             * Format: double
+             * @description Computed: library foods' values per 100 g × grams / 100, plus the text items' given
+             *     values (rounded to 0.01).
+             */
+            energyKcal: number;
+            /** Format: double */
+            proteinG: number;
+            /** Format: double */
+            fatG: number;
+            /** Format: double */
+            carbsG: number;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A weighed portion of a library food. */
+        "library.MealFoodItem": {
+            /**
+             * Format: uuid
+             * @description A food of the library (`GET /api/v1/library/foods`).
+             */
+            foodId: string;
+            /**
+             * Format: double
+             * @description The edible portion eaten, 0 < grams <= 5000.
+             * @example 150
+             */
+            grams: number;
+        };
+        /**
+         * @description One item of a meal: a library food by weight, or free text. Told apart by their
+         *     fields (`foodId` and `grams`, or `text`); a body of neither shape is a 422.
+         */
+        "library.MealItem": components["schemas"]["library.MealFoodItem"] | components["schemas"]["library.MealTextItem"];
+        "library.MealPatch": {
+            eatenAt?: components["schemas"]["Timestamp"] | null;
+            name?: string | null;
+            /** @description Replaces the whole list. */
+            items?: components["schemas"]["library.MealItem"][] | null;
+            notes?: string | null;
+        };
+        /** @description Something eaten that is not in the library, with whatever values the person knows. */
+        "library.MealTextItem": {
+            /** @example Slice of birthday cake */
+            text: string;
+            /** Format: double */
+            energyKcal?: number | null;
+            /** Format: double */
+            proteinG?: number | null;
+            /** Format: double */
+            fatG?: number | null;
+            /** Format: double */
+            carbsG?: number | null;
+        };
+        "library.NewMeal": {
+            /** Format: uuid */
+            id?: string | null;
+            /** @description Not more than a minute in the future. */
+            eatenAt: components["schemas"]["Timestamp"];
+            /** @example Lunch */
+            name?: string | null;
+            /** @description 1 to 50 items. */
+            items: components["schemas"]["library.MealItem"][];
+            notes?: string | null;
+        };
+        "library.NewSupplementLog": {
+            /** Format: uuid */
+            id?: string | null;
+            /**
+             * Format: uuid
+             * @description A supplement of the library (`GET /api/v1/library/supplements`).
+             */
+            supplementId: string;
+            /**
+             * Format: double
+             * @description Servings at most 100; a mass at most 100 g (100000 mg, 100000000 ug).
+             * @example 1
+             */
+            amount: number;
+            unit: components["schemas"]["library.SupplementUnit"];
+            /** @description Not more than a minute in the future. */
+            takenAt: components["schemas"]["Timestamp"];
+            notes?: string | null;
+        };
+        "library.NewWorkout": {
+            /** Format: uuid */
+            id?: string | null;
+            /** @description Not more than a minute in the future. */
+            startedAt: components["schemas"]["Timestamp"];
+            endedAt?: components["schemas"]["Timestamp"] | null;
+            /** @example Leg day */
+            name?: string | null;
+            /** Format: uuid */
+            programId?: string | null;
+            /**
+             * Format: int32
+             * @description Only with `programId`.
+             */
+            programDay?: number | null;
+            /** @description 1 to 50 exercises. */
+            exercises: components["schemas"]["library.WorkoutExercise"][];
+            notes?: string | null;
+        };
+        "library.Nutrient": {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Stable code (IFCT 2017's), the key of every `nutrients` map.
+             * @example protcnt
+             */
+            code: string;
+            name: string;
+            /** @description `g`, `mg`, `ug` or `kJ`. */
+            unit: string;
+            /**
+             * Format: double
+             * @description The published daily tolerable upper intake level, in `unit`, where one exists.
+             */
+            upperLimit?: number | null;
+            upperLimitApplies?: components["schemas"]["library.UpperLimitApplies"] | null;
+            upperLimitSource?: string | null;
+            source: string;
+        };
+        /**
+         * @description What a person wants from their eating.
+         * @enum {string}
+         */
+        "library.NutritionGoal": "lose" | "maintain" | "gain";
+        /** @description Daily energy and macronutrient targets, with the arithmetic that gave them. */
+        "library.NutritionRecommendation": {
+            /**
+             * Format: double
+             * @description Basal metabolic rate (Mifflin-St Jeor), whole kcal.
+             */
+            bmrKcal: number;
+            /** Format: double */
+            activityFactor: number;
+            /**
+             * Format: double
+             * @description BMR × activity factor, whole kcal.
+             */
+            maintenanceKcal: number;
+            /**
+             * Format: double
+             * @description Maintenance adjusted for the goal, whole kcal: the daily target.
+             */
+            energyKcal: number;
+            /**
+             * Format: double
+             * @description The fraction of maintenance added (+) or taken (-) for the goal.
+             */
+            adjustment: number;
+            /**
+             * Format: double
+             * @description Whole grams a day.
+             */
+            proteinG: number;
+            /** Format: double */
+            fatG: number;
+            /** Format: double */
+            carbsG: number;
+            /** @description The calculation with the person's numbers filled in. */
+            formula: string;
+            /** @description The codes of the rules applied. */
+            rules: string[];
+            /** @description The library's nutrition templates for the goal. */
+            templates: components["schemas"]["library.NutritionTemplate"][];
+        };
+        /** @description A person, for the nutrition recommender. */
+        "library.NutritionRecommendationRequest": {
+            goal: components["schemas"]["library.NutritionGoal"];
+            /**
+             * Format: double
+             * @example 80
+             */
+            weightKg: number;
+            /**
+             * Format: double
+             * @example 180
+             */
+            heightCm: number;
+            /**
+             * Format: int32
+             * @description Years; the equation is for adults.
+             * @example 30
+             */
+            age: number;
+            sex: components["schemas"]["library.Sex"];
+            activityLevel: components["schemas"]["library.ActivityLevel"];
+        };
+        /** @description Daily energy and macronutrient targets. */
+        "library.NutritionTargetValues": {
+            /**
+             * Format: double
+             * @example 2200
+             */
+            energyKcal: number;
+            /**
+             * Format: double
+             * @example 140
+             */
+            proteinG: number;
+            /**
+             * Format: double
+             * @example 70
+             */
+            fatG: number;
+            /**
+             * Format: double
+             * @example 250
+             */
+            carbsG: number;
+        };
+        /** @description The person's saved targets (one per person; a PUT replaces them). */
+        "library.NutritionTargets": {
+            /** Format: uuid */
+            id: string;
+            /** Format: double */
+            energyKcal: number;
+            /** Format: double */
+            proteinG: number;
+            /** Format: double */
+            fatG: number;
+            /** Format: double */
+            carbsG: number;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        "library.NutritionTemplate": {
+            /** Format: uuid */
+            id: string;
+            code: string;
+            name: string;
+            goal: components["schemas"]["library.NutritionGoal"];
+            /**
+             * Format: double
+             * @description The fraction of maintenance energy added (+) or taken (-), e.g. -0.2.
+             */
+            energyAdjustment: number;
+            /**
+             * Format: double
+             * @description Fractions of energy, summing to 1.
+             */
+            proteinPct: number;
+            /** Format: double */
+            fatPct: number;
+            /** Format: double */
+            carbsPct: number;
+            description: string;
+            source: string;
+        };
+        "library.Program": {
+            /** Format: uuid */
+            id: string;
+            code: string;
+            name: string;
+            goal: components["schemas"]["library.TrainingGoal"];
+            level: components["schemas"]["library.Level"];
+            /** Format: int32 */
+            daysPerWeek: number;
+            /** Format: int32 */
+            weeks: number;
+            /** Format: int32 */
+            minutesPerSession?: number | null;
+            equipment: components["schemas"]["library.Equipment"][];
+            sessions: components["schemas"]["library.ProgramSession"][];
+            description: string;
+            source: string;
+        };
+        "library.ProgramExercise": {
+            /** Format: uuid */
+            exerciseId: string;
+            exerciseCode: string;
+            name: string;
+            /** Format: int32 */
+            sets: number;
+            /** Format: int32 */
+            reps?: number | null;
+            /** Format: int32 */
+            durationS?: number | null;
+            /** Format: int32 */
+            restS: number;
+        };
+        /** @description What a person can train with, for the program recommender. */
+        "library.ProgramRecommendationRequest": {
+            goal: components["schemas"]["library.TrainingGoal"];
+            /**
+             * Format: int32
+             * @description Days a week the person can train.
+             */
+            daysPerWeek: number;
+            /** @description The equipment at hand; `none` (or an empty list) means bodyweight only. */
+            equipment: components["schemas"]["library.Equipment"][];
+            experience: components["schemas"]["library.Level"];
+            /**
+             * Format: int32
+             * @description The longest session the person can fit in, in minutes.
+             */
+            minutesPerSession?: number | null;
+        };
+        /** @description Ranked program templates (best first; ties by name) and the ones cut. */
+        "library.ProgramRecommendations": {
+            programs: components["schemas"]["library.RankedProgram"][];
+            /** @description By name. */
+            excluded: components["schemas"]["library.ExcludedProgram"][];
+        };
+        "library.ProgramSession": {
+            name: string;
+            exercises: components["schemas"]["library.ProgramExercise"][];
+        };
+        /** @description A day's best set, by its estimated one-rep max. */
+        "library.ProgressPoint": {
+            /**
+             * Format: date
+             * @description The user's local date of the workout.
+             */
+            date: string;
+            /**
+             * Format: double
+             * @description Rounded to 0.01 kg; a single rep is its own one-rep max.
+             */
+            estimatedOneRepMaxKg: number;
+            /**
+             * Format: double
+             * @description The best set's load and reps.
+             */
+            weightKg: number;
+            /** Format: int32 */
+            reps: number;
+        };
+        /** @description A program that passed every hard constraint, with its score. */
+        "library.RankedProgram": {
+            program: components["schemas"]["library.Program"];
+            /**
+             * Format: double
+             * @description The weighted share of the scoring rules met, 0..1 (three decimals).
+             */
+            score: number;
+            reasons: components["schemas"]["library.RecommendationReason"][];
+        };
+        /**
+         * @description What a rule did to a program.
+         * @enum {string}
+         */
+        "library.ReasonEffect": "matched" | "penalised" | "cut";
+        /** @description Why a program scored as it did: one rule's verdict. */
+        "library.RecommendationReason": {
+            /**
+             * @description The rule's code (a row of `recommendation_rules`).
+             * @example programs.goal_match
+             */
+            rule: string;
+            effect: components["schemas"]["library.ReasonEffect"];
+            /** @description A sentence a person can read. */
+            detail: string;
+        };
+        /**
+         * @description Sex, as the energy equation distinguishes it.
+         * @enum {string}
+         */
+        "library.Sex": "male" | "female";
+        "library.Supplement": {
+            /** Format: uuid */
+            id: string;
+            code: string;
+            name: string;
+            form: string;
+            /** @description What one serving is, e.g. `1 tablet`. */
+            serving: string;
+            /** @description Nutrient code -> amount per serving, in the nutrient's unit. */
+            nutrients: {
+                [key: string]: number;
+            };
+            /** Format: double */
+            typicalDose: number;
+            doseUnit: string;
+            source: string;
+        };
+        "library.SupplementLog": {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            supplementId: string;
+            /** Format: double */
+            amount: number;
+            unit: components["schemas"]["library.SupplementUnit"];
+            takenAt: components["schemas"]["Timestamp"];
+            notes?: string | null;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        "library.SupplementLogPatch": {
+            /** Format: uuid */
+            supplementId?: string | null;
+            /** Format: double */
+            amount?: number | null;
+            unit?: components["schemas"]["library.SupplementUnit"] | null;
+            takenAt?: components["schemas"]["Timestamp"] | null;
+            notes?: string | null;
+        };
+        /** @description A write's answer: the log, and the upper limits the local day now passes. */
+        "library.SupplementLogSaved": {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            supplementId: string;
+            /** Format: double */
+            amount: number;
+            unit: components["schemas"]["library.SupplementUnit"];
+            takenAt: components["schemas"]["Timestamp"];
+            notes?: string | null;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+            /**
+             * @description The nutrients of the day's supplements whose day total passes the published upper
+             *     limit (supplements only for `supplemental` limits, food too for `total` ones).
+             */
+            warnings: components["schemas"]["library.UpperLimitWarning"][];
+        };
+        /**
+         * @description What `amount` counts: servings of the supplement (its `serving`), or a mass of its
+         *     nutrient (for a supplement of one nutrient).
+         * @enum {string}
+         */
+        "library.SupplementUnit": "serving" | "g" | "mg" | "ug";
+        /**
+         * @description What a training program is for.
+         * @enum {string}
+         */
+        "library.TrainingGoal": "strength" | "hypertrophy" | "endurance" | "general";
+        /**
+         * @description What a nutrient's tolerable upper intake level counts.
+         * @enum {string}
+         */
+        "library.UpperLimitApplies": "total" | "supplemental";
+        /** @description A nutrient whose day total passes its published upper limit. */
+        "library.UpperLimitWarning": {
+            /** @example fe */
+            nutrientCode: string;
+            name: string;
+            unit: string;
+            /**
+             * Format: double
+             * @description The day's total that the limit counts, in `unit` (rounded to 0.01).
+             */
+            total: number;
+            /** Format: double */
+            upperLimit: number;
+            appliesTo: components["schemas"]["library.UpperLimitApplies"];
+            /** @description Where the limit is published. */
+            source?: string | null;
+        };
+        /** @description A week's volume: the sum of reps × load over the sets with both. */
+        "library.WeeklyVolume": {
+            /**
+             * Format: date
+             * @description The Monday of the ISO week.
+             */
+            weekStart: string;
+            /**
+             * Format: double
+             * @description Rounded to 0.01 kg.
+             */
+            volumeKg: number;
+            /**
+             * Format: int32
+             * @description How many sets the volume sums.
+             */
+            sets: number;
+        };
+        "library.Workout": {
+            /** Format: uuid */
+            id: string;
+            startedAt: components["schemas"]["Timestamp"];
+            endedAt?: components["schemas"]["Timestamp"] | null;
+            name?: string | null;
+            /**
+             * Format: uuid
+             * @description The program template followed, if any.
+             */
+            programId?: string | null;
+            /**
+             * Format: int32
+             * @description Which session of the program (1-based).
+             */
+            programDay?: number | null;
+            exercises: components["schemas"]["library.WorkoutExercise"][];
+            notes?: string | null;
+            /** Format: int64 */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description An exercise of the library and the sets done of it. */
+        "library.WorkoutExercise": {
+            /**
+             * Format: uuid
+             * @description An exercise of the library (`GET /api/v1/library/exercises`).
+             */
+            exerciseId: string;
+            /** @description 1 to 50 sets. */
+            sets: components["schemas"]["library.WorkoutSet"][];
+        };
+        "library.WorkoutPatch": {
+            startedAt?: components["schemas"]["Timestamp"] | null;
+            endedAt?: components["schemas"]["Timestamp"] | null;
+            name?: string | null;
+            /** Format: uuid */
+            programId?: string | null;
+            /** Format: int32 */
+            programDay?: number | null;
+            /** @description Replaces the whole list. */
+            exercises?: components["schemas"]["library.WorkoutExercise"][] | null;
+            notes?: string | null;
+        };
+        /**
+         * @description An exercise's progress: the best estimated one-rep max per local day and the volume
+         *     per ISO week.
+         */
+        "library.WorkoutProgress": {
+            /** Format: uuid */
+            exerciseId: string;
+            /**
+             * @description Always `epley`.
+             * @example epley
+             */
+            formula: string;
+            /** @example 1RM = weight × (1 + reps / 30) */
+            formulaText: string;
+            /** @description One point per local day with a set of reps under a load, oldest first. */
+            points: components["schemas"]["library.ProgressPoint"][];
+            /** @description Monday-to-Sunday weeks with such sets, oldest first. */
+            weeklyVolume: components["schemas"]["library.WeeklyVolume"][];
+        };
+        /** @description One set: reps or a duration (or both), optionally a load and how hard it felt. */
+        "library.WorkoutSet": {
+            /** Format: int32 */
+            reps?: number | null;
+            /**
+             * Format: double
+             * @description The load lifted (0 for bodyweight).
+             */
+            weightKg?: number | null;
+            /**
+             * Format: int32
+             * @description For timed sets (a plank, a row).
+             */
+            durationS?: number | null;
+            /**
+             * Format: double
+             * @description Rate of perceived exertion, 1 to 10 in half steps.
+             */
+            rpe?: number | null;
+        };
         /** @enum {string} */
         "tracking.DayKind": "free" | "focus" | "buffer";
         "tracking.DayKindCounts": {
@@ -4219,6 +5533,331 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listExercises: {
+        parameters: {
+            query?: {
+                q?: string;
+                /** @description A muscle code, primary or secondary, e.g. `quads`. */
+                muscle?: string;
+                equipment?: components["schemas"]["library.Equipment"];
+                level?: components["schemas"]["library.Level"];
+                /** @description wger's category, e.g. `Legs` (any case). */
+                category?: string;
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Exercises */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_library.Exercise"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getExercise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Exercise */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.Exercise"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listFoods: {
+        parameters: {
+            query?: {
+                q?: string;
+                /** @description A food group, e.g. `Cereals and Millets` (any case). */
+                group?: string;
+                /** @description Per 100 g. */
+                minProteinG?: number;
+                maxEnergyKcal?: number;
+                maxFatG?: number;
+                maxCarbsG?: number;
+                minFiberG?: number;
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Foods, best match first when searching */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_library.Food"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getFood: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Food */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.Food"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listNutrients: {
+        parameters: {
+            query?: {
+                /** @description Words to search for, at most 100 characters, e.g. `chicken breast`. */
+                q?: string;
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nutrients */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_library.Nutrient"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getNutrient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nutrient */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.Nutrient"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPrograms: {
+        parameters: {
+            query?: {
+                q?: string;
+                goal?: components["schemas"]["library.TrainingGoal"];
+                daysPerWeek?: number;
+                level?: components["schemas"]["library.Level"];
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Programs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_library.Program"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getProgram: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Program */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.Program"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listSupplements: {
+        parameters: {
+            query?: {
+                q?: string;
+                /** @description Supplements providing this nutrient code, e.g. `vitd`. */
+                nutrient?: string;
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Supplements */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_library.Supplement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSupplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Supplement */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.Supplement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -4578,6 +6217,175 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listMeals: {
+        parameters: {
+            query?: {
+                /** @description First local date (inclusive). */
+                from?: string;
+                /** @description Last local date (inclusive). */
+                to?: string;
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Meals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_library.Meal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createMeal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["library.NewMeal"];
+            };
+        };
+        responses: {
+            /** @description Logged */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.Meal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Meal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.Meal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteMeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateMeal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["library.MealPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.Meal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -4966,6 +6774,340 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    dailyNutrition: {
+        parameters: {
+            query?: {
+                /** @description The user's local date; default today (in the user's zone). */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.DailyNutrition"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getNutritionTargets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Targets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.NutritionTargets"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    putNutritionTargets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["library.NutritionTargetValues"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.NutritionTargets"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    recommendNutrition: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["library.NutritionRecommendationRequest"];
+            };
+        };
+        responses: {
+            /** @description Targets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.NutritionRecommendation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    recommendPrograms: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["library.ProgramRecommendationRequest"];
+            };
+        };
+        responses: {
+            /** @description Ranked programs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.ProgramRecommendations"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listSupplementLogs: {
+        parameters: {
+            query?: {
+                /** @description First local date (inclusive). */
+                from?: string;
+                /** @description Last local date (inclusive). */
+                to?: string;
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Logs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_library.SupplementLog"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createSupplementLog: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["library.NewSupplementLog"];
+            };
+        };
+        responses: {
+            /** @description Logged */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.SupplementLogSaved"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSupplementLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.SupplementLog"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteSupplementLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateSupplementLog: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["library.SupplementLogPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.SupplementLogSaved"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -5889,6 +8031,205 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listWorkouts: {
+        parameters: {
+            query?: {
+                /** @description First local date (inclusive). */
+                from?: string;
+                /** @description Last local date (inclusive). */
+                to?: string;
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Workouts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_library.Workout"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createWorkout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["library.NewWorkout"];
+            };
+        };
+        responses: {
+            /** @description Logged */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.Workout"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    workoutProgress: {
+        parameters: {
+            query: {
+                /** @description An exercise of the library. */
+                exerciseId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Progress */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.WorkoutProgress"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getWorkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Workout */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.Workout"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteWorkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateWorkout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["library.WorkoutPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["library.Workout"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
