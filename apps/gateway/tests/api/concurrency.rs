@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use lifeos_kernel::testing::TestDatabase;
-use lifeos_kernel::{Timestamp, with_db};
+use lifeos_kernel::{Timestamp, with_db, with_writer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -647,6 +647,102 @@ lifeos_kernel::dialect_test! {
         let path = format!("/api/v1/me/api-keys/{}", created.body["id"].as_str().unwrap());
         let replies = race(&app, copies(|| Call::new(Method::DELETE, &path, Some(&ada), None))).await;
         one_winner(&app, &replies, StatusCode::NO_CONTENT, StatusCode::NOT_FOUND, "not_found");
+        app.stop().await;
+    }
+}
+
+/// The seed's Iron tablet: 8 mg of iron a serving; iron's upper limit is 45 mg a day.
+const IRON: &str = "8b55c42e-0eff-5ab7-85ed-35b5b23db626";
+
+lifeos_kernel::dialect_test! {
+    async fn parallel_supplement_logs_each_count_the_ones_before(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let taken_at = app.now();
+        let log = || {
+            Call::post(
+                "/api/v1/supplement-logs",
+                &ada,
+                json!({ "supplementId": IRON, "amount": 1, "unit": "serving", "takenAt": taken_at }),
+            )
+        };
+        let replies = race(&app, copies(log)).await;
+        all_succeed(&app, &replies, StatusCode::CREATED);
+        // Each write sees the tablets committed before it, so the day's iron totals the
+        // answers report are 48, 56, ... 160 mg: one each, none counted twice or missed.
+        let totals: BTreeSet<i64> = replies
+            .iter()
+            .flat_map(|r| r.body["warnings"].as_array().unwrap().clone())
+            .filter(|w| w["nutrientCode"] == "fe")
+            .map(|w| w["total"].as_f64().unwrap().round() as i64)
+            .collect();
+        let expected: BTreeSet<i64> = (6..=20).map(|tablets| tablets * 8).collect();
+        assert_eq!(totals, expected, "{}", app.label);
+        let warned = replies.iter().filter(|r| r.body["warnings"] != json!([])).count();
+        assert_eq!(warned, 15, "{}: the 6th to the 20th tablet pass 45 mg", app.label);
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
+    async fn parallel_target_saves_leave_one_row_holding_the_last(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let calls = (0..N)
+            .map(|n| {
+                let energy = 2000 + n;
+                Call::new(
+                    Method::PUT,
+                    "/api/v1/nutrition/targets",
+                    Some(&ada),
+                    Some(json!({ "energyKcal": energy, "proteinG": 120, "fatG": 70, "carbsG": 250 })),
+                )
+            })
+            .collect();
+        let replies = race(&app, calls).await;
+        all_succeed(&app, &replies, StatusCode::OK);
+        let versions: BTreeSet<i64> = replies.iter().map(|r| version(&r.body)).collect();
+        assert_eq!(versions.len(), N, "{}: each save is its own version", app.label);
+        let newest = replies.iter().max_by_key(|r| version(&r.body)).unwrap();
+        let saved = app.get("/api/v1/nutrition/targets", &ada).await;
+        assert_eq!(saved.body["energyKcal"], newest.body["energyKcal"], "{}", app.label);
+        let rows: i64 = with_db!(app.db(), pool => {
+            sqlx::query_scalar("SELECT count(*) FROM nutrition_targets").fetch_one(pool).await.unwrap()
+        });
+        assert_eq!(rows, 1, "{}: one row of targets, however many devices save", app.label);
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
+    async fn replicas_starting_at_once_load_the_seed_without_a_conflict(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        // A dataset an older binary left behind: the foods' recorded version is gone and
+        // one food's name is stale, as if four replicas of a newer release start at once.
+        with_writer!(app.db(), pool => {
+            sqlx::query("DELETE FROM library_seed_versions WHERE dataset = 'foods'").execute(pool).await.unwrap();
+            sqlx::query("UPDATE foods SET name = 'stale' WHERE code = 'A001'").execute(pool).await.unwrap();
+        });
+        let loads: Vec<_> = (0..4)
+            .map(|_| {
+                let db = app.db().clone();
+                let now = app.now();
+                tokio::spawn(async move {
+                    lifeos_library::load_seed(&db, now, lifeos_library::LoadMode::IfNewer).await
+                })
+            })
+            .collect();
+        let mut changed = 0;
+        for load in loads {
+            let report = load.await.unwrap().unwrap_or_else(|e| panic!("{}: {e}", app.label));
+            changed += report.datasets.iter().map(|d| d.changed).sum::<u64>();
+        }
+        assert_eq!(changed, 1, "{}: the stale food is fixed once", app.label);
+        let (foods, name): (i64, String) = with_db!(app.db(), pool => {
+            sqlx::query_as("SELECT (SELECT count(*) FROM foods), (SELECT name FROM foods WHERE code = 'A001')")
+                .fetch_one(pool).await.unwrap()
+        });
+        assert_eq!((foods, name.as_str()), (542, "Amaranth seed, black"), "{}", app.label);
         app.stop().await;
     }
 }
