@@ -3,6 +3,7 @@
 //! newer seed drops stay (people's logs refer to them).
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use lifeos_kernel::{Db, Timestamp, Tx, with_tx};
 use serde::Deserialize;
@@ -92,9 +93,59 @@ struct Prepared {
     search_kind: Option<&'static str>,
 }
 
+/// One seed file, parsed, checked and turned into rows.
+struct PreparedFile {
+    dataset: &'static str,
+    version: i64,
+    checksum: String,
+    prepared: Prepared,
+}
+
+/// Parses and checks `files` in order (later files refer to earlier ones).
+fn prepare_all(files: &[SeedFile]) -> Result<Vec<PreparedFile>> {
+    let mut known = Known::default();
+    files
+        .iter()
+        .map(|file| {
+            let (version, prepared) = prepare(file, &mut known)?;
+            Ok(PreparedFile {
+                dataset: file.dataset,
+                version,
+                checksum: checksum(file.text),
+                prepared,
+            })
+        })
+        .collect()
+}
+
+/// The embedded files never change in a process: parse them once, however many
+/// databases it loads (a test run starts hundreds).
+fn embedded() -> Result<&'static [PreparedFile]> {
+    static PREPARED: OnceLock<std::result::Result<Vec<PreparedFile>, (String, String)>> =
+        OnceLock::new();
+    let prepared = PREPARED.get_or_init(|| {
+        prepare_all(EMBEDDED).map_err(|error| match error {
+            LibraryError::InvalidSeed { dataset, reason } => (dataset, reason),
+            other => ("embedded".to_owned(), other.to_string()),
+        })
+    });
+    match prepared {
+        Ok(files) => Ok(files),
+        Err((dataset, reason)) => Err(invalid(dataset, reason.clone())),
+    }
+}
+
 /// Loads the embedded seed files in one transaction.
 pub async fn load_seed(db: &Db, now: Timestamp, mode: LoadMode) -> Result<LoadReport> {
-    load_files(db, EMBEDDED, now, mode).await
+    let mut tx = db.begin().await?;
+    if mode == LoadMode::IfNewer && all_current(&mut tx, EMBEDDED).await? {
+        // The common start: nothing to load.
+        tx.commit().await?;
+        return Ok(LoadReport::default());
+    }
+    let report = load_prepared(&mut tx, embedded()?, now, mode).await?;
+    tx.commit().await?;
+    Ok(report)
 }
 
 /// Loads `files` in one transaction: all of them or, on any error, none.
@@ -104,48 +155,46 @@ pub async fn load_files(
     now: Timestamp,
     mode: LoadMode,
 ) -> Result<LoadReport> {
+    let prepared = prepare_all(files)?;
     let mut tx = db.begin().await?;
+    let report = load_prepared(&mut tx, &prepared, now, mode).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+async fn load_prepared(
+    tx: &mut Tx,
+    files: &[PreparedFile],
+    now: Timestamp,
+    mode: LoadMode,
+) -> Result<LoadReport> {
     let mut report = LoadReport::default();
-    let mut known = Known::default();
-    if mode == LoadMode::IfNewer && all_current(&mut tx, files).await? {
-        // The common start: nothing to parse.
-        tx.commit().await?;
-        return Ok(report);
-    }
     for file in files {
-        let checksum = checksum(file.text);
-        let (version, prepared) = prepare(file, &mut known)?;
+        let prepared = &file.prepared;
         let rows = prepared.rows.len() as u64;
-        let stored = store::seed_version(&mut tx, file.dataset).await?;
-        let current = stored
-            .as_ref()
-            .is_some_and(|(v, sum)| *v > version || (*v == version && *sum == checksum));
-        if mode == LoadMode::IfNewer && current {
-            report.datasets.push(DatasetReport {
-                dataset: file.dataset.to_owned(),
-                version,
-                rows,
-                changed: 0,
-                loaded: false,
-            });
-            continue;
+        let stored = store::seed_version(tx, file.dataset).await?;
+        let current = stored.as_ref().is_some_and(|(version, sum)| {
+            *version > file.version || (*version == file.version && *sum == file.checksum)
+        });
+        let loaded = !(mode == LoadMode::IfNewer && current);
+        let mut changed = 0;
+        if loaded {
+            changed = upsert(tx, prepared).await?;
+            if let Some(kind) = prepared.search_kind
+                && (changed > 0 || stored.is_none())
+            {
+                store::rebuild_search(tx, kind, prepared.table).await?;
+            }
+            store::record_seed_version(tx, file.dataset, file.version, &file.checksum, now).await?;
         }
-        let changed = upsert(&mut tx, &prepared).await?;
-        if let Some(kind) = prepared.search_kind
-            && (changed > 0 || stored.is_none())
-        {
-            store::rebuild_search(&mut tx, kind, prepared.table).await?;
-        }
-        store::record_seed_version(&mut tx, file.dataset, version, &checksum, now).await?;
         report.datasets.push(DatasetReport {
             dataset: file.dataset.to_owned(),
-            version,
+            version: file.version,
             rows,
             changed,
-            loaded: true,
+            loaded,
         });
     }
-    tx.commit().await?;
     Ok(report)
 }
 
