@@ -13,8 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{DateRange, Meal, MealPatch, NewMeal};
+use super::{Meal, MealPatch, NewMeal};
 use crate::LibraryState;
+use crate::timed::DateRange;
 
 const TAG: &str = "meals";
 

@@ -9,7 +9,6 @@ pub mod validate;
 use lifeos_kernel::Timestamp;
 use lifeos_kernel::patch::present;
 use serde::{Deserialize, Serialize};
-use time::Date;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -127,27 +126,6 @@ pub struct StoredMeal {
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-}
-
-/// Lists are ordered by when the meal was eaten; the cursor is the last row's (time, id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EatenCursor {
-    pub at: Timestamp,
-    pub id: Uuid,
-}
-
-/// The instants `[from, to)` of a list or a day.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TimeRange {
-    pub from: Option<Timestamp>,
-    pub to: Option<Timestamp>,
-}
-
-/// The inclusive local dates of `?from=&to=`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DateRange {
-    pub from: Option<Date>,
-    pub to: Option<Date>,
 }
 
 impl MealItem {

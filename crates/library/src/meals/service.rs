@@ -9,15 +9,12 @@ use lifeos_kernel::page::{Page, PageRequest};
 use lifeos_kernel::{Db, FieldError, SharedClock, Tx, sync_row};
 use uuid::Uuid;
 
-use super::{
-    DateRange, EatenCursor, Meal, MealItem, MealPatch, MealValues, NewMeal, StoredMeal, store,
-    validate_meal,
-};
+use super::{Meal, MealItem, MealPatch, MealValues, NewMeal, StoredMeal, store, validate_meal};
 use crate::catalog::FoodFacts;
 use crate::catalog::store::food_facts;
 use crate::error::{LibraryError, Result};
 use crate::nutrition::daily::meal_totals;
-use crate::nutrition::days::{clock_of, time_range};
+use crate::timed::{DateRange, TimeCursor, clock_of, time_range};
 
 #[async_trait]
 pub trait MealsService: Send + Sync {
@@ -26,7 +23,7 @@ pub trait MealsService: Send + Sync {
         &self,
         user_id: Uuid,
         range: DateRange,
-        page: PageRequest<EatenCursor>,
+        page: PageRequest<TimeCursor>,
     ) -> Result<Page<Meal>>;
     async fn create(&self, user_id: Uuid, input: NewMeal) -> Result<Meal>;
     async fn get(&self, user_id: Uuid, id: Uuid) -> Result<Meal>;
@@ -121,7 +118,7 @@ impl MealsService for Meals {
         &self,
         user_id: Uuid,
         range: DateRange,
-        page: PageRequest<EatenCursor>,
+        page: PageRequest<TimeCursor>,
     ) -> Result<Page<Meal>> {
         let user = clock_of(&self.db, user_id).await?;
         let range = time_range(&user, range)?;

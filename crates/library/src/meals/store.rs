@@ -7,7 +7,8 @@ use lifeos_kernel::{StoreError, Timestamp, Tx, with_tx};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::{EatenCursor, MealItem, MealValues, StoredMeal, TimeRange};
+use super::{MealItem, MealValues, StoredMeal};
+use crate::timed::{TimeCursor, TimeRange, TimedTable};
 use crate::user_data::MEALS;
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -47,33 +48,24 @@ impl From<Row> for StoredMeal {
     }
 }
 
+/// The meals' table as the timed logs see it.
+const TIMED: TimedTable = TimedTable {
+    table: &MEALS,
+    at: "eaten_at",
+    columns: COLUMNS,
+};
+
 /// The user's live meals eaten in `range`, by time then id, one page.
 pub async fn list(
     tx: &mut Tx,
     user_id: Uuid,
     range: TimeRange,
-    page: &PageRequest<EatenCursor>,
+    page: &PageRequest<TimeCursor>,
 ) -> Result<Page<StoredMeal>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM meals WHERE user_id = $1 AND deleted_at IS NULL \
-         AND ($2 IS NULL OR eaten_at >= $2) AND ($3 IS NULL OR eaten_at < $3) \
-         AND ($4 IS NULL OR eaten_at > $4 OR (eaten_at = $4 AND id > $5)) \
-         ORDER BY eaten_at, id LIMIT $6"
-    );
-    let rows = with_tx!(tx, conn => {
-        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-            .bind(user_id)
-            .bind(range.from)
-            .bind(range.to)
-            .bind(page.after.map(|c| c.at))
-            .bind(page.after.map(|c| c.id))
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&mut *conn)
-            .await?
-    });
+    let rows: Vec<Row> = TIMED.page(tx, user_id, range, page).await?;
     let items = rows.into_iter().map(StoredMeal::from).collect();
     Ok(Page::from_rows(items, page.limit, |m: &StoredMeal| {
-        EatenCursor {
+        TimeCursor {
             at: m.values.eaten_at,
             id: m.id,
         }
@@ -87,18 +79,7 @@ pub async fn eaten_between(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Vec<StoredMeal>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM meals WHERE user_id = $1 AND deleted_at IS NULL \
-         AND eaten_at >= $2 AND eaten_at < $3 ORDER BY eaten_at, id"
-    );
-    let rows = with_tx!(tx, conn => {
-        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-            .bind(user_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut *conn)
-            .await?
-    });
+    let rows: Vec<Row> = TIMED.between(tx, user_id, from, to).await?;
     Ok(rows.into_iter().map(StoredMeal::from).collect())
 }
 

@@ -2,7 +2,6 @@
 //! person's saved daily targets.
 
 pub mod daily;
-pub mod days;
 pub mod http;
 pub mod service;
 pub mod store;

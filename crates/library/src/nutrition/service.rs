@@ -12,7 +12,6 @@ use time::Date;
 use uuid::Uuid;
 
 use super::daily::{DayIntake, day_intake};
-use super::days::{clock_of, day_range};
 use super::{DailyNutrition, NutritionTargets, TargetValues, store};
 use crate::catalog::Nutrient;
 use crate::catalog::store::{nutrients, supplement_facts};
@@ -21,6 +20,7 @@ use crate::meals::service::foods_of;
 use crate::meals::store::eaten_between;
 use crate::supplement_logs::limits::{dose_nutrients, passed_limits};
 use crate::supplement_logs::store::taken_between;
+use crate::timed::{clock_of, day_range};
 
 #[async_trait]
 pub trait NutritionService: Send + Sync {

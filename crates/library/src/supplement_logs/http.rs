@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{NewSupplementLog, SupplementLog, SupplementLogPatch, SupplementLogSaved};
 use crate::LibraryState;
-use crate::meals::DateRange;
+use crate::timed::DateRange;
 
 const TAG: &str = "supplements";
 

@@ -18,9 +18,8 @@ use super::{
 };
 use crate::catalog::store::{nutrients, supplement_facts};
 use crate::error::{LibraryError, Result};
-use crate::meals::{DateRange, EatenCursor};
-use crate::nutrition::days::{clock_of, day_range, time_range};
 use crate::nutrition::service::load_day;
+use crate::timed::{DateRange, TimeCursor, clock_of, day_range, time_range};
 
 #[async_trait]
 pub trait SupplementLogsService: Send + Sync {
@@ -29,7 +28,7 @@ pub trait SupplementLogsService: Send + Sync {
         &self,
         user_id: Uuid,
         range: DateRange,
-        page: PageRequest<EatenCursor>,
+        page: PageRequest<TimeCursor>,
     ) -> Result<Page<SupplementLog>>;
     async fn create(&self, user_id: Uuid, input: NewSupplementLog) -> Result<SupplementLogSaved>;
     async fn get(&self, user_id: Uuid, id: Uuid) -> Result<SupplementLog>;
@@ -103,11 +102,14 @@ impl SupplementLogsService for SupplementLogs {
         &self,
         user_id: Uuid,
         range: DateRange,
-        page: PageRequest<EatenCursor>,
+        page: PageRequest<TimeCursor>,
     ) -> Result<Page<SupplementLog>> {
         let user = clock_of(&self.db, user_id).await?;
         let range = time_range(&user, range)?;
-        Ok(store::list(&self.db, user_id, range, &page).await?)
+        let mut tx = self.db.read().await?;
+        let page = store::list(&mut tx, user_id, range, &page).await?;
+        tx.commit().await?;
+        Ok(page)
     }
 
     async fn create(&self, user_id: Uuid, input: NewSupplementLog) -> Result<SupplementLogSaved> {

@@ -3,11 +3,11 @@
 
 use lifeos_kernel::page::{Page, PageRequest};
 use lifeos_kernel::sync_row::{self, Stamp};
-use lifeos_kernel::{Db, StoreError, Timestamp, Tx, with_db, with_tx};
+use lifeos_kernel::{StoreError, Timestamp, Tx, with_tx};
 use uuid::Uuid;
 
 use super::{SupplementLog, SupplementLogValues, SupplementUnit};
-use crate::meals::{EatenCursor, TimeRange};
+use crate::timed::{TimeCursor, TimeRange, TimedTable};
 use crate::user_data::SUPPLEMENT_LOGS;
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -48,33 +48,24 @@ impl From<Row> for SupplementLog {
     }
 }
 
+/// The logs' table as the timed logs see it.
+const TIMED: TimedTable = TimedTable {
+    table: &SUPPLEMENT_LOGS,
+    at: "taken_at",
+    columns: COLUMNS,
+};
+
 /// The user's live logs taken in `range`, by time then id, one page.
 pub async fn list(
-    db: &Db,
+    tx: &mut Tx,
     user_id: Uuid,
     range: TimeRange,
-    page: &PageRequest<EatenCursor>,
+    page: &PageRequest<TimeCursor>,
 ) -> Result<Page<SupplementLog>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM supplement_logs WHERE user_id = $1 AND deleted_at IS NULL \
-         AND ($2 IS NULL OR taken_at >= $2) AND ($3 IS NULL OR taken_at < $3) \
-         AND ($4 IS NULL OR taken_at > $4 OR (taken_at = $4 AND id > $5)) \
-         ORDER BY taken_at, id LIMIT $6"
-    );
-    let rows = with_db!(db, pool => {
-        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-            .bind(user_id)
-            .bind(range.from)
-            .bind(range.to)
-            .bind(page.after.map(|c| c.at))
-            .bind(page.after.map(|c| c.id))
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(pool)
-            .await?
-    });
+    let rows: Vec<Row> = TIMED.page(tx, user_id, range, page).await?;
     let items = rows.into_iter().map(SupplementLog::from).collect();
     Ok(Page::from_rows(items, page.limit, |l: &SupplementLog| {
-        EatenCursor {
+        TimeCursor {
             at: l.taken_at,
             id: l.id,
         }
@@ -88,18 +79,7 @@ pub async fn taken_between(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Vec<SupplementLog>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM supplement_logs WHERE user_id = $1 AND deleted_at IS NULL \
-         AND taken_at >= $2 AND taken_at < $3 ORDER BY taken_at, id"
-    );
-    let rows = with_tx!(tx, conn => {
-        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-            .bind(user_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut *conn)
-            .await?
-    });
+    let rows: Vec<Row> = TIMED.between(tx, user_id, from, to).await?;
     Ok(rows.into_iter().map(SupplementLog::from).collect())
 }
 

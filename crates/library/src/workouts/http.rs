@@ -13,8 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{DateRange, NewWorkout, Progress, Workout, WorkoutPatch};
+use super::{NewWorkout, Progress, Workout, WorkoutPatch};
 use crate::LibraryState;
+use crate::timed::DateRange;
 
 const TAG: &str = "workouts";
 

@@ -125,27 +125,6 @@ pub struct WorkoutValues {
     pub notes: Option<String>,
 }
 
-/// Lists are ordered by start; the cursor is the last row's (start, id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StartCursor {
-    pub at: Timestamp,
-    pub id: Uuid,
-}
-
-/// Which workouts a list shows: started in `[from, to)`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StartRange {
-    pub from: Option<Timestamp>,
-    pub to: Option<Timestamp>,
-}
-
-/// The inclusive local dates of `?from=&to=`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DateRange {
-    pub from: Option<Date>,
-    pub to: Option<Date>,
-}
-
 /// An exercise's progress: the best estimated one-rep max per local day and the volume
 /// per ISO week.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

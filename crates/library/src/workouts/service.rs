@@ -5,17 +5,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use lifeos_kernel::page::{Page, PageRequest};
-use lifeos_kernel::zone::{UserClock, ZoneError, user_clock};
+use lifeos_kernel::zone::UserClock;
 use lifeos_kernel::{Db, FieldError, SharedClock, Tx, sync_row};
 use uuid::Uuid;
 
 use super::progress::{DaySets, progress};
-use super::{
-    DateRange, NewWorkout, Progress, StartCursor, StartRange, Workout, WorkoutPatch, WorkoutValues,
-    store, validate_workout,
-};
+use super::{NewWorkout, Progress, Workout, WorkoutPatch, WorkoutValues, store, validate_workout};
 use crate::catalog::store::{existing_exercises, program_exists};
 use crate::error::{LibraryError, Result};
+use crate::timed::{DateRange, TimeCursor, clock_of, time_range};
 
 #[async_trait]
 pub trait WorkoutsService: Send + Sync {
@@ -24,7 +22,7 @@ pub trait WorkoutsService: Send + Sync {
         &self,
         user_id: Uuid,
         range: DateRange,
-        page: PageRequest<StartCursor>,
+        page: PageRequest<TimeCursor>,
     ) -> Result<Page<Workout>>;
     async fn create(&self, user_id: Uuid, input: NewWorkout) -> Result<Workout>;
     async fn get(&self, user_id: Uuid, id: Uuid) -> Result<Workout>;
@@ -45,12 +43,6 @@ pub struct Workouts {
 impl Workouts {
     pub fn new(db: Db, clock: SharedClock) -> Self {
         Self { db, clock }
-    }
-
-    async fn user_clock(&self, user_id: Uuid) -> Result<UserClock> {
-        user_clock(&self.db, user_id)
-            .await?
-            .ok_or(LibraryError::NotFound("user"))
     }
 }
 
@@ -94,25 +86,6 @@ async fn check_library_refs(tx: &mut Tx, values: &WorkoutValues) -> Result<()> {
     }
 }
 
-/// The instants of the local dates `range`: from the start of `from` up to the start of
-/// the day after `to`.
-fn start_range(user: &UserClock, range: DateRange) -> Result<StartRange> {
-    if let (Some(from), Some(to)) = (range.from, range.to)
-        && from > to
-    {
-        return Err(LibraryError::invalid("from", "must not be after `to`"));
-    }
-    let from = range.from.map(|d| user.start_of(d)).transpose()?;
-    let to = range
-        .to
-        .map(|d| {
-            let next = d.next_day().ok_or(ZoneError::OutOfRange)?;
-            user.start_of(next)
-        })
-        .transpose()?;
-    Ok(StartRange { from, to })
-}
-
 /// Each workout's sets of `exercise_id`, on the user's local date of its start.
 fn day_sets(user: &UserClock, workouts: &[Workout], exercise_id: Uuid) -> Result<Vec<DaySets>> {
     workouts
@@ -138,11 +111,14 @@ impl WorkoutsService for Workouts {
         &self,
         user_id: Uuid,
         range: DateRange,
-        page: PageRequest<StartCursor>,
+        page: PageRequest<TimeCursor>,
     ) -> Result<Page<Workout>> {
-        let user = self.user_clock(user_id).await?;
-        let range = start_range(&user, range)?;
-        Ok(store::list(&self.db, user_id, range, &page).await?)
+        let user = clock_of(&self.db, user_id).await?;
+        let range = time_range(&user, range)?;
+        let mut tx = self.db.read().await?;
+        let page = store::list(&mut tx, user_id, range, &page).await?;
+        tx.commit().await?;
+        Ok(page)
     }
 
     async fn create(&self, user_id: Uuid, input: NewWorkout) -> Result<Workout> {
@@ -214,7 +190,7 @@ impl WorkoutsService for Workouts {
     }
 
     async fn progress(&self, user_id: Uuid, exercise_id: Uuid) -> Result<Progress> {
-        let user = self.user_clock(user_id).await?;
+        let user = clock_of(&self.db, user_id).await?;
         let mut tx = self.db.begin_read().await?;
         if existing_exercises(&mut tx, &[exercise_id])
             .await?

@@ -3,11 +3,12 @@
 
 use lifeos_kernel::page::{Page, PageRequest};
 use lifeos_kernel::sync_row::{self, Stamp};
-use lifeos_kernel::{Db, StoreError, Timestamp, Tx, with_db, with_tx};
+use lifeos_kernel::{StoreError, Timestamp, Tx, with_tx};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::{StartCursor, StartRange, Workout, WorkoutExercise, WorkoutValues};
+use super::{Workout, WorkoutExercise, WorkoutValues};
+use crate::timed::{TimeCursor, TimeRange, TimedTable};
 use crate::user_data::WORKOUTS;
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -60,33 +61,24 @@ impl From<Row> for Workout {
     }
 }
 
+/// The workouts' table as the timed logs see it.
+const TIMED: TimedTable = TimedTable {
+    table: &WORKOUTS,
+    at: "started_at",
+    columns: COLUMNS,
+};
+
 /// The user's live workouts started in `range`, by start then id, one page.
 pub async fn list(
-    db: &Db,
+    tx: &mut Tx,
     user_id: Uuid,
-    range: StartRange,
-    page: &PageRequest<StartCursor>,
+    range: TimeRange,
+    page: &PageRequest<TimeCursor>,
 ) -> Result<Page<Workout>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM workouts WHERE user_id = $1 AND deleted_at IS NULL \
-         AND ($2 IS NULL OR started_at >= $2) AND ($3 IS NULL OR started_at < $3) \
-         AND ($4 IS NULL OR started_at > $4 OR (started_at = $4 AND id > $5)) \
-         ORDER BY started_at, id LIMIT $6"
-    );
-    let rows = with_db!(db, pool => {
-        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-            .bind(user_id)
-            .bind(range.from)
-            .bind(range.to)
-            .bind(page.after.map(|c| c.at))
-            .bind(page.after.map(|c| c.id))
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(pool)
-            .await?
-    });
+    let rows: Vec<Row> = TIMED.page(tx, user_id, range, page).await?;
     let items = rows.into_iter().map(Workout::from).collect();
     Ok(Page::from_rows(items, page.limit, |w: &Workout| {
-        StartCursor {
+        TimeCursor {
             at: w.started_at,
             id: w.id,
         }
