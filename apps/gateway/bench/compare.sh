@@ -16,6 +16,9 @@
 #      and of a new user with none, run as history, new, history (lifeos only)
 #   6. completion      POST /api/v1/nodes/{id}/complete, 32 users, 32 connections, each
 #                      request the next open task of its user (cmp_complete_post.lua; lifeos only)
+#   7. library search  GET /api/v1/library/foods?q=<one word>, rotating over a few words,
+#                      32 connections (cmp_search.lua; lifeos only, on both dialects; the goal
+#                      is p99 under 20 ms). The seed loads on start: nothing to seed.
 # The tasks of 5 and 6 are inserted in bulk by SQL after workloads 1-4 (seed.py tasks): enough
 # for COMPLETE_RATE completions/s for the whole run plus 30%, which the API could only create
 # at a few thousand a second.
@@ -23,12 +26,12 @@
 # time), peak again after the whole workload and VmRSS after 3 s idle. Cold start: exec to
 # the first 200 from /ready (on a fresh database, so migrations included).
 # SQLite (same binary, a temporary file): the point read, the point read while 8 connections
-# POST day types for the same user (both rates), and one user's writes/s (day_types_post.lua);
-# then, on a second server and file (so that its 32 registrations leave the figures above
-# as they were), the completion workload as on PostgreSQL.
+# POST day types for the same user (both rates), one user's writes/s (day_types_post.lua) and
+# the library search; then, on a second server and file (so that its 32 registrations leave
+# the figures above as they were), the completion workload as on PostgreSQL.
 # Ends with one markdown table: both lifeos runs, the peer, the ratio (mean of the lifeos runs
 # / peer), lifeos's p99 (the p99 goal holds when both runs meet it), the goal and met/missed;
-# a run with non-2xx answers or socket errors is flagged. 22 wrk runs (plus 8 s of warm-up):
+# a run with non-2xx answers or socket errors is flagged. 24 wrk runs (plus 12 s of warm-up):
 # with the default 8 s each the whole run takes about 4 minutes. Everything it starts (servers, databases, temporary files) is stopped or removed on exit.
 #
 # Usage: bench/compare.sh [seconds per wrk run, default 8]
@@ -45,10 +48,12 @@
 #   BENCH_OUT=<path>    also write the final table to this file
 #   BENCH_HISTORY=N     past completions of the GET /api/v1/me/stats user (default 10000),
 #                       each through the API: their seeding time is a row of the table
+#   BENCH_ONLY=search   only the library search, on both dialects (no peer, no node needed):
+#                       a fresh server and database each, one registration, one table
 #   BENCH_PERF=<dir>    record a profile of lifeos during the first lifeos run of each
 #                       PostgreSQL workload: perf record -F 999 -g into <dir>/<workload>.data
-#                       (point, range, create, me, health, complete), with the binary profiled beside
-#                       them: perf report -i <dir>/point.data --no-children
+#                       (point, range, create, me, health, search, complete), with the
+#                       binary profiled beside them: perf report -i <dir>/point.data --no-children
 set -Eeuo pipefail
 absolute() { [[ -z "$1" || "$1" == /* ]] && printf '%s' "$1" || printf '%s/%s' "$PWD" "$1"; }
 BENCH_OUT="$(absolute "${BENCH_OUT:-}")"
@@ -67,6 +72,7 @@ CREATE_USERS=32
 REGISTRATIONS=100
 COMPLETE_CONNECTIONS=32
 COMPLETE_USERS=32
+SEARCH_CONNECTIONS=32
 COMPLETE_RATE=5000 # completions/s the seeded tasks last for (the goal on PostgreSQL is 2,400)
 HISTORY="${BENCH_HISTORY:-10000}" # past completions of the GET /api/v1/me/stats user
 DAY_TYPES=1000
@@ -77,6 +83,8 @@ LUA_RANGE="apps/gateway/bench/cmp_range.lua"
 LUA_CREATE="apps/gateway/bench/cmp_maintenance_post.lua"
 LUA_DAY_POST="apps/gateway/bench/day_types_post.lua"
 LUA_COMPLETE="apps/gateway/bench/cmp_complete_post.lua"
+LUA_SEARCH="apps/gateway/bench/cmp_search.lua"
+ONLY="${BENCH_ONLY:-}"
 WARMUP=2 # seconds of unrecorded load before the first measured run of each server
 SECRET="bench-secret-bench-secret-bench-secret-0123456789"
 WORK="$(mktemp -d)"
@@ -348,6 +356,44 @@ seed_history() {
   log "   check: $HISTORY completions ($seconds s through the API), xp $xp, level $(stats_of "$2" level)"
 }
 
+# bench_search NAME TOKEN: the one-word food search on the running server, recorded as
+# NAME_search; checked first by a search that must rank chicken breast first.
+bench_search() {
+  local name="$1" token="$2" first
+  first=$(curl -fsS -H "Authorization: Bearer $token" "$BASE/api/v1/library/foods?q=chiken%20brest&limit=1" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["name"])')
+  [[ "$first" == "Chicken, poultry, breast, skinless" ]] ||
+    fail "GET /api/v1/library/foods?q=chiken brest answered $first first"
+  BENCH_TOKEN="$token" warm_up "$SEARCH_CONNECTIONS" -s "$LUA_SEARCH" "$BASE"
+  [[ "$name" != pg ]] || perf_start search # BENCH_PERF profiles the PostgreSQL runs
+  BENCH_TOKEN="$token" wrk_run "${name}_search" "lifeos GET /api/v1/library/foods?q=<one word>" \
+    "$SEARCH_CONNECTIONS" -s "$LUA_SEARCH" "$BASE"
+  perf_wait
+}
+
+# BENCH_ONLY=search: the search alone on each dialect, a fresh server and database each.
+bench_search_only() {
+  local tokens="$WORK/search-tokens.txt" token
+  LIFEOS_DB=lifeos_bench
+  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $LIFEOS_DB WITH (FORCE)" -c "CREATE DATABASE $LIFEOS_DB" >/dev/null
+  start "$PG_BASE/$LIFEOS_DB" pg
+  python3 "$SEED" register "$BASE" 1 "$tokens" >&2
+  read -r token <"$tokens"
+  psql "$PG_BASE/$LIFEOS_DB" -qc "ANALYZE" >/dev/null
+  log "== PostgreSQL library search, ${DURATION} s"
+  bench_search pg "$token"
+  stop_server
+  drop_db "$LIFEOS_DB"
+  LIFEOS_DB=""
+
+  start "sqlite://$WORK/search.db" sqlite
+  python3 "$SEED" register "$BASE" 1 "$tokens" >&2
+  read -r token <"$tokens"
+  log "== SQLite library search, ${DURATION} s"
+  bench_search sqlite "$token"
+  stop_server
+}
+
 bench_postgres() {
   local tokens="$WORK/tokens.txt" ids="$WORK/pg-ids.txt" users="$WORK/vehicles.txt" token began peak rss
   LIFEOS_DB=lifeos_bench
@@ -412,6 +458,8 @@ bench_postgres() {
   perf_wait
   wrk_run pg_me_2 "lifeos GET /api/v1/me" "$CONNECTIONS" -H "$auth" "$BASE/api/v1/me"
   wrk_run pg_health_2 "lifeos GET /health" "$CONNECTIONS" "$BASE/health"
+  log "== PostgreSQL library search, ${DURATION} s (lifeos only)"
+  bench_search pg "$token"
 
   # Seeded only now, so that the workloads above run on the database they always did.
   local history new tasks="$WORK/pg-tasks.txt"
@@ -475,6 +523,7 @@ bench_sqlite() {
   # One user's writes: a unique date per request, 1900-2019 (the seeded dates are 2020-2022).
   BENCH_TOKEN="$token" BENCH_THREADS="$THREADS" wrk_run sqlite_writes "lifeos POST /api/v1/day-types, 1 user" \
     "$CONNECTIONS" -s "$LUA_DAY_POST" "$BASE/api/v1/day-types"
+  bench_search sqlite "$token"
 
   read -r peak rss < <(memory)
   metric sqlite_load_peak "$peak"
@@ -509,7 +558,7 @@ bench_sqlite_complete() {
 
 # Prints the final markdown table from RESULTS and METRICS.
 table() {
-  python3 - "$RESULTS" "$METRICS" <<'PY'
+  python3 - "$RESULTS" "$METRICS" "$ONLY" <<'PY'
 import sys
 
 results, metrics = {}, {}
@@ -567,14 +616,26 @@ def memory(key, what, limit):
     ok = metrics[key] / 1024 <= limit
     row(what, mib(key), "", "", "", "", f"≤ {limit} MiB", verdict(ok, ""), "")
 
+def searched(dialect, key):
+    r = results[key]
+    errs = errors(key)
+    row(f"{dialect} library search, one word, 32 conns: `GET /api/v1/library/foods?q=<word>`", rate(key), "",
+        "—", "—", f"{r['p99']:.1f} ms (p50 {r['p50']:.2f} ms)", "p99 ≤ 20 ms", verdict(r["p99"] <= 20, errs), errs or "none")
+
 row("workload (PostgreSQL unless noted)", "lifeos 1", "lifeos 2", "peer", "ratio", "lifeos p99 (1 / 2)", "goal", "result", "errors")
 row(*["---"] * 9)
+if sys.argv[3] == "search":
+    searched("PostgreSQL", "pg_search")
+    searched("SQLite", "sqlite_search")
+    print("\n".join(rows))
+    sys.exit(0)
 compared("point", "point read: `GET /api/v1/day-types/{id}` vs `GET /rows/:id`", 3, 15)
 compared("range", "31-day range: `GET /api/v1/day-types?from&to` vs `GET /rows?user_id&from&to`", 2.5)
 compared("create", "durable create, 32 users, 32 conns: `POST /api/v1/vehicle-maintenance` vs `POST /rows`", 3)
 alone("me", "`GET /api/v1/me`")
 alone("health", "`GET /health`")
 
+searched("PostgreSQL", "pg_search")
 r = results["pg_complete"]
 errs = errors("pg_complete")
 row("completion, 32 users, 32 conns: `POST /api/v1/nodes/{id}/complete`", rate("pg_complete"), "", "—", "—",
@@ -602,6 +663,7 @@ s = results["sqlite_writes"]
 errs = errors("sqlite_writes")
 row("SQLite one user's writes: `POST /api/v1/day-types`", rate("sqlite_writes"), "", "", "", f"{s['p99']:.1f} ms",
     "≥ 2,000/s", verdict(s["rps"] >= 2000, errs), errs or "none")
+searched("SQLite", "sqlite_search")
 s = results["sqlite_complete"]
 errs = errors("sqlite_complete")
 row("SQLite completion, 32 users, 32 conns: `POST /api/v1/nodes/{id}/complete`", rate("sqlite_complete"), "", "",
@@ -623,7 +685,10 @@ PY
 # ---------------------------------------------------------------------------------------
 
 command -v wrk >/dev/null || fail "wrk is not installed (apt-get install wrk)"
-command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are needed for the peer"
+[[ -z "$ONLY" || "$ONLY" == search ]] || fail "BENCH_ONLY=$ONLY: the only selection is search"
+if [[ -z "$ONLY" ]]; then
+  command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are needed for the peer"
+fi
 [[ -z "$BENCH_PERF" ]] || mkdir -p "$BENCH_PERF"
 if [[ "${BENCH_SKIP_BUILD:-}" != 1 ]]; then
   cargo build --release -q -p lifeos-gateway
@@ -638,17 +703,23 @@ log "binary: $BIN ($(du -h "$BIN" | cut -f1)), built $(date -u -r "$BIN" '+%F %T
 cp "$BIN" "${BENCH_PERF:-$WORK}/lifeos"
 BIN="${BENCH_PERF:-$WORK}/lifeos"
 
-start_peer
-bench_postgres
-stop_pid "$PEER"; PEER=""
-drop_db "$PEER_DB"; PEER_DB=""
-bench_sqlite
-bench_sqlite_complete
+if [[ "$ONLY" == search ]]; then
+  bench_search_only
+  against="alone (BENCH_ONLY=search)"
+else
+  start_peer
+  bench_postgres
+  stop_pid "$PEER"; PEER=""
+  drop_db "$PEER_DB"; PEER_DB=""
+  bench_sqlite
+  bench_sqlite_complete
+  against="vs Express+pg (node $(node --version), POOL=16)"
+fi
 
 TABLE="$WORK/table.md"
 {
-  printf 'lifeos %s vs Express+pg (node %s, POOL=16), %s, wrk -t%s, %s s a run, %s cores%s\n\n' \
-    "$(git rev-parse --short HEAD 2>/dev/null || echo '?')" "$(node --version)" "$(date -u '+%F %H:%M UTC')" \
+  printf 'lifeos %s %s, %s, wrk -t%s, %s s a run, %s cores%s\n\n' \
+    "$(git rev-parse --short HEAD 2>/dev/null || echo '?')" "$against" "$(date -u '+%F %H:%M UTC')" \
     "$THREADS" "$DURATION" "$(nproc)" "${BENCH_PERF:+ (lifeos run 1 under perf record)}"
   table
 } >"$TABLE"
