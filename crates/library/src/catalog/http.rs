@@ -4,7 +4,7 @@
 use axum::extract::{FromRef, State};
 use lifeos_kernel::error::{CommonCode, Validator};
 use lifeos_kernel::http::{Json, Path, Query};
-use lifeos_kernel::page::{Page, PageParams};
+use lifeos_kernel::page::{Page, PageParams, PageRequest};
 use lifeos_kernel::{AppError, Principal};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::service::CatalogQuery;
+use super::service::{CatalogCursor, CatalogQuery};
 use super::store::{Bind, Filters};
 use super::{Equipment, Exercise, Food, Level, Nutrient, Program, Supplement, TrainingGoal};
 use crate::LibraryState;
@@ -50,13 +50,16 @@ pub struct SearchParams {
     pub cursor: Option<String>,
 }
 
-impl SearchParams {
-    fn page(&self) -> PageParams {
-        PageParams {
-            limit: self.limit,
-            cursor: self.cursor.clone(),
-        }
+/// `?limit=&cursor=`, checked.
+fn page(
+    limit: Option<u32>,
+    cursor: &Option<String>,
+) -> Result<PageRequest<CatalogCursor>, AppError> {
+    PageParams {
+        limit,
+        cursor: cursor.clone(),
     }
+    .parse()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -108,20 +111,6 @@ fn text_param(validator: &mut Validator, field: &str, value: Option<&String>) {
     }
 }
 
-fn at_least(filters: Filters, column: &str, value: Option<f64>) -> Filters {
-    match value {
-        Some(value) => filters.with(&format!("{column} >= ?"), Bind::Real(value)),
-        None => filters,
-    }
-}
-
-fn at_most(filters: Filters, column: &str, value: Option<f64>) -> Filters {
-    match value {
-        Some(value) => filters.with(&format!("{column} <= ?"), Bind::Real(value)),
-        None => filters,
-    }
-}
-
 impl FoodParams {
     fn validate(&self) -> Result<(), AppError> {
         checked(|v| {
@@ -135,15 +124,16 @@ impl FoodParams {
     }
 
     fn query(&self) -> CatalogQuery {
-        let mut filters = Filters::default();
-        if let Some(group) = &self.group {
-            filters = filters.with("lower(food_group) = lower(?)", Bind::Text(group.clone()));
-        }
-        filters = at_least(filters, "protein_g", self.min_protein_g);
-        filters = at_most(filters, "energy_kcal", self.max_energy_kcal);
-        filters = at_most(filters, "fat_g", self.max_fat_g);
-        filters = at_most(filters, "carbs_g", self.max_carbs_g);
-        filters = at_least(filters, "fiber_g", self.min_fiber_g);
+        let filters = Filters::default()
+            .maybe(
+                "lower(food_group) = lower(?)",
+                self.group.clone().map(Bind::Text),
+            )
+            .maybe("protein_g >= ?", self.min_protein_g.map(Bind::Real))
+            .maybe("energy_kcal <= ?", self.max_energy_kcal.map(Bind::Real))
+            .maybe("fat_g <= ?", self.max_fat_g.map(Bind::Real))
+            .maybe("carbs_g <= ?", self.max_carbs_g.map(Bind::Real))
+            .maybe("fiber_g >= ?", self.min_fiber_g.map(Bind::Real));
         CatalogQuery {
             q: self.q.clone(),
             filters,
@@ -244,12 +234,8 @@ pub async fn list_nutrients(
         q: params.q.clone(),
         filters: Filters::default(),
     };
-    Ok(Json(
-        state
-            .catalog
-            .nutrients(query, params.page().parse()?)
-            .await?,
-    ))
+    let page = page(params.limit, &params.cursor)?;
+    Ok(Json(state.catalog.nutrients(query, page).await?))
 }
 
 /// One nutrient.
@@ -274,19 +260,15 @@ pub async fn list_supplements(
     Query(params): Query<SupplementParams>,
 ) -> Result<Json<Page<Supplement>>, AppError> {
     checked(|v| text_param(v, "nutrient", params.nutrient.as_ref()))?;
-    let mut filters = Filters::default();
-    if let Some(nutrient) = &params.nutrient {
-        filters = filters.json_contains("nutrients", nutrient);
-    }
     let query = CatalogQuery {
         q: params.q.clone(),
-        filters,
+        filters: Filters::default().maybe(
+            "CAST(nutrients AS TEXT) LIKE ?",
+            params.nutrient.as_deref().map(Bind::json_string),
+        ),
     };
-    let page = PageParams {
-        limit: params.limit,
-        cursor: params.cursor.clone(),
-    };
-    Ok(Json(state.catalog.supplements(query, page.parse()?).await?))
+    let page = page(params.limit, &params.cursor)?;
+    Ok(Json(state.catalog.supplements(query, page).await?))
 }
 
 /// One supplement.
@@ -314,31 +296,29 @@ pub async fn list_exercises(
         text_param(v, "muscle", params.muscle.as_ref());
         text_param(v, "category", params.category.as_ref());
     })?;
-    let mut filters = Filters::default();
-    if let Some(muscle) = &params.muscle {
-        filters = filters.with(
+    let filters = Filters::default()
+        .maybe(
             "CAST(primary_muscles AS TEXT) || CAST(secondary_muscles AS TEXT) LIKE ?",
-            Bind::Text(format!("%\"{muscle}\"%")),
+            params.muscle.as_deref().map(Bind::json_string),
+        )
+        .maybe(
+            "CAST(equipment AS TEXT) LIKE ?",
+            params.equipment.map(|e| Bind::json_string(e.as_str())),
+        )
+        .maybe(
+            "level = ?",
+            params.level.map(|l| Bind::Text(l.as_str().to_owned())),
+        )
+        .maybe(
+            "lower(category) = lower(?)",
+            params.category.clone().map(Bind::Text),
         );
-    }
-    if let Some(equipment) = params.equipment {
-        filters = filters.json_contains("equipment", equipment.as_str());
-    }
-    if let Some(level) = params.level {
-        filters = filters.with("level = ?", Bind::Text(level.as_str().to_owned()));
-    }
-    if let Some(category) = &params.category {
-        filters = filters.with("lower(category) = lower(?)", Bind::Text(category.clone()));
-    }
     let query = CatalogQuery {
         q: params.q.clone(),
         filters,
     };
-    let page = PageParams {
-        limit: params.limit,
-        cursor: params.cursor.clone(),
-    };
-    Ok(Json(state.catalog.exercises(query, page.parse()?).await?))
+    let page = page(params.limit, &params.cursor)?;
+    Ok(Json(state.catalog.exercises(query, page).await?))
 }
 
 /// One exercise.
@@ -369,25 +349,25 @@ pub async fn list_programs(
             "must be between 1 and 7",
         );
     })?;
-    let mut filters = Filters::default();
-    if let Some(goal) = params.goal {
-        filters = filters.with("goal = ?", Bind::Text(goal.as_str().to_owned()));
-    }
-    if let Some(days) = params.days_per_week {
-        filters = filters.with("days_per_week = ?", Bind::Int(i64::from(days)));
-    }
-    if let Some(level) = params.level {
-        filters = filters.with("level = ?", Bind::Text(level.as_str().to_owned()));
-    }
+    let filters = Filters::default()
+        .maybe(
+            "goal = ?",
+            params.goal.map(|g| Bind::Text(g.as_str().to_owned())),
+        )
+        .maybe(
+            "days_per_week = ?",
+            params.days_per_week.map(|d| Bind::Int(i64::from(d))),
+        )
+        .maybe(
+            "level = ?",
+            params.level.map(|l| Bind::Text(l.as_str().to_owned())),
+        );
     let query = CatalogQuery {
         q: params.q.clone(),
         filters,
     };
-    let page = PageParams {
-        limit: params.limit,
-        cursor: params.cursor.clone(),
-    };
-    Ok(Json(state.catalog.programs(query, page.parse()?).await?))
+    let page = page(params.limit, &params.cursor)?;
+    Ok(Json(state.catalog.programs(query, page).await?))
 }
 
 /// One program template, with its sessions.

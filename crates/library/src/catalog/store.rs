@@ -345,12 +345,20 @@ impl Filters {
         self
     }
 
-    /// A JSON array column holding `value` (the arrays are of plain codes).
-    pub fn json_contains(self, column: &str, value: &str) -> Self {
-        self.with(
-            &format!("CAST({column} AS TEXT) LIKE ?"),
-            Bind::Text(format!("%\"{value}\"%")),
-        )
+    /// `condition` with `bind`, when there is one.
+    pub fn maybe(self, condition: &str, bind: Option<Bind>) -> Self {
+        match bind {
+            Some(bind) => self.with(condition, bind),
+            None => self,
+        }
+    }
+}
+
+impl Bind {
+    /// The `LIKE` pattern of a JSON document holding the string `value` (an array item
+    /// or an object key: the documents hold plain codes, no quotes or wildcards).
+    pub fn json_string(value: &str) -> Bind {
+        Bind::Text(format!("%\"{value}\"%"))
     }
 }
 
