@@ -20,6 +20,7 @@ mod isolation;
 mod library_catalog;
 mod library_logs;
 mod library_recommend;
+mod library_seed;
 mod library_workouts;
 mod plans;
 mod readiness;
