@@ -110,6 +110,14 @@ impl Kind {
         }
     }
 
+    /// The seed dataset its rows come from.
+    pub fn dataset(self) -> &'static str {
+        match self {
+            Kind::Programs => "programs",
+            other => other.table(),
+        }
+    }
+
     /// The singular, for "no such ..." answers.
     pub fn noun(self) -> &'static str {
         match self {

@@ -1,14 +1,15 @@
 //! The catalog's use cases: one row, a filtered list by name, or a ranked search.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use lifeos_kernel::Db;
 use lifeos_kernel::page::{Page, PageRequest, encode_cursor};
+use lifeos_kernel::{Db, Tx};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::search::{self, MAX_QUERY_CHARS};
+use super::search::{self, MAX_QUERY_CHARS, SearchIndex};
 use super::store::{
     self, CatalogRow, ExerciseRow, Filters, FoodRow, Identified, Named, NutrientRow, ProgramRow,
     SupplementRow,
@@ -70,11 +71,39 @@ pub type SharedCatalog = Arc<dyn CatalogService>;
 #[derive(Clone)]
 pub struct Catalog {
     db: Db,
+    /// Each kind's search index, built from its rows on the first search after a load.
+    indexes: Arc<RwLock<HashMap<Kind, Arc<SearchIndex>>>>,
 }
 
 impl Catalog {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            indexes: Arc::default(),
+        }
+    }
+
+    /// `kind`'s index as of the loaded seed: the cached one while its checksum is the
+    /// database's, else one built from the rows (every replica builds its own).
+    async fn index(&self, tx: &mut Tx, kind: Kind) -> Result<Arc<SearchIndex>> {
+        let checksum = store::seed_checksum(tx, kind.dataset())
+            .await?
+            .unwrap_or_default();
+        if let Some(index) = self.cached(kind)
+            && index.checksum == checksum
+        {
+            return Ok(index);
+        }
+        let rows = store::search_rows(tx, kind).await?;
+        let index = Arc::new(SearchIndex::build(checksum, rows));
+        if let Ok(mut indexes) = self.indexes.write() {
+            indexes.insert(kind, index.clone());
+        }
+        Ok(index)
+    }
+
+    fn cached(&self, kind: Kind) -> Option<Arc<SearchIndex>> {
+        self.indexes.read().ok()?.get(&kind).cloned()
     }
 
     async fn one<R: CatalogRow>(&self, kind: Kind, id: Uuid) -> Result<R::View> {
@@ -120,7 +149,7 @@ impl Catalog {
 
     async fn by_name<R>(
         &self,
-        tx: &mut lifeos_kernel::Tx,
+        tx: &mut Tx,
         kind: Kind,
         filters: &Filters,
         page: PageRequest<CatalogCursor>,
@@ -154,7 +183,7 @@ impl Catalog {
 
     async fn ranked<R>(
         &self,
-        tx: &mut lifeos_kernel::Tx,
+        tx: &mut Tx,
         kind: Kind,
         filters: &Filters,
         words: &[String],
@@ -170,13 +199,21 @@ impl Catalog {
         };
         let trigrams = search::candidate_trigrams(words);
         let candidates = store::candidates(tx, kind, filters, &trigrams, words).await?;
-        let ranked = search::rank(words, candidates);
+        let index = self.index(tx, kind).await?;
+        // The index and the rows come from one seed load (the checksum says so), so
+        // every candidate is in it; a row that is not is a store defect.
+        let ranked = index
+            .rank(words, &candidates)
+            .ok_or_else(|| LibraryError::InvalidSeed {
+                dataset: kind.dataset().to_owned(),
+                reason: "a row is missing from its search index".to_owned(),
+            })?;
         let end = ranked.len().min(start + page.limit as usize);
         let ids: Vec<Uuid> = ranked
             .get(start..end)
             .unwrap_or_default()
             .iter()
-            .map(|(candidate, _)| candidate.id)
+            .map(|(id, _)| *id)
             .collect();
         let items = store::by_ids::<R>(tx, kind.table(), &ids).await?;
         let next_cursor = (end < ranked.len()).then(|| {

@@ -506,16 +506,32 @@ struct CandidateRow {
     search_text: String,
 }
 
-/// The rows of `kind`'s table passing `filters` whose search text holds any of
-/// `trigrams` (or, when there are none, any of the `short_words`). Both dialects answer
-/// the same set: ranking is [`super::search::rank`]'s.
+/// Every row of `kind`'s table with the text it is searched by, for the search index.
+pub async fn search_rows(tx: &mut Tx, kind: super::Kind) -> Result<Vec<super::search::Candidate>> {
+    let sql = format!("SELECT id, name, search_text FROM {}", kind.table());
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, CandidateRow>(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|row| super::search::Candidate {
+            id: row.id,
+            name: row.name,
+            search_text: row.search_text,
+        })
+        .collect())
+}
+
+/// The ids of `kind`'s rows passing `filters` whose search text holds any of `trigrams`
+/// (or, when there are none, any of the `short_words`). Both dialects answer the same
+/// set: ranking is [`super::search`]'s.
 pub async fn candidates(
     tx: &mut Tx,
     kind: super::Kind,
     filters: &Filters,
     trigrams: &[String],
     short_words: &[String],
-) -> Result<Vec<super::search::Candidate>> {
+) -> Result<Vec<Uuid>> {
     let table = kind.table();
     let mut conditions = Where::new(filters);
     if trigrams.is_empty() {
@@ -549,23 +565,13 @@ pub async fn candidates(
             }
         }
     }
-    let sql = format!(
-        "SELECT id, name, search_text FROM {table} WHERE {}",
-        conditions.clause()
-    );
-    let rows = with_tx!(tx, conn => {
-        bind_all!(sqlx::query_as::<_, CandidateRow>(sqlx::AssertSqlSafe(sql)), &conditions.binds)
+    let sql = format!("SELECT id FROM {table} WHERE {}", conditions.clause());
+    let ids = with_tx!(tx, conn => {
+        bind_all!(sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql)), &conditions.binds)
             .fetch_all(&mut *conn)
             .await?
     });
-    Ok(rows
-        .into_iter()
-        .map(|row| super::search::Candidate {
-            id: row.id,
-            name: row.name,
-            search_text: row.search_text,
-        })
-        .collect())
+    Ok(ids)
 }
 
 /// The rows `ids` of `table`, in the order of `ids`.
@@ -760,6 +766,13 @@ pub enum SeedValue {
     Real(Option<f64>),
     Int(Option<i64>),
     Json(serde_json::Value),
+}
+
+/// The checksum of the loaded `dataset`, if it was ever loaded.
+pub async fn seed_checksum(tx: &mut Tx, dataset: &str) -> Result<Option<String>> {
+    Ok(seed_version(tx, dataset)
+        .await?
+        .map(|(_, checksum)| checksum))
 }
 
 /// The (version, checksum) of `dataset` in the database, if it was ever loaded.
