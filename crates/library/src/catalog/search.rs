@@ -98,7 +98,9 @@ pub fn word_similarity(query_word: &str, item_word: &str) -> f64 {
     if query_word == item_word {
         return 1.0;
     }
-    let typo = typo_similarity(query_word, item_word);
+    let query_chars: Vec<char> = query_word.chars().collect();
+    let item_chars: Vec<char> = item_word.chars().collect();
+    let typo = typo_similarity(&query_chars, &item_chars);
     let a = padded_trigrams(query_word);
     let b = padded_trigrams(item_word);
     let shared = a.intersection(&b).count();
@@ -118,13 +120,14 @@ pub fn word_similarity(query_word: &str, item_word: &str) -> f64 {
 
 /// 0.85 for one edit, 0.7 for two, where the query word is long enough to carry them
 /// (one edit from 4 letters, two from 7: fewer would make every short word match).
-fn typo_similarity(query_word: &str, item_word: &str) -> f64 {
-    let allowed = match query_word.chars().count() {
+fn typo_similarity(query_word: &[char], item_word: &[char]) -> f64 {
+    let allowed = match query_word.len() {
         0..=3 => 0,
         4..=6 => 1,
         _ => 2,
     };
-    if allowed == 0 {
+    // Each edit changes the length by one at most: most words are out of reach.
+    if allowed == 0 || query_word.len().abs_diff(item_word.len()) > allowed {
         return 0.0;
     }
     match edit_distance(query_word, item_word) {
@@ -136,33 +139,28 @@ fn typo_similarity(query_word: &str, item_word: &str) -> f64 {
 }
 
 /// Optimal string alignment distance: insertions, deletions, substitutions and swaps of
-/// neighbours, each one edit.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > 2 {
-        return usize::MAX;
-    }
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
+/// neighbours, each one edit. Three rolling rows: this runs for many word pairs a search.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let width = b.len() + 1;
+    let mut before: Vec<usize> = vec![0; width];
+    let mut previous: Vec<usize> = (0..width).collect();
+    let mut current: Vec<usize> = vec![0; width];
     for i in 1..=a.len() {
-        for j in 1..=b.len() {
+        current[0] = i;
+        for j in 1..width {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
+            let mut best = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
+                best = best.min(before[j - 2] + 1);
             }
-            rows[i][j] = best;
+            current[j] = best;
         }
+        std::mem::swap(&mut before, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
     }
-    rows[a.len()][b.len()]
+    previous[b.len()]
 }
 
 /// One row the database found, with the text it is searched by.
@@ -227,6 +225,7 @@ pub struct SearchIndex {
 #[derive(Debug, Clone)]
 struct IndexedWord {
     text: String,
+    chars: Vec<char>,
     trigrams: Vec<[char; 3]>,
 }
 
@@ -239,6 +238,16 @@ struct IndexedItem {
     other_words: Vec<u32>,
 }
 
+impl IndexedWord {
+    fn new(word: &str) -> Self {
+        IndexedWord {
+            text: word.to_owned(),
+            chars: word.chars().collect(),
+            trigrams: padded_trigrams(word).into_iter().collect(),
+        }
+    }
+}
+
 impl SearchIndex {
     pub fn build(checksum: String, rows: Vec<Candidate>) -> Self {
         let mut numbers = std::collections::HashMap::<String, u32>::new();
@@ -248,10 +257,7 @@ impl SearchIndex {
                 return *n;
             }
             let n = u32::try_from(words.len()).unwrap_or(u32::MAX);
-            words.push(IndexedWord {
-                text: word.to_owned(),
-                trigrams: padded_trigrams(word).into_iter().collect(),
-            });
+            words.push(IndexedWord::new(word));
             numbers.insert(word.to_owned(), n);
             n
         };
@@ -288,17 +294,14 @@ impl SearchIndex {
         if query.is_empty() {
             return Some(Vec::new());
         }
-        let query_trigrams: Vec<Vec<[char; 3]>> = query
-            .iter()
-            .map(|q| padded_trigrams(q).into_iter().collect())
-            .collect();
+        let query: Vec<IndexedWord> = query.iter().map(|q| IndexedWord::new(q)).collect();
         // One similarity per query word and distinct word, computed when first needed.
         let mut memo = vec![f64::NAN; query.len() * self.words.len()];
         let mut similarity = |q: usize, w: u32| -> f64 {
             let at = q * self.words.len() + w as usize;
             if memo[at].is_nan() {
                 let word = &self.words[w as usize];
-                memo[at] = similarity_of(&query[q], &query_trigrams[q], &word.text, &word.trigrams);
+                memo[at] = similarity_of(&query[q], word);
             }
             memo[at]
         };
@@ -338,31 +341,26 @@ impl SearchIndex {
     }
 }
 
-/// [`word_similarity`] with both words' trigrams already made (sorted, distinct).
-fn similarity_of(
-    query_word: &str,
-    query_trigrams: &[[char; 3]],
-    item_word: &str,
-    item_trigrams: &[[char; 3]],
-) -> f64 {
-    if query_word == item_word {
+/// [`word_similarity`] of two words already split into characters and trigrams.
+fn similarity_of(query_word: &IndexedWord, item_word: &IndexedWord) -> f64 {
+    if query_word.text == item_word.text {
         return 1.0;
     }
-    let shared = shared_count(query_trigrams, item_trigrams);
-    let all = query_trigrams.len() + item_trigrams.len() - shared;
+    let shared = shared_count(&query_word.trigrams, &item_word.trigrams);
+    let all = query_word.trigrams.len() + item_word.trigrams.len() - shared;
     let trigram = if all == 0 {
         0.0
     } else {
         shared as f64 / all as f64
     };
-    let prefix = if query_word.len() >= 3 && item_word.starts_with(query_word) {
+    let prefix = if query_word.text.len() >= 3 && item_word.text.starts_with(&query_word.text) {
         0.9
     } else {
         0.0
     };
     trigram
         .max(prefix)
-        .max(typo_similarity(query_word, item_word))
+        .max(typo_similarity(&query_word.chars, &item_word.chars))
 }
 
 /// How many items two sorted, distinct lists share.
