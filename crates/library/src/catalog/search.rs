@@ -139,12 +139,20 @@ fn typo_similarity(query_word: &[char], item_word: &[char]) -> f64 {
 }
 
 /// Optimal string alignment distance: insertions, deletions, substitutions and swaps of
-/// neighbours, each one edit. Three rolling rows: this runs for many word pairs a search.
+/// neighbours, each one edit. Three rolling rows on the stack: this runs for many word
+/// pairs a search, and catalog words are short (a longer one is simply out of reach).
 fn edit_distance(a: &[char], b: &[char]) -> usize {
+    const MAX: usize = 48;
     let width = b.len() + 1;
-    let mut before: Vec<usize> = vec![0; width];
-    let mut previous: Vec<usize> = (0..width).collect();
-    let mut current: Vec<usize> = vec![0; width];
+    if width > MAX || a.len() >= MAX {
+        return usize::MAX;
+    }
+    let mut before = [0usize; MAX];
+    let mut previous = [0usize; MAX];
+    let mut current = [0usize; MAX];
+    for (j, cell) in previous.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
     for i in 1..=a.len() {
         current[0] = i;
         for j in 1..width {
@@ -157,8 +165,8 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
             }
             current[j] = best;
         }
-        std::mem::swap(&mut before, &mut previous);
-        std::mem::swap(&mut previous, &mut current);
+        before = previous;
+        previous = current;
     }
     previous[b.len()]
 }
