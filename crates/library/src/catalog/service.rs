@@ -1,5 +1,6 @@
 //! The catalog's use cases: one row, a filtered list by name, or a ranked search.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -71,39 +72,58 @@ pub type SharedCatalog = Arc<dyn CatalogService>;
 #[derive(Clone)]
 pub struct Catalog {
     db: Db,
-    /// Each kind's search index, built from its rows on the first search after a load.
-    indexes: Arc<RwLock<HashMap<Kind, Arc<SearchIndex>>>>,
+    /// Each kind's rows and search index, built on its first search after a seed load.
+    cached: Arc<RwLock<HashMap<Kind, Arc<dyn Any + Send + Sync>>>>,
+}
+
+/// One kind as of one seed load: its search index and its rows, by id. The catalog is
+/// read-only between loads, so a search ranks and pages in memory; the database still
+/// answers which rows are candidates (its trigram index, the filters).
+struct Snapshot<V> {
+    checksum: String,
+    index: SearchIndex,
+    rows: HashMap<Uuid, V>,
 }
 
 impl Catalog {
     pub fn new(db: Db) -> Self {
         Self {
             db,
-            indexes: Arc::default(),
+            cached: Arc::default(),
         }
     }
 
-    /// `kind`'s index as of the loaded seed: the cached one while its checksum is the
-    /// database's, else one built from the rows (every replica builds its own).
-    async fn index(&self, tx: &mut Tx, kind: Kind) -> Result<Arc<SearchIndex>> {
+    /// `kind` as of the loaded seed: the cached snapshot while its checksum is the
+    /// database's, else one read from the rows (every replica keeps its own).
+    async fn snapshot<R>(&self, tx: &mut Tx, kind: Kind) -> Result<Arc<Snapshot<R::View>>>
+    where
+        R: CatalogRow + Identified,
+        R::View: Send + Sync + 'static,
+    {
         let checksum = store::seed_checksum(tx, kind.dataset())
             .await?
             .unwrap_or_default();
-        if let Some(index) = self.cached(kind)
-            && index.checksum == checksum
+        if let Some(snapshot) = self.cached::<R::View>(kind)
+            && snapshot.checksum == checksum
         {
-            return Ok(index);
+            return Ok(snapshot);
         }
-        let rows = store::search_rows(tx, kind).await?;
-        let index = Arc::new(SearchIndex::build(checksum, rows));
-        if let Ok(mut indexes) = self.indexes.write() {
-            indexes.insert(kind, index.clone());
+        let search_rows = store::search_rows(tx, kind).await?;
+        let rows = store::all::<R>(tx, kind.table()).await?;
+        let snapshot = Arc::new(Snapshot {
+            index: SearchIndex::build(checksum.clone(), search_rows),
+            checksum,
+            rows: rows.into_iter().collect(),
+        });
+        if let Ok(mut cached) = self.cached.write() {
+            cached.insert(kind, snapshot.clone());
         }
-        Ok(index)
+        Ok(snapshot)
     }
 
-    fn cached(&self, kind: Kind) -> Option<Arc<SearchIndex>> {
-        self.indexes.read().ok()?.get(&kind).cloned()
+    fn cached<V: Send + Sync + 'static>(&self, kind: Kind) -> Option<Arc<Snapshot<V>>> {
+        let any = self.cached.read().ok()?.get(&kind)?.clone();
+        any.downcast::<Snapshot<V>>().ok()
     }
 
     async fn one<R: CatalogRow>(&self, kind: Kind, id: Uuid) -> Result<R::View> {
@@ -191,6 +211,7 @@ impl Catalog {
     ) -> Result<Page<R::View>>
     where
         R: CatalogRow + Identified,
+        R::View: Clone + Send + Sync + 'static,
     {
         let start = match page.after {
             Some(CatalogCursor::Ranked { rank }) => rank as usize,
@@ -199,23 +220,24 @@ impl Catalog {
         };
         let trigrams = search::candidate_trigrams(words);
         let candidates = store::candidates(tx, kind, filters, &trigrams, words).await?;
-        let index = self.index(tx, kind).await?;
-        // The index and the rows come from one seed load (the checksum says so), so
+        let snapshot = self.snapshot::<R>(tx, kind).await?;
+        // The snapshot and the rows come from one seed load (the checksum says so), so
         // every candidate is in it; a row that is not is a store defect.
-        let ranked = index
+        let missing = || LibraryError::InvalidSeed {
+            dataset: kind.dataset().to_owned(),
+            reason: "a row is missing from its search snapshot".to_owned(),
+        };
+        let ranked = snapshot
+            .index
             .rank(words, &candidates)
-            .ok_or_else(|| LibraryError::InvalidSeed {
-                dataset: kind.dataset().to_owned(),
-                reason: "a row is missing from its search index".to_owned(),
-            })?;
+            .ok_or_else(missing)?;
         let end = ranked.len().min(start + page.limit as usize);
-        let ids: Vec<Uuid> = ranked
+        let items = ranked
             .get(start..end)
             .unwrap_or_default()
             .iter()
-            .map(|(id, _)| *id)
-            .collect();
-        let items = store::by_ids::<R>(tx, kind.table(), &ids).await?;
+            .map(|(id, _)| snapshot.rows.get(id).cloned().ok_or_else(missing))
+            .collect::<Result<Vec<_>>>()?;
         let next_cursor = (end < ranked.len()).then(|| {
             encode_cursor(&CatalogCursor::Ranked {
                 rank: u32::try_from(end).unwrap_or(u32::MAX),

@@ -364,7 +364,7 @@ impl Bind {
 
 /// A catalog row type, decodable on both dialects, that becomes its API view.
 pub trait CatalogRow: AnyRow {
-    type View;
+    type View: Clone + Send + Sync + 'static;
     const COLUMNS: &'static str;
     fn into_view(self) -> Result<Self::View>;
 }
@@ -574,31 +574,20 @@ pub async fn candidates(
     Ok(ids)
 }
 
-/// The rows `ids` of `table`, in the order of `ids`.
-pub async fn by_ids<R: CatalogRow + Identified>(
+/// Every row of `table`, with its id.
+pub async fn all<R: CatalogRow + Identified>(
     tx: &mut Tx,
     table: &str,
-    ids: &[Uuid],
-) -> Result<Vec<R::View>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT {} FROM {table} WHERE id IN ({})",
-        R::COLUMNS,
-        placeholders(1, ids.len())
-    );
+) -> Result<Vec<(Uuid, R::View)>> {
+    let sql = format!("SELECT {} FROM {table}", R::COLUMNS);
     let rows = with_tx!(tx, conn => {
-        let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql));
-        for id in ids {
-            query = query.bind(*id);
-        }
-        query.fetch_all(&mut *conn).await?
+        sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?
     });
-    let mut by_id: HashMap<Uuid, R> = rows.into_iter().map(|row| (row.id(), row)).collect();
-    ids.iter()
-        .filter_map(|id| by_id.remove(id))
-        .map(R::into_view)
+    rows.into_iter()
+        .map(|row| {
+            let id = row.id();
+            Ok((id, row.into_view()?))
+        })
         .collect()
 }
 
