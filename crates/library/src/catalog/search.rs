@@ -147,28 +147,26 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
     if width > MAX || a.len() >= MAX {
         return usize::MAX;
     }
-    let mut before = [0usize; MAX];
-    let mut previous = [0usize; MAX];
-    let mut current = [0usize; MAX];
-    for (j, cell) in previous.iter_mut().enumerate().take(width) {
+    // rows[(i + 1) % 3] is row i - 2, rows[(i + 2) % 3] row i - 1, rows[i % 3] row i.
+    let mut rows = [[0usize; MAX]; 3];
+    for (j, cell) in rows[0].iter_mut().enumerate().take(width) {
         *cell = j;
     }
     for i in 1..=a.len() {
-        current[0] = i;
+        let (before, previous, current) = ((i + 1) % 3, (i + 2) % 3, i % 3);
+        rows[current][0] = i;
         for j in 1..width {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (previous[j] + 1)
-                .min(current[j - 1] + 1)
-                .min(previous[j - 1] + cost);
+            let mut best = (rows[previous][j] + 1)
+                .min(rows[current][j - 1] + 1)
+                .min(rows[previous][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(before[j - 2] + 1);
+                best = best.min(rows[before][j - 2] + 1);
             }
-            current[j] = best;
+            rows[current][j] = best;
         }
-        before = previous;
-        previous = current;
     }
-    previous[b.len()]
+    rows[a.len() % 3][b.len()]
 }
 
 /// One row the database found, with the text it is searched by.
@@ -419,6 +417,23 @@ mod tests {
             .into_iter()
             .map(|(c, _)| c.name)
             .collect()
+    }
+
+    #[test]
+    fn edit_distances_count_each_kind_of_edit_once() {
+        let distance = |a: &str, b: &str| {
+            let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            edit_distance(&a, &b)
+        };
+        assert_eq!(distance("chicken", "chicken"), 0);
+        assert_eq!(distance("chiken", "chicken"), 1, "an insertion");
+        assert_eq!(distance("chicken", "chiken"), 1, "a deletion");
+        assert_eq!(distance("rice", "rise"), 1, "a substitution");
+        assert_eq!(distance("spinahc", "spinach"), 1, "a swap of neighbours");
+        assert_eq!(distance("brest", "breast"), 1);
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance(&"a".repeat(60), "a"), usize::MAX, "too long to compare");
     }
 
     #[test]
