@@ -13,7 +13,8 @@ use lifeos_kernel::SystemClock;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: lifeos [serve|migrate|openapi|gamification recompute [--user ID]|library load]
+const USAGE: &str =
+    "usage: lifeos [serve|migrate|openapi|gamification recompute [--user ID]|library load]
 
   serve     run the HTTP server (default)
   migrate   apply database migrations and exit

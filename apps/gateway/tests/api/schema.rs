@@ -283,7 +283,12 @@ async fn a_user_with_everything(app: &TestApp) -> String {
     write(Method::POST, "/api/v1/meals".into(), json!({ "eatenAt": "2026-03-25T07:00:00Z", "items": [{ "foodId": "a9425a97-b0a3-53eb-a253-74c373160b6d", "grams": 100 }, { "text": "Tea" }] })).await;
     write(Method::POST, "/api/v1/supplement-logs".into(), json!({ "supplementId": "8b55c42e-0eff-5ab7-85ed-35b5b23db626", "amount": 1, "unit": "serving", "takenAt": "2026-03-25T07:05:00Z" })).await;
     write(Method::POST, "/api/v1/workouts".into(), json!({ "startedAt": "2026-03-25T06:00:00Z", "exercises": [{ "exerciseId": "5eafd58d-5d9e-5bf5-9639-37dc8e2728a9", "sets": [{ "reps": 5, "weightKg": 100 }] }] })).await;
-    write(Method::PUT, "/api/v1/nutrition/targets".into(), json!({ "energyKcal": 2000, "proteinG": 120, "fatG": 70, "carbsG": 220 })).await;
+    write(
+        Method::PUT,
+        "/api/v1/nutrition/targets".into(),
+        json!({ "energyKcal": 2000, "proteinG": 120, "fatG": 70, "carbsG": 220 }),
+    )
+    .await;
     let shown = write(Method::POST, "/api/v1/brake/check".into(), json!({ "hrvSample": { "measuredAt": app.now(), "valueMs": 45.0, "metric": "rmssd", "source": "oura" } })).await;
     assert_eq!(shown["shouldDisplay"], true, "{}: {shown}", app.label);
     write(

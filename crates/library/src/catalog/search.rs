@@ -433,7 +433,11 @@ mod tests {
         assert_eq!(distance("brest", "breast"), 1);
         assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(distance("", "abc"), 3);
-        assert_eq!(distance(&"a".repeat(60), "a"), usize::MAX, "too long to compare");
+        assert_eq!(
+            distance(&"a".repeat(60), "a"),
+            usize::MAX,
+            "too long to compare"
+        );
     }
 
     #[test]
