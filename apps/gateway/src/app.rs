@@ -22,7 +22,9 @@ use lifeos_kernel::outbox::{EventSource, Outbox, spawn_subscriber};
 use lifeos_kernel::user_data::UserDataRegistry;
 use lifeos_kernel::{AppError, Db, SharedClock};
 use lifeos_library::{LibraryState, LoadMode, load_seed};
+use lifeos_kernel::syncable::EntityRegistry;
 use lifeos_omtobe_brake::{Brake, SharedBrake};
+use lifeos_sync::SyncState;
 use lifeos_tracking::TrackingState;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -54,6 +56,7 @@ pub struct AppState {
     pub brake: SharedBrake,
     pub gamification: SharedGamification,
     pub library: LibraryState,
+    pub sync: SyncState,
     pub authenticator: SharedAuthenticator,
     /// The outbox, for subscribers the app runs.
     pub outbox: Outbox,
@@ -148,10 +151,20 @@ fn wire(
         db.clone(),
         clock.clone(),
         outbox.clone(),
-        plans,
+        plans.clone(),
         config.completions_per_minute,
     ));
-    let library = LibraryState::new(db.clone(), clock);
+    let library = LibraryState::new(db.clone(), clock.clone());
+    // Every domain's syncable entities, parents before children; sync reads them only
+    // through the kernel's trait (ADR 0016).
+    let entities = EntityRegistry::new(
+        lifeos_tracking::sync::entities(outbox.clone())
+            .into_iter()
+            .chain(lifeos_gamification::sync::entities(outbox.clone(), plans))
+            .chain(lifeos_library::sync::entities())
+            .chain(lifeos_sync::documents::entity()),
+    );
+    let sync = SyncState::new(db.clone(), clock, entities);
     let state = AppState {
         db,
         identity: identity.clone(),
@@ -159,6 +172,7 @@ fn wire(
         brake,
         gamification,
         library,
+        sync,
         authenticator: identity,
         outbox,
         metrics: Arc::new(Metrics::new()),

@@ -91,6 +91,15 @@ pub fn all() -> Vec<Domain> {
             router: lifeos_library::router::<AppState>,
             subscribers: none,
         },
+        Domain {
+            name: "sync",
+            tags: lifeos_sync::TAGS,
+            migrations: lifeos_sync::migrations,
+            tables: lifeos_sync::TABLES,
+            codes: lifeos_sync::CODES,
+            router: lifeos_sync::router::<AppState>,
+            subscribers: none,
+        },
     ]
 }
 

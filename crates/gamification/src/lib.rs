@@ -14,6 +14,7 @@ pub mod store;
 pub mod streak;
 pub mod strength;
 pub mod summary;
+pub mod sync;
 pub mod user_data;
 pub mod window;
 

@@ -12,6 +12,8 @@ pub enum ErrorKind {
     Forbidden,
     NotFound,
     Conflict,
+    /// What was asked for existed once and is no longer kept (an expired sync cursor).
+    Gone,
     Validation,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -209,6 +211,7 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Forbidden => "forbidden",
         ErrorKind::NotFound => "not found",
         ErrorKind::Conflict => "conflict",
+        ErrorKind::Gone => "gone",
         ErrorKind::Validation => "validation",
         ErrorKind::PayloadTooLarge => "payload too large",
         ErrorKind::UnsupportedMediaType => "unsupported media type",

@@ -15,6 +15,7 @@ pub mod patch;
 pub mod principal;
 pub mod rate_limit;
 pub mod sync_row;
+pub mod syncable;
 pub mod text_enum;
 pub mod timestamp;
 pub mod user_data;

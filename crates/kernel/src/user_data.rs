@@ -35,7 +35,7 @@ impl Owner {
 pub struct UserTable {
     pub name: &'static str,
     pub owner: Owner,
-    /// The entity name devices sync this table's rows as (`dayType`), for syncable rows
+    /// The entity name devices sync this table's rows as (`day_type`), for syncable rows
     /// (`id, user_id, version, created_at, updated_at, deleted_at`); `None` for rows that
     /// stay on the server.
     pub sync_entity: Option<&'static str>,

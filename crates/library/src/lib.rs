@@ -6,6 +6,7 @@ pub mod meals;
 pub mod nutrition;
 pub mod recommend;
 pub mod supplement_logs;
+pub mod sync;
 pub mod timed;
 pub mod user_data;
 pub mod workouts;

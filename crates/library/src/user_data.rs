@@ -5,10 +5,10 @@
 use lifeos_kernel::user_data::{DomainTables, UserTable};
 
 pub const MEALS: UserTable = UserTable::syncable("meals", "meal").json(&["items"]);
-pub const SUPPLEMENT_LOGS: UserTable = UserTable::syncable("supplement_logs", "supplementLog");
+pub const SUPPLEMENT_LOGS: UserTable = UserTable::syncable("supplement_logs", "supplement_log");
 pub const WORKOUTS: UserTable = UserTable::syncable("workouts", "workout").json(&["exercises"]);
 pub const NUTRITION_TARGETS: UserTable =
-    UserTable::syncable("nutrition_targets", "nutritionTargets");
+    UserTable::syncable("nutrition_targets", "nutrition_target");
 
 /// The library's personal tables, children before parents.
 pub const TABLES: DomainTables = DomainTables {

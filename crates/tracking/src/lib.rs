@@ -7,6 +7,7 @@ pub mod error;
 pub mod habits;
 pub mod hikes;
 pub mod plans;
+pub mod sync;
 pub mod time_entries;
 pub mod user_data;
 pub mod vehicles;
