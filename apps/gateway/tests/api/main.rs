@@ -29,6 +29,7 @@ mod schema;
 mod session_cache;
 mod sync_documents;
 mod sync_entities_library;
+mod sync_entities_plans;
 mod sync_entities_tracking;
 mod sync_events;
 mod sync_property;
