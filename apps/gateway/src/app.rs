@@ -270,6 +270,8 @@ fn cors(origins: &[String]) -> CorsLayer {
 pub struct Server {
     pub local_addr: SocketAddr,
     pub db: Db,
+    /// Sync's services (its hub and entity registry), for jobs and tests.
+    pub sync: SyncState,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     /// The outbox subscribers and the session cache's invalidation listener.
@@ -345,6 +347,7 @@ pub async fn start(
             sessions,
         ));
     }
+    let sync = state.sync.clone();
     let app = router(config, state, clock);
     let listener = TcpListener::bind(config.bind)
         .await
@@ -371,6 +374,7 @@ pub async fn start(
     Ok(Server {
         local_addr,
         db,
+        sync,
         shutdown: Some(shutdown),
         task,
         subscribers,

@@ -42,6 +42,14 @@ pub struct SyncState {
     pub entities: EntityRegistry,
 }
 
+impl std::fmt::Debug for SyncState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncState")
+            .field("entities", &self.entities)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SyncState {
     /// The SQL-backed services on one database, syncing `entities` (every domain's and
     /// [`documents::entity`]).

@@ -71,6 +71,11 @@ impl TestApp {
         &self.server.as_ref().expect("running").db
     }
 
+    /// Sync's services: its hub and entity registry, for jobs a test runs itself.
+    pub fn sync(&self) -> &lifeos_sync::SyncState {
+        &self.server.as_ref().expect("running").sync
+    }
+
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {
             server.stop().await.unwrap();

@@ -67,6 +67,7 @@ fn every_operation_is_documented() {
         .chain(lifeos_omtobe_brake::error::BrakeCode::CODES)
         .chain(lifeos_gamification::error::GamificationCode::CODES)
         .chain(lifeos_library::error::LibraryCode::CODES)
+        .chain(lifeos_sync::error::SyncCode::CODES)
         .copied()
         .collect();
     assert_eq!(
