@@ -50,3 +50,7 @@ ci:
 # Property-based API testing (schemathesis, every check, SQLite and PostgreSQL): no 5xx, only documented rejections
 fuzz examples="20":
     bash apps/gateway/fuzz/schemathesis.sh both {{examples}}
+
+# Sync's property test at soak strength: 10,000 cases on SQLite (and PostgreSQL when TEST_DATABASE_URL is set)
+soak cases="10000":
+    PROPTEST_CASES={{cases}} cargo test --release -p lifeos-gateway --test api sync_property -- --nocapture
