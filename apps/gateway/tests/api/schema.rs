@@ -362,3 +362,25 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn every_syncable_table_is_one_registered_sync_entity(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let registered: BTreeSet<(&str, &str)> = app
+            .sync()
+            .entities
+            .iter()
+            .map(|entity| (entity.name(), entity.table().name))
+            .collect();
+        let syncable: BTreeSet<(&str, &str)> = declared()
+            .iter()
+            .filter_map(|(_, table)| table.sync_entity.map(|entity| (entity, table.name)))
+            .collect();
+        assert_eq!(
+            registered, syncable,
+            "{}: sync reaches every syncable table through exactly one entity",
+            app.label
+        );
+        app.stop().await;
+    }
+}
