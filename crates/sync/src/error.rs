@@ -19,6 +19,9 @@ pub enum SyncError {
     CursorInvalid,
     #[error("this conflict was already resolved")]
     ConflictResolved,
+    /// An entity name this server does not sync.
+    #[error("unknown entity {0}; GET /api/v1/sync/entities lists them")]
+    UnknownEntity(String),
     #[error("the snapshot's checksum does not match its contents")]
     SnapshotChecksum,
     #[error("snapshot schema version {0} is not supported; this server reads version {supported}", supported = crate::snapshot::SCHEMA_VERSION)]
@@ -103,6 +106,9 @@ impl From<SyncError> for AppError {
             }
             SyncError::ConflictResolved => {
                 AppError::new(ErrorKind::Conflict, SyncCode::ConflictResolved, detail)
+            }
+            SyncError::UnknownEntity(_) => {
+                AppError::new(ErrorKind::Validation, SyncCode::UnknownEntity, detail)
             }
             SyncError::SnapshotChecksum => {
                 AppError::new(ErrorKind::Validation, SyncCode::SnapshotChecksum, detail)
