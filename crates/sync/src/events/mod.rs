@@ -4,4 +4,4 @@
 pub mod http;
 mod hub;
 
-pub use hub::Hub;
+pub use hub::{CHANNEL, Hub, POLL_INTERVAL, Subscription, spawn};
