@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// The platforms a device may name.
+pub const PLATFORMS: &[&str] = &["web", "ios", "android", "voice", "desktop", "other"];
+
 /// A device, as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
