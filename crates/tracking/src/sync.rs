@@ -9,7 +9,11 @@ use lifeos_kernel::syncable::SharedEntity;
 pub fn entities(outbox: Outbox) -> Vec<SharedEntity> {
     let _ = outbox;
     vec![
+        // Tracking's plans first: habit schedules, time entries and docs refer to them.
+        std::sync::Arc::new(crate::plans::sync::TrackEntity) as SharedEntity,
+        std::sync::Arc::new(crate::plans::sync::NodeEntity::new(outbox.clone())),
+        std::sync::Arc::new(crate::time_entries::sync::TimeEntryEntity::new(outbox.clone())),
+        std::sync::Arc::new(crate::docs::sync::DocEntity),
         // day_type, hike, vehicle, vehicle_maintenance, habit_schedule (helper T1)
-        // track, node, time_entry, doc (helper T2)
     ]
 }

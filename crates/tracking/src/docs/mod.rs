@@ -3,6 +3,7 @@
 pub mod http;
 pub mod service;
 pub mod store;
+pub mod sync;
 pub mod validate;
 
 use lifeos_kernel::Timestamp;

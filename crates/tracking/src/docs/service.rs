@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use lifeos_kernel::page::{Page, PageRequest};
-use lifeos_kernel::{Db, SharedClock, Tx, sync_row};
+use lifeos_kernel::{Db, SharedClock, Timestamp, Tx, sync_row};
 use uuid::Uuid;
 
 use super::validate::validate;
@@ -66,6 +66,64 @@ async fn check_links(tx: &mut Tx, user_id: Uuid, values: &DocValues) -> Result<(
     Ok(())
 }
 
+/// Creates doc `input` at `now` inside `tx`: `POST /docs`, shared with sync.
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    input: NewDoc,
+    now: Timestamp,
+) -> Result<Doc> {
+    let values = DocValues {
+        title: input.title,
+        body: input.body,
+        track_id: input.track_id,
+        node_id: input.node_id,
+    };
+    validate(&values)?;
+    let values = normalised(values);
+    // The stamp first: it takes the user's write lock, so the checks below see every
+    // earlier write of this user (ADR 0010).
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    check_links(tx, user_id, &values).await?;
+    let id = sync_row::row_id(input.id);
+    sync_row::unless_id_taken(store::insert(tx, user_id, id, stamp, &values).await)?
+        .ok_or(TrackingError::IdConflict)
+}
+
+/// Patches the user's live doc `id` at `now` inside `tx`: `PATCH /docs/{id}`.
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    patch: DocPatch,
+    now: Timestamp,
+) -> Result<Doc> {
+    // Lock before reading: a patch merges into the row as it is, not as it was.
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let current = store::get(tx, user_id, id).await?.ok_or(NOT_FOUND)?;
+    let values = DocValues {
+        title: patch.title.unwrap_or(current.title),
+        body: patch.body.unwrap_or(current.body),
+        track_id: patch.track_id.unwrap_or(current.track_id),
+        node_id: patch.node_id.unwrap_or(current.node_id),
+    };
+    validate(&values)?;
+    let values = normalised(values);
+    check_links(tx, user_id, &values).await?;
+    store::update(tx, user_id, id, stamp, &values)
+        .await?
+        .ok_or(NOT_FOUND)
+}
+
+/// Tombstones the user's live doc `id` at `now` inside `tx`: `DELETE /docs/{id}`.
+pub(crate) async fn delete_in(tx: &mut Tx, user_id: Uuid, id: Uuid, now: Timestamp) -> Result<()> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    if !store::delete(tx, user_id, id, stamp).await? {
+        return Err(NOT_FOUND);
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl DocsService for Docs {
     async fn list(
@@ -80,24 +138,8 @@ impl DocsService for Docs {
     }
 
     async fn create(&self, user_id: Uuid, input: NewDoc) -> Result<Doc> {
-        let values = DocValues {
-            title: input.title,
-            body: input.body,
-            track_id: input.track_id,
-            node_id: input.node_id,
-        };
-        validate(&values)?;
-        let values = normalised(values);
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        // The stamp first: it takes the user's write lock, so the checks below see every
-        // earlier write of this user (ADR 0010).
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        check_links(&mut tx, user_id, &values).await?;
-        let id = sync_row::row_id(input.id);
-        let doc =
-            sync_row::unless_id_taken(store::insert(&mut tx, user_id, id, stamp, &values).await)?
-                .ok_or(TrackingError::IdConflict)?;
+        let doc = create_in(&mut tx, user_id, input, self.clock.now()).await?;
         tx.commit().await?;
         Ok(doc)
     }
@@ -110,33 +152,15 @@ impl DocsService for Docs {
     }
 
     async fn update(&self, user_id: Uuid, id: Uuid, patch: DocPatch) -> Result<Doc> {
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        // Lock before reading: a patch merges into the row as it is, not as it was.
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let current = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
-        let values = DocValues {
-            title: patch.title.unwrap_or(current.title),
-            body: patch.body.unwrap_or(current.body),
-            track_id: patch.track_id.unwrap_or(current.track_id),
-            node_id: patch.node_id.unwrap_or(current.node_id),
-        };
-        validate(&values)?;
-        let values = normalised(values);
-        check_links(&mut tx, user_id, &values).await?;
-        let doc = store::update(&mut tx, user_id, id, stamp, &values)
-            .await?
-            .ok_or(NOT_FOUND)?;
+        let doc = update_in(&mut tx, user_id, id, patch, self.clock.now()).await?;
         tx.commit().await?;
         Ok(doc)
     }
 
     async fn delete(&self, user_id: Uuid, id: Uuid) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
-        if !store::delete(&mut tx, user_id, id, stamp).await? {
-            return Err(NOT_FOUND);
-        }
+        delete_in(&mut tx, user_id, id, self.clock.now()).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -91,6 +91,20 @@ pub async fn get(tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Doc>> {
     Ok(row.map(Doc::from))
 }
 
+/// The user's live docs whose version is in `(after, upto]`, oldest version first: what
+/// a sync pull returns of them.
+pub async fn between(tx: &mut Tx, user_id: Uuid, after: i64, upto: i64) -> Result<Vec<Doc>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM docs WHERE user_id = $1 AND version > $2 AND version <= $3 \
+         AND deleted_at IS NULL ORDER BY version"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id).bind(after).bind(upto).fetch_all(&mut *conn).await?
+    });
+    Ok(rows.into_iter().map(Doc::from).collect())
+}
+
 pub async fn insert(
     tx: &mut Tx,
     user_id: Uuid,

@@ -5,6 +5,7 @@ pub mod http;
 pub mod service;
 pub mod stats;
 pub mod store;
+pub mod sync;
 pub mod validate;
 
 use std::collections::BTreeMap;

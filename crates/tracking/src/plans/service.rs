@@ -169,6 +169,184 @@ pub async fn set_status_in(
     save_update(outbox, tx, user_id, &current, &next, stamp).await
 }
 
+/// Creates track `input` for `user_id` at `now` inside `tx`: the body of
+/// `POST /tracks`, shared with sync.
+pub(crate) async fn create_track_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    input: NewTrack,
+    now: Timestamp,
+) -> Result<Track> {
+    validate::track(
+        &input.title,
+        input.description.as_deref(),
+        input.color.as_deref(),
+        input.icon.as_deref(),
+    )?;
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let id = sync_row::row_id(input.id);
+    let values = TrackValues {
+        title: input.title.trim().to_owned(),
+        description: input.description,
+        color: input.color,
+        icon: input.icon,
+        position: store::next_track_position(tx, user_id).await?,
+        archived_at: None,
+    };
+    sync_row::unless_id_taken(store::insert_track(tx, user_id, id, stamp, &values).await)?
+        .ok_or(TrackingError::IdConflict)
+}
+
+/// Patches the user's live track `id` at `now` inside `tx`: `PATCH /tracks/{id}`.
+pub(crate) async fn update_track_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    patch: TrackPatch,
+    now: Timestamp,
+) -> Result<Track> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let current = fetch_track(tx, user_id, id).await?;
+    let archived_at = match patch.archived {
+        Some(true) => current.archived_at.or(Some(now)),
+        Some(false) => None,
+        None => current.archived_at,
+    };
+    let next = TrackValues {
+        title: patch.title.unwrap_or(current.title),
+        description: patch.description.unwrap_or(current.description),
+        color: patch.color.unwrap_or(current.color),
+        icon: patch.icon.unwrap_or(current.icon),
+        position: current.position,
+        archived_at,
+    };
+    validate::track(
+        &next.title,
+        next.description.as_deref(),
+        next.color.as_deref(),
+        next.icon.as_deref(),
+    )?;
+    let next = TrackValues {
+        title: next.title.trim().to_owned(),
+        ..next
+    };
+    store::update_track(tx, user_id, id, stamp, &next)
+        .await?
+        .ok_or(TRACK_NOT_FOUND)
+}
+
+/// Tombstones the user's live track `id` and its nodes at `now` inside `tx`:
+/// `DELETE /tracks/{id}`.
+pub(crate) async fn delete_track_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    now: Timestamp,
+) -> Result<()> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    if !store::delete_track(tx, user_id, id, stamp).await? {
+        return Err(TRACK_NOT_FOUND);
+    }
+    store::delete_track_nodes(tx, user_id, id, stamp).await?;
+    Ok(())
+}
+
+/// Creates node `input` on the user's track `track_id` at `now` inside `tx`, with its
+/// `tracking.node_created` event: `POST /tracks/{id}/nodes`. The caller wakes the outbox
+/// after its commit.
+pub(crate) async fn create_node_in(
+    tx: &mut Tx,
+    outbox: &Outbox,
+    user_id: Uuid,
+    track_id: Uuid,
+    input: NewNode,
+    now: Timestamp,
+) -> Result<Node> {
+    validate::node(
+        &input.title,
+        input.body.as_deref(),
+        input.estimate_minutes,
+        input.xp_value,
+    )?;
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    fetch_track(tx, user_id, track_id).await?;
+    let id = sync_row::row_id(input.id);
+    let values = NodeValues {
+        track_id,
+        node_type: input.node_type,
+        title: input.title.trim().to_owned(),
+        body: input.body,
+        status: NodeStatus::Open,
+        position: store::next_node_position(tx, track_id).await?,
+        locked: false,
+        due_on: input.due_on,
+        estimate_minutes: input.estimate_minutes,
+        xp_value: input.xp_value,
+    };
+    let node =
+        sync_row::unless_id_taken(store::insert_node(tx, user_id, id, stamp, &values).await)?
+            .ok_or(TrackingError::IdConflict)?;
+    publish(outbox, tx, user_id, topics::NODE_CREATED, &node, now).await?;
+    Ok(node)
+}
+
+/// Patches the user's live, unlocked node `id` at `now` inside `tx`:
+/// `PATCH /nodes/{id}`. The caller wakes the outbox after its commit.
+pub(crate) async fn update_node_in(
+    tx: &mut Tx,
+    outbox: &Outbox,
+    user_id: Uuid,
+    id: Uuid,
+    patch: NodePatch,
+    now: Timestamp,
+) -> Result<Node> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let current = fetch_node(tx, user_id, id).await?;
+    if current.locked {
+        return Err(TrackingError::NodeLocked);
+    }
+    let mut next = NodeValues::from(&current);
+    if let Some(track_id) = patch.track_id.filter(|t| *t != current.track_id) {
+        referenced_track(tx, user_id, track_id).await?;
+        next.track_id = track_id;
+        next.position = store::next_node_position(tx, track_id).await?;
+    }
+    next.title = patch.title.unwrap_or(next.title);
+    next.body = patch.body.unwrap_or(next.body);
+    next.status = patch.status.unwrap_or(next.status);
+    next.due_on = patch.due_on.unwrap_or(next.due_on);
+    next.estimate_minutes = patch.estimate_minutes.unwrap_or(next.estimate_minutes);
+    next.xp_value = patch.xp_value.unwrap_or(next.xp_value);
+    validate::node(
+        &next.title,
+        next.body.as_deref(),
+        next.estimate_minutes,
+        next.xp_value,
+    )?;
+    next.title = next.title.trim().to_owned();
+    save_update(outbox, tx, user_id, &current, &next, stamp).await
+}
+
+/// Tombstones the user's live, unlocked node `id` at `now` inside `tx`, with its
+/// `tracking.node_deleted` event: `DELETE /nodes/{id}`. The caller wakes the outbox
+/// after its commit.
+pub(crate) async fn delete_node_in(
+    tx: &mut Tx,
+    outbox: &Outbox,
+    user_id: Uuid,
+    id: Uuid,
+    now: Timestamp,
+) -> Result<()> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let node = fetch_node(tx, user_id, id).await?;
+    if node.locked {
+        return Err(TrackingError::NodeLocked);
+    }
+    store::delete_node(tx, user_id, id, stamp).await?;
+    // The event describes the node as it was.
+    publish(outbox, tx, user_id, topics::NODE_DELETED, &node, now).await
+}
+
 impl Plans {
     pub fn new(db: Db, clock: SharedClock, outbox: Outbox) -> Self {
         Self { db, clock, outbox }
@@ -224,28 +402,8 @@ impl PlansService for Plans {
     }
 
     async fn create_track(&self, user_id: Uuid, input: NewTrack) -> Result<Track> {
-        validate::track(
-            &input.title,
-            input.description.as_deref(),
-            input.color.as_deref(),
-            input.icon.as_deref(),
-        )?;
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let id = sync_row::row_id(input.id);
-        let values = TrackValues {
-            title: input.title.trim().to_owned(),
-            description: input.description,
-            color: input.color,
-            icon: input.icon,
-            position: store::next_track_position(&mut tx, user_id).await?,
-            archived_at: None,
-        };
-        let track = sync_row::unless_id_taken(
-            store::insert_track(&mut tx, user_id, id, stamp, &values).await,
-        )?
-        .ok_or(TrackingError::IdConflict)?;
+        let track = create_track_in(&mut tx, user_id, input, self.clock.now()).await?;
         tx.commit().await?;
         Ok(track)
     }
@@ -263,47 +421,15 @@ impl PlansService for Plans {
     }
 
     async fn update_track(&self, user_id: Uuid, id: Uuid, patch: TrackPatch) -> Result<Track> {
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let current = fetch_track(&mut tx, user_id, id).await?;
-        let archived_at = match patch.archived {
-            Some(true) => current.archived_at.or(Some(now)),
-            Some(false) => None,
-            None => current.archived_at,
-        };
-        let next = TrackValues {
-            title: patch.title.unwrap_or(current.title),
-            description: patch.description.unwrap_or(current.description),
-            color: patch.color.unwrap_or(current.color),
-            icon: patch.icon.unwrap_or(current.icon),
-            position: current.position,
-            archived_at,
-        };
-        validate::track(
-            &next.title,
-            next.description.as_deref(),
-            next.color.as_deref(),
-            next.icon.as_deref(),
-        )?;
-        let next = TrackValues {
-            title: next.title.trim().to_owned(),
-            ..next
-        };
-        let track = store::update_track(&mut tx, user_id, id, stamp, &next)
-            .await?
-            .ok_or(TRACK_NOT_FOUND)?;
+        let track = update_track_in(&mut tx, user_id, id, patch, self.clock.now()).await?;
         tx.commit().await?;
         Ok(track)
     }
 
     async fn delete_track(&self, user_id: Uuid, id: Uuid) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
-        if !store::delete_track(&mut tx, user_id, id, stamp).await? {
-            return Err(TRACK_NOT_FOUND);
-        }
-        store::delete_track_nodes(&mut tx, user_id, id, stamp).await?;
+        delete_track_in(&mut tx, user_id, id, self.clock.now()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -335,35 +461,9 @@ impl PlansService for Plans {
     }
 
     async fn create_node(&self, user_id: Uuid, track_id: Uuid, input: NewNode) -> Result<Node> {
-        validate::node(
-            &input.title,
-            input.body.as_deref(),
-            input.estimate_minutes,
-            input.xp_value,
-        )?;
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        fetch_track(&mut tx, user_id, track_id).await?;
-        let id = sync_row::row_id(input.id);
-        let values = NodeValues {
-            track_id,
-            node_type: input.node_type,
-            title: input.title.trim().to_owned(),
-            body: input.body,
-            status: NodeStatus::Open,
-            position: store::next_node_position(&mut tx, track_id).await?,
-            locked: false,
-            due_on: input.due_on,
-            estimate_minutes: input.estimate_minutes,
-            xp_value: input.xp_value,
-        };
-        let node = sync_row::unless_id_taken(
-            store::insert_node(&mut tx, user_id, id, stamp, &values).await,
-        )?
-        .ok_or(TrackingError::IdConflict)?;
-        self.publish(&mut tx, user_id, topics::NODE_CREATED, &node, now)
-            .await?;
+        let now = self.clock.now();
+        let node = create_node_in(&mut tx, &self.outbox, user_id, track_id, input, now).await?;
         tx.commit().await?;
         self.outbox.wake();
         Ok(node)
@@ -377,50 +477,17 @@ impl PlansService for Plans {
     }
 
     async fn update_node(&self, user_id: Uuid, id: Uuid, patch: NodePatch) -> Result<Node> {
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let current = fetch_node(&mut tx, user_id, id).await?;
-        if current.locked {
-            return Err(TrackingError::NodeLocked);
-        }
-        let mut next = NodeValues::from(&current);
-        if let Some(track_id) = patch.track_id.filter(|t| *t != current.track_id) {
-            referenced_track(&mut tx, user_id, track_id).await?;
-            next.track_id = track_id;
-            next.position = store::next_node_position(&mut tx, track_id).await?;
-        }
-        next.title = patch.title.unwrap_or(next.title);
-        next.body = patch.body.unwrap_or(next.body);
-        next.status = patch.status.unwrap_or(next.status);
-        next.due_on = patch.due_on.unwrap_or(next.due_on);
-        next.estimate_minutes = patch.estimate_minutes.unwrap_or(next.estimate_minutes);
-        next.xp_value = patch.xp_value.unwrap_or(next.xp_value);
-        validate::node(
-            &next.title,
-            next.body.as_deref(),
-            next.estimate_minutes,
-            next.xp_value,
-        )?;
-        next.title = next.title.trim().to_owned();
-        let node = save_update(&self.outbox, &mut tx, user_id, &current, &next, stamp).await?;
+        let now = self.clock.now();
+        let node = update_node_in(&mut tx, &self.outbox, user_id, id, patch, now).await?;
         tx.commit().await?;
         self.outbox.wake();
         Ok(node)
     }
 
     async fn delete_node(&self, user_id: Uuid, id: Uuid) -> Result<()> {
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let node = fetch_node(&mut tx, user_id, id).await?;
-        if node.locked {
-            return Err(TrackingError::NodeLocked);
-        }
-        store::delete_node(&mut tx, user_id, id, stamp).await?;
-        // The event describes the node as it was.
-        self.publish(&mut tx, user_id, topics::NODE_DELETED, &node, now)
-            .await?;
+        delete_node_in(&mut tx, &self.outbox, user_id, id, self.clock.now()).await?;
         tx.commit().await?;
         self.outbox.wake();
         Ok(())

@@ -172,6 +172,25 @@ pub async fn get_track(tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Tr
     Ok(row.map(Track::from))
 }
 
+/// The user's live tracks whose version is in `(after, upto]`, oldest version first:
+/// what a sync pull returns of them.
+pub async fn tracks_between(
+    tx: &mut Tx,
+    user_id: Uuid,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<Track>> {
+    let sql = format!(
+        "SELECT {TRACK_COLUMNS} FROM tracks WHERE user_id = $1 AND version > $2 AND version <= $3 \
+         AND deleted_at IS NULL ORDER BY version"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, TrackRow>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id).bind(after).bind(upto).fetch_all(&mut *conn).await?
+    });
+    Ok(rows.into_iter().map(Track::from).collect())
+}
+
 /// The position after the user's last live track (0 for the first).
 pub async fn next_track_position(tx: &mut Tx, user_id: Uuid) -> Result<i32> {
     const SQL: &str = "SELECT max(position) FROM tracks WHERE user_id = $1 AND deleted_at IS NULL";
@@ -303,6 +322,20 @@ pub async fn list_nodes(
 pub async fn get_node(tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Node>> {
     let row = sync_row::fetch_live::<NodeRow>(tx, &NODES, NODE_COLUMNS, user_id, id).await?;
     Ok(row.map(Node::from))
+}
+
+/// The user's live nodes whose version is in `(after, upto]`, oldest version first:
+/// what a sync pull returns of them.
+pub async fn nodes_between(tx: &mut Tx, user_id: Uuid, after: i64, upto: i64) -> Result<Vec<Node>> {
+    let sql = format!(
+        "SELECT {NODE_COLUMNS} FROM nodes WHERE user_id = $1 AND version > $2 AND version <= $3 \
+         AND deleted_at IS NULL ORDER BY version"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, NodeRow>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id).bind(after).bind(upto).fetch_all(&mut *conn).await?
+    });
+    Ok(rows.into_iter().map(Node::from).collect())
 }
 
 /// The position after the last live node of `track_id` (0 for the first).

@@ -89,6 +89,105 @@ async fn check_refs(
     Ok(())
 }
 
+/// Appends `tracking.time_entry_stopped` for the finished `entry` inside `tx`.
+async fn publish_stopped(
+    outbox: &Outbox,
+    tx: &mut Tx,
+    user_id: Uuid,
+    entry: &TimeEntry,
+    at: Timestamp,
+) -> Result<()> {
+    let minutes = entry
+        .ended_at
+        .map(|end| end.since(entry.started_at).whole_minutes());
+    let payload = json!({
+        "entryId": entry.id, "nodeId": entry.node_id, "trackId": entry.track_id, "startedAt": entry.started_at,
+        "endedAt": entry.ended_at, "minutes": minutes, "source": entry.source,
+    });
+    let event = NewEvent {
+        user_id: Some(user_id),
+        topic: topics::TIME_ENTRY_STOPPED.to_owned(),
+        payload,
+    };
+    outbox.append(tx, at, event).await?;
+    Ok(())
+}
+
+/// Logs the manual entry `input` at `now` inside `tx`, with its
+/// `tracking.time_entry_stopped` event: `POST /time-entries`, shared with sync. The
+/// caller wakes the outbox after its commit.
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    outbox: &Outbox,
+    user_id: Uuid,
+    input: NewTimeEntry,
+    now: Timestamp,
+) -> Result<TimeEntry> {
+    validate::note(input.note.as_deref())?;
+    validate::interval(input.started_at, input.ended_at, now)?;
+    // Taking the stamp first locks the user's counter row: concurrent writes of this
+    // user serialise here, so the overlap check below cannot race (PostgreSQL too).
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    check_refs(tx, user_id, input.node_id, input.track_id).await?;
+    let id = sync_row::row_id(input.id);
+    if let Some(conflicting) =
+        store::overlapping(tx, user_id, id, input.started_at, input.ended_at).await?
+    {
+        return Err(TrackingError::TimeEntryOverlap { conflicting });
+    }
+    let values = TimeEntryValues {
+        node_id: input.node_id,
+        track_id: input.track_id,
+        started_at: input.started_at,
+        ended_at: Some(input.ended_at),
+        note: input.note,
+        source: TimeSource::Manual,
+    };
+    let entry = sync_row::unless_id_taken(store::insert(tx, user_id, id, stamp, &values).await)?
+        .ok_or(TrackingError::IdConflict)?;
+    publish_stopped(outbox, tx, user_id, &entry, now).await?;
+    Ok(entry)
+}
+
+/// Patches the user's live entry `id` at `now` inside `tx`: `PATCH /time-entries/{id}`.
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    patch: TimeEntryPatch,
+    now: Timestamp,
+) -> Result<TimeEntry> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let current = store::get(tx, user_id, id).await?.ok_or(NOT_FOUND)?;
+    let mut next = TimeEntryValues::from(&current);
+    next.started_at = patch.started_at.unwrap_or(next.started_at);
+    if patch.ended_at.is_some() {
+        next.ended_at = patch.ended_at;
+    }
+    next.node_id = patch.node_id.unwrap_or(next.node_id);
+    next.track_id = patch.track_id.unwrap_or(next.track_id);
+    next.note = patch.note.unwrap_or(next.note);
+    validate::note(next.note.as_deref())?;
+    check_refs(tx, user_id, next.node_id, next.track_id).await?;
+    validate::entry(next.started_at, next.ended_at, now)?;
+    let end = next.ended_at.unwrap_or(now + RUNNING_REACH);
+    if let Some(conflicting) = store::overlapping(tx, user_id, id, next.started_at, end).await? {
+        return Err(TrackingError::TimeEntryOverlap { conflicting });
+    }
+    store::update(tx, user_id, id, stamp, &next)
+        .await?
+        .ok_or(NOT_FOUND)
+}
+
+/// Tombstones the user's live entry `id` at `now` inside `tx`: `DELETE /time-entries/{id}`.
+pub(crate) async fn delete_in(tx: &mut Tx, user_id: Uuid, id: Uuid, now: Timestamp) -> Result<()> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    if !store::delete(tx, user_id, id, stamp).await? {
+        return Err(NOT_FOUND);
+    }
+    Ok(())
+}
+
 impl TimeEntries {
     pub fn new(db: Db, clock: SharedClock, outbox: Outbox) -> Self {
         Self { db, clock, outbox }
@@ -101,20 +200,7 @@ impl TimeEntries {
         entry: &TimeEntry,
         at: Timestamp,
     ) -> Result<()> {
-        let minutes = entry
-            .ended_at
-            .map(|end| end.since(entry.started_at).whole_minutes());
-        let payload = json!({
-            "entryId": entry.id, "nodeId": entry.node_id, "trackId": entry.track_id, "startedAt": entry.started_at,
-            "endedAt": entry.ended_at, "minutes": minutes, "source": entry.source,
-        });
-        let event = NewEvent {
-            user_id: Some(user_id),
-            topic: topics::TIME_ENTRY_STOPPED.to_owned(),
-            payload,
-        };
-        self.outbox.append(tx, at, event).await?;
-        Ok(())
+        publish_stopped(&self.outbox, tx, user_id, entry, at).await
     }
 
     async fn user_clock(&self, user_id: Uuid) -> Result<UserClock> {
@@ -201,32 +287,8 @@ impl TimeEntriesService for TimeEntries {
     }
 
     async fn create(&self, user_id: Uuid, input: NewTimeEntry) -> Result<TimeEntry> {
-        validate::note(input.note.as_deref())?;
-        let now = self.clock.now();
-        validate::interval(input.started_at, input.ended_at, now)?;
         let mut tx = self.db.begin().await?;
-        // Taking the stamp first locks the user's counter row: concurrent writes of this
-        // user serialise here, so the overlap check below cannot race (PostgreSQL too).
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        check_refs(&mut tx, user_id, input.node_id, input.track_id).await?;
-        let id = sync_row::row_id(input.id);
-        if let Some(conflicting) =
-            store::overlapping(&mut tx, user_id, id, input.started_at, input.ended_at).await?
-        {
-            return Err(TrackingError::TimeEntryOverlap { conflicting });
-        }
-        let values = TimeEntryValues {
-            node_id: input.node_id,
-            track_id: input.track_id,
-            started_at: input.started_at,
-            ended_at: Some(input.ended_at),
-            note: input.note,
-            source: TimeSource::Manual,
-        };
-        let entry =
-            sync_row::unless_id_taken(store::insert(&mut tx, user_id, id, stamp, &values).await)?
-                .ok_or(TrackingError::IdConflict)?;
-        self.publish_stopped(&mut tx, user_id, &entry, now).await?;
+        let entry = create_in(&mut tx, &self.outbox, user_id, input, self.clock.now()).await?;
         tx.commit().await?;
         self.outbox.wake();
         Ok(entry)
@@ -240,40 +302,15 @@ impl TimeEntriesService for TimeEntries {
     }
 
     async fn update(&self, user_id: Uuid, id: Uuid, patch: TimeEntryPatch) -> Result<TimeEntry> {
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let current = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
-        let mut next = TimeEntryValues::from(&current);
-        next.started_at = patch.started_at.unwrap_or(next.started_at);
-        if patch.ended_at.is_some() {
-            next.ended_at = patch.ended_at;
-        }
-        next.node_id = patch.node_id.unwrap_or(next.node_id);
-        next.track_id = patch.track_id.unwrap_or(next.track_id);
-        next.note = patch.note.unwrap_or(next.note);
-        validate::note(next.note.as_deref())?;
-        check_refs(&mut tx, user_id, next.node_id, next.track_id).await?;
-        validate::entry(next.started_at, next.ended_at, now)?;
-        let end = next.ended_at.unwrap_or(now + RUNNING_REACH);
-        if let Some(conflicting) =
-            store::overlapping(&mut tx, user_id, id, next.started_at, end).await?
-        {
-            return Err(TrackingError::TimeEntryOverlap { conflicting });
-        }
-        let entry = store::update(&mut tx, user_id, id, stamp, &next)
-            .await?
-            .ok_or(NOT_FOUND)?;
+        let entry = update_in(&mut tx, user_id, id, patch, self.clock.now()).await?;
         tx.commit().await?;
         Ok(entry)
     }
 
     async fn delete(&self, user_id: Uuid, id: Uuid) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
-        if !store::delete(&mut tx, user_id, id, stamp).await? {
-            return Err(NOT_FOUND);
-        }
+        delete_in(&mut tx, user_id, id, self.clock.now()).await?;
         tx.commit().await?;
         Ok(())
     }

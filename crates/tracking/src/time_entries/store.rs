@@ -82,6 +82,20 @@ pub async fn get(tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<TimeEntr
     Ok(row.map(TimeEntry::from))
 }
 
+/// The user's live entries whose version is in `(after, upto]`, oldest version first:
+/// what a sync pull returns of them.
+pub async fn between(tx: &mut Tx, user_id: Uuid, after: i64, upto: i64) -> Result<Vec<TimeEntry>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM time_entries WHERE user_id = $1 AND version > $2 AND version <= $3 \
+         AND deleted_at IS NULL ORDER BY version"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id).bind(after).bind(upto).fetch_all(&mut *conn).await?
+    });
+    Ok(rows.into_iter().map(TimeEntry::from).collect())
+}
+
 /// The user's running entry (live, without an end), if any.
 pub async fn running(tx: &mut Tx, user_id: Uuid) -> Result<Option<Uuid>> {
     const SQL: &str = "SELECT id FROM time_entries WHERE user_id = $1 AND ended_at IS NULL AND deleted_at IS NULL";
