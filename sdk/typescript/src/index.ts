@@ -340,3 +340,6 @@ export function createLifeosClient(options: LifeosClientOptions): LifeosClient {
 }
 
 export default createLifeosClient;
+
+// The offline client (a persisted queue, push/pull with retry, a local replica).
+export * from "./offline.js";
