@@ -261,6 +261,11 @@ pub struct ExportView {
     /// One section per domain (`identity`, `platform`, ...).
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    /// The synced data as a sync snapshot (`GET /sync/snapshot`'s body), which
+    /// `POST /sync/import` accepts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub sync: Option<serde_json::Value>,
 }
 
 // ---- handlers ----------------------------------------------------------------------

@@ -646,8 +646,14 @@ impl IdentityService for Identity {
     }
 
     async fn export(&self, user_id: Uuid) -> Result<serde_json::Value> {
-        let data = self.user_data.export(user_id).await?;
-        Ok(serde_json::json!({ "userId": user_id, "exportedAt": self.clock.now(), "data": data }))
+        let now = self.clock.now();
+        let (data, sync) = self.user_data.export_with_snapshot(user_id, now).await?;
+        let mut export = serde_json::json!({ "userId": user_id, "exportedAt": now, "data": data });
+        // The synced data once more, as the sync snapshot (what `POST /sync/import` reads).
+        if let Some(sync) = sync {
+            export["sync"] = sync;
+        }
+        Ok(export)
     }
 
     async fn erase(&self, user_id: Uuid) -> Result<()> {

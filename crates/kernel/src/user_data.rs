@@ -8,6 +8,8 @@
 //! UUID text, booleans as `true`/`false`, timestamps (columns named `*_at`, or declared) as RFC 3339 UTC,
 //! JSON documents as JSON. The schema test checks those naming conventions on PostgreSQL.
 
+use std::sync::{Arc, OnceLock};
+
 use uuid::Uuid;
 
 use crate::{Db, StoreError, Timestamp, Tx, with_tx};
@@ -124,16 +126,51 @@ pub struct DomainTables {
     pub tables: &'static [UserTable],
 }
 
+/// A user's sync snapshot as JSON, for the account export: implemented by sync and
+/// handed in by the gateway ([`UserDataRegistry::set_snapshots`]), so the export carries
+/// the very snapshot `GET /sync/snapshot` answers, built by one function.
+#[async_trait::async_trait]
+pub trait SnapshotSource: Send + Sync {
+    /// The snapshot of `user_id`, read in `tx`, taken at `at`.
+    async fn snapshot_json(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        at: Timestamp,
+    ) -> Result<serde_json::Value, StoreError>;
+}
+
 /// Every domain's tables (the platform's and identity's among them).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UserDataRegistry {
     db: Db,
     domains: Vec<DomainTables>,
+    /// Set once at wiring time, after sync is built (which comes after identity).
+    snapshots: Arc<OnceLock<Arc<dyn SnapshotSource>>>,
+}
+
+impl std::fmt::Debug for UserDataRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserDataRegistry")
+            .field("domains", &self.domains)
+            .field("snapshots", &self.snapshots.get().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl UserDataRegistry {
     pub fn new(db: Db, domains: Vec<DomainTables>) -> Self {
-        Self { db, domains }
+        Self {
+            db,
+            domains,
+            snapshots: Arc::default(),
+        }
+    }
+
+    /// Makes every export carry the user's sync snapshot from `source`; the first source
+    /// set stays.
+    pub fn set_snapshots(&self, source: Arc<dyn SnapshotSource>) {
+        let _ = self.snapshots.set(source);
     }
 
     pub fn domains(&self) -> &[DomainTables] {
@@ -159,16 +196,48 @@ impl UserDataRegistry {
         user_id: Uuid,
     ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
         let mut tx = self.db.begin_read().await?;
+        let all = self.sections(&mut tx, user_id).await?;
+        tx.commit().await?;
+        Ok(all)
+    }
+
+    /// [`Self::export`] and, when a [`SnapshotSource`] is set, the user's sync snapshot
+    /// taken at `at`: both read in one read transaction, so they agree.
+    pub async fn export_with_snapshot(
+        &self,
+        user_id: Uuid,
+        at: Timestamp,
+    ) -> Result<
+        (
+            serde_json::Map<String, serde_json::Value>,
+            Option<serde_json::Value>,
+        ),
+        StoreError,
+    > {
+        let mut tx = self.db.begin_read().await?;
+        let all = self.sections(&mut tx, user_id).await?;
+        let snapshot = match self.snapshots.get() {
+            Some(source) => Some(source.snapshot_json(&mut tx, user_id, at).await?),
+            None => None,
+        };
+        tx.commit().await?;
+        Ok((all, snapshot))
+    }
+
+    async fn sections(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
         let mut all = serde_json::Map::new();
         for domain in &self.domains {
             let mut section = serde_json::Map::new();
             for table in domain.tables {
-                let rows = rows_as_json(&mut tx, table, user_id, None).await?;
+                let rows = rows_as_json(tx, table, user_id, None).await?;
                 section.insert(table.name.to_owned(), serde_json::Value::Array(rows));
             }
             all.insert(domain.domain.to_owned(), serde_json::Value::Object(section));
         }
-        tx.commit().await?;
         Ok(all)
     }
 

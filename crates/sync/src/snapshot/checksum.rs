@@ -80,7 +80,10 @@ mod tests {
         let one = json!({"a": 1, "b": {"y": 2, "x": 3}});
         let two = json!({"checksum": "whatever", "b": {"x": 3, "y": 2}, "a": 1});
         assert_eq!(checksum(&one), checksum(&two));
-        assert_ne!(checksum(&one), checksum(&json!({"a": 2, "b": {"y": 2, "x": 3}})));
+        assert_ne!(
+            checksum(&one),
+            checksum(&json!({"a": 2, "b": {"y": 2, "x": 3}}))
+        );
     }
 
     #[test]
