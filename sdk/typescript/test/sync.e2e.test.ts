@@ -84,6 +84,11 @@ function assertSameReplica(a: OfflineClient, b: OfflineClient, label: string): v
   }
 }
 
+async function resetIssues(device: Device): Promise<void> {
+  device.issues.length = 0;
+  await device.client.clearIssues();
+}
+
 const docData = (client: OfflineClient, id: string) => client.get("document", id)?.data as Record<string, unknown>;
 
 describe("the offline client against the server", () => {
@@ -249,8 +254,7 @@ describe("the offline client against the server", () => {
   });
 
   it("reports a conflict on the same document field, and the last write by the server's receipt wins", async () => {
-    b.issues.length = 0;
-    await b.client.clearIssues();
+    await resetIssues(b);
     const base = a.client.version("document", settings);
     assert.equal(b.client.version("document", settings), base);
     a.net.state.online = false;
@@ -297,6 +301,7 @@ describe("the offline client against the server", () => {
   });
 
   it("reports rejected mutations, drops them, and goes on with the rest", async () => {
+    await resetIssues(b);
     const nap = randomUUID();
     const twice = randomUUID();
     const note = randomUUID();
