@@ -14,6 +14,11 @@ pub fn entities(outbox: Outbox) -> Vec<SharedEntity> {
         std::sync::Arc::new(crate::plans::sync::NodeEntity::new(outbox.clone())),
         std::sync::Arc::new(crate::time_entries::sync::TimeEntryEntity::new(outbox.clone())),
         std::sync::Arc::new(crate::docs::sync::DocEntity),
-        // day_type, hike, vehicle, vehicle_maintenance, habit_schedule (helper T1)
+        std::sync::Arc::new(crate::day_types::sync::DayTypeEntity),
+        std::sync::Arc::new(crate::hikes::sync::HikeEntity::new(outbox.clone())),
+        // A vehicle before its maintenance records; a habit's schedule after its node.
+        std::sync::Arc::new(crate::vehicles::sync::VehicleEntity),
+        std::sync::Arc::new(crate::vehicles::sync::MaintenanceEntity),
+        std::sync::Arc::new(crate::habits::sync::HabitScheduleEntity),
     ]
 }

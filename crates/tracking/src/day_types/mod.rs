@@ -4,6 +4,7 @@ pub mod http;
 pub mod report;
 pub mod service;
 pub mod store;
+pub mod sync;
 pub mod validate;
 
 use lifeos_kernel::Timestamp;

@@ -209,3 +209,26 @@ pub async fn update(
 pub async fn delete(tx: &mut Tx, user_id: Uuid, id: Uuid, stamp: Stamp) -> Result<bool> {
     sync_row::tombstone(tx, &DAY_TYPES, user_id, id, stamp).await
 }
+
+/// The user's live day types with a version in `(after, upto]`, oldest version first:
+/// sync's pull (one query on the `(user_id, version)` index).
+pub async fn live_between(
+    tx: &mut Tx,
+    user_id: Uuid,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<DayType>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM day_types WHERE user_id = $1 AND version > $2 AND version <= $3 \
+         AND deleted_at IS NULL ORDER BY version"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(after)
+            .bind(upto)
+            .fetch_all(&mut *conn)
+            .await?
+    });
+    Ok(rows.into_iter().map(DayType::from).collect())
+}

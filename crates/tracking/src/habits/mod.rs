@@ -5,6 +5,7 @@ pub mod http;
 pub mod schedule;
 pub mod service;
 pub mod store;
+pub mod sync;
 pub mod validate;
 
 use lifeos_kernel::Timestamp;

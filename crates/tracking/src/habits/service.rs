@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use lifeos_kernel::zone::user_clock;
-use lifeos_kernel::{Db, SharedClock, Tx, sync_row};
+use lifeos_kernel::{Db, SharedClock, Timestamp, Tx, sync_row};
 use time::Date;
 use uuid::Uuid;
 
@@ -44,7 +44,7 @@ pub struct Habits {
     clock: SharedClock,
 }
 
-const NOT_FOUND: TrackingError = TrackingError::NotFound("habit schedule");
+pub(crate) const NOT_FOUND: TrackingError = TrackingError::NotFound("habit schedule");
 
 impl Habits {
     pub fn new(db: Db, clock: SharedClock) -> Self {
@@ -59,6 +59,40 @@ async fn habit_node(tx: &mut Tx, user_id: Uuid, node_id: Uuid) -> Result<Node> {
     Ok(node)
 }
 
+/// Sets the schedule of the user's habit node `node_id` inside `tx` at `now`: REST's put
+/// and sync's upsert. `new_id` is the row's id if the habit never had a schedule (a
+/// schedule put again keeps its row).
+pub(crate) async fn put_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    node_id: Uuid,
+    input: ScheduleInput,
+    new_id: Uuid,
+    now: Timestamp,
+) -> Result<HabitScheduleView> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let node = habit_node(tx, user_id, node_id).await?;
+    validate::unlocked(&node)?;
+    let schedule = schedule::validate(input).map_err(TrackingError::Invalid)?;
+    Ok(store::upsert(tx, user_id, node_id, new_id, stamp, &schedule).await?)
+}
+
+/// Tombstones the schedule of the user's habit node `node_id` inside `tx` at `now`.
+pub(crate) async fn delete_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    node_id: Uuid,
+    now: Timestamp,
+) -> Result<()> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let node = habit_node(tx, user_id, node_id).await?;
+    validate::unlocked(&node)?;
+    if !store::delete(tx, user_id, node_id, stamp).await? {
+        return Err(NOT_FOUND);
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl HabitsService for Habits {
     async fn put_schedule(
@@ -67,14 +101,9 @@ impl HabitsService for Habits {
         node_id: Uuid,
         input: ScheduleInput,
     ) -> Result<HabitScheduleView> {
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let node = habit_node(&mut tx, user_id, node_id).await?;
-        validate::unlocked(&node)?;
-        let schedule = schedule::validate(input).map_err(TrackingError::Invalid)?;
         let new_id = lifeos_kernel::id::new_id();
-        let view = store::upsert(&mut tx, user_id, node_id, new_id, stamp, &schedule).await?;
+        let view = put_in(&mut tx, user_id, node_id, input, new_id, self.clock.now()).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -91,12 +120,7 @@ impl HabitsService for Habits {
 
     async fn delete_schedule(&self, user_id: Uuid, node_id: Uuid) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
-        let node = habit_node(&mut tx, user_id, node_id).await?;
-        validate::unlocked(&node)?;
-        if !store::delete(&mut tx, user_id, node_id, stamp).await? {
-            return Err(NOT_FOUND);
-        }
+        delete_in(&mut tx, user_id, node_id, self.clock.now()).await?;
         tx.commit().await?;
         Ok(())
     }

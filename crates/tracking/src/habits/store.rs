@@ -160,3 +160,60 @@ pub async fn habits_in(tx: &mut Tx, user_id: Uuid) -> Result<Vec<(Node, Option<S
         .map(|row| (Node::from(row.node), row.schedule.map(|s| s.0)))
         .collect())
 }
+
+// Sync addresses a schedule by its row id, REST by its node.
+
+/// A schedule with its row id.
+#[derive(sqlx::FromRow)]
+struct IdRow {
+    id: Uuid,
+    #[sqlx(flatten)]
+    row: Row,
+}
+
+/// The user's live schedule row `id`.
+pub async fn get_by_id(tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<HabitScheduleView>> {
+    let sql = format!(
+        "SELECT id, {COLUMNS} FROM habit_schedules WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL"
+    );
+    let row = with_tx!(tx, conn => {
+        sqlx::query_as::<_, IdRow>(sqlx::AssertSqlSafe(sql)).bind(id).bind(user_id).fetch_optional(&mut *conn).await?
+    });
+    Ok(row.map(|r| HabitScheduleView::from(r.row)))
+}
+
+/// The id of the user's node `node_id`'s schedule row, live or tombstoned: a node has
+/// one row for good.
+pub async fn row_of_node(tx: &mut Tx, user_id: Uuid, node_id: Uuid) -> Result<Option<Uuid>> {
+    const SQL: &str = "SELECT id FROM habit_schedules WHERE node_id = $1 AND user_id = $2";
+    let id = with_tx!(tx, conn => {
+        sqlx::query_scalar::<_, Uuid>(SQL).bind(node_id).bind(user_id).fetch_optional(&mut *conn).await?
+    });
+    Ok(id)
+}
+
+/// The user's live schedules with a version in `(after, upto]`, oldest version first,
+/// with their row ids: sync's pull (one query on the `(user_id, version)` index).
+pub async fn live_between(
+    tx: &mut Tx,
+    user_id: Uuid,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<(Uuid, HabitScheduleView)>> {
+    let sql = format!(
+        "SELECT id, {COLUMNS} FROM habit_schedules WHERE user_id = $1 AND version > $2 \
+         AND version <= $3 AND deleted_at IS NULL ORDER BY version"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, IdRow>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(after)
+            .bind(upto)
+            .fetch_all(&mut *conn)
+            .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, HabitScheduleView::from(r.row)))
+        .collect())
+}

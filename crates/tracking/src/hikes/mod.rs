@@ -4,6 +4,7 @@ pub mod gpx;
 pub mod http;
 pub mod service;
 pub mod store;
+pub mod sync;
 pub mod validate;
 
 use lifeos_kernel::Timestamp;

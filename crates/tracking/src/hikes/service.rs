@@ -59,27 +59,6 @@ impl Hikes {
         Self { db, clock, outbox }
     }
 
-    /// `tracking.hike_recorded`, for the hike badges.
-    async fn publish_recorded(
-        &self,
-        tx: &mut Tx,
-        user_id: Uuid,
-        hike: &Hike,
-        distance_m: i32,
-        at: Timestamp,
-    ) -> Result<()> {
-        let payload = json!({
-            "hikeId": hike.id, "date": hike.date, "distanceM": distance_m, "source": hike.source,
-        });
-        let event = NewEvent {
-            user_id: Some(user_id),
-            topic: topics::HIKE_RECORDED.to_owned(),
-            payload,
-        };
-        self.outbox.append(tx, at, event).await?;
-        Ok(())
-    }
-
     async fn insert(
         &self,
         user_id: Uuid,
@@ -89,19 +68,142 @@ impl Hikes {
         at: Timestamp,
     ) -> Result<Hike> {
         let mut tx = self.db.begin().await?;
-        // The stamp (the user's write lock) comes first: ADR 0010.
-        let stamp = sync_row::stamp(&mut tx, user_id, at).await?;
-        let id = sync_row::row_id(requested_id);
-        let hike = sync_row::unless_id_taken(
-            store::insert(&mut tx, user_id, id, stamp, values, source).await,
-        )?
-        .ok_or(TrackingError::IdConflict)?;
-        self.publish_recorded(&mut tx, user_id, &hike, values.distance_m, at)
-            .await?;
+        let hike = insert_in(
+            &mut tx,
+            &self.outbox,
+            user_id,
+            requested_id,
+            values,
+            source,
+            at,
+        )
+        .await?;
         tx.commit().await?;
         self.outbox.wake();
         Ok(hike)
     }
+}
+
+/// `tracking.hike_recorded`, for the hike badges.
+async fn publish_recorded(
+    tx: &mut Tx,
+    outbox: &Outbox,
+    user_id: Uuid,
+    hike: &Hike,
+    distance_m: i32,
+    at: Timestamp,
+) -> Result<()> {
+    let payload = json!({
+        "hikeId": hike.id, "date": hike.date, "distanceM": distance_m, "source": hike.source,
+    });
+    let event = NewEvent {
+        user_id: Some(user_id),
+        topic: topics::HIKE_RECORDED.to_owned(),
+        payload,
+    };
+    outbox.append(tx, at, event).await?;
+    Ok(())
+}
+
+/// Inserts a hike inside `tx` and publishes `tracking.hike_recorded` with it.
+async fn insert_in(
+    tx: &mut Tx,
+    outbox: &Outbox,
+    user_id: Uuid,
+    requested_id: Option<Uuid>,
+    values: &HikeValues,
+    source: HikeSource,
+    at: Timestamp,
+) -> Result<Hike> {
+    // The stamp (the user's write lock) comes first: ADR 0010.
+    let stamp = sync_row::stamp(tx, user_id, at).await?;
+    let id = sync_row::row_id(requested_id);
+    let hike =
+        sync_row::unless_id_taken(store::insert(tx, user_id, id, stamp, values, source).await)?
+            .ok_or(TrackingError::IdConflict)?;
+    publish_recorded(tx, outbox, user_id, &hike, values.distance_m, at).await?;
+    Ok(hike)
+}
+
+/// Logs a hike by hand inside `tx` at `now`: REST's create and sync's. The caller wakes
+/// the outbox after its commit.
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    outbox: &Outbox,
+    user_id: Uuid,
+    input: NewHike,
+    now: Timestamp,
+) -> Result<Hike> {
+    validate(HikeFields {
+        distance_km: input.distance_km,
+        elevation_gain_m: input.elevation_gain_m,
+        duration_minutes: input.duration_minutes,
+        screenshot_url: input.screenshot_url.as_deref(),
+        track: input.track.as_ref(),
+        notes: input.notes.as_deref(),
+    })?;
+    let values = HikeValues {
+        date: input.date,
+        started_at: input.started_at,
+        distance_m: km_to_m(input.distance_km),
+        elevation_gain_m: input.elevation_gain_m,
+        duration_minutes: input.duration_minutes,
+        screenshot_url: input.screenshot_url,
+        track: input.track,
+        notes: input.notes,
+    };
+    insert_in(
+        tx,
+        outbox,
+        user_id,
+        input.id,
+        &values,
+        HikeSource::Manual,
+        now,
+    )
+    .await
+}
+
+/// Patches the user's live hike `id` inside `tx` at `now` (REST's update and sync's).
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    patch: HikePatch,
+    now: Timestamp,
+) -> Result<Hike> {
+    // Lock before reading, so parallel patches merge instead of losing one: ADR 0010.
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let current = store::get(tx, user_id, id).await?.ok_or(NOT_FOUND)?;
+    let values = HikeValues {
+        date: patch.date.unwrap_or(current.date),
+        started_at: patch.started_at.unwrap_or(current.started_at),
+        // Stored kilometres are whole metres, so this is exact.
+        distance_m: km_to_m(patch.distance_km.unwrap_or(current.distance_km)),
+        elevation_gain_m: patch.elevation_gain_m.unwrap_or(current.elevation_gain_m),
+        duration_minutes: patch.duration_minutes.unwrap_or(current.duration_minutes),
+        screenshot_url: patch.screenshot_url.unwrap_or(current.screenshot_url),
+        track: patch.track.unwrap_or(current.track),
+        notes: patch.notes.unwrap_or(current.notes),
+    };
+    let mut fields = values.fields();
+    if let Some(km) = patch.distance_km {
+        // Validate what the client sent, before rounding to metres.
+        fields.distance_km = km;
+    }
+    validate(fields)?;
+    store::update(tx, user_id, id, stamp, &values)
+        .await?
+        .ok_or(NOT_FOUND)
+}
+
+/// Tombstones the user's live hike `id` inside `tx` at `now`.
+pub(crate) async fn delete_in(tx: &mut Tx, user_id: Uuid, id: Uuid, now: Timestamp) -> Result<()> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    if !store::delete(tx, user_id, id, stamp).await? {
+        return Err(NOT_FOUND);
+    }
+    Ok(())
 }
 
 /// Sets its flag when dropped. The request's future holds it while the parse
@@ -167,27 +269,11 @@ impl HikesService for Hikes {
     }
 
     async fn create(&self, user_id: Uuid, input: NewHike) -> Result<Hike> {
-        validate(HikeFields {
-            distance_km: input.distance_km,
-            elevation_gain_m: input.elevation_gain_m,
-            duration_minutes: input.duration_minutes,
-            screenshot_url: input.screenshot_url.as_deref(),
-            track: input.track.as_ref(),
-            notes: input.notes.as_deref(),
-        })?;
-        let values = HikeValues {
-            date: input.date,
-            started_at: input.started_at,
-            distance_m: km_to_m(input.distance_km),
-            elevation_gain_m: input.elevation_gain_m,
-            duration_minutes: input.duration_minutes,
-            screenshot_url: input.screenshot_url,
-            track: input.track,
-            notes: input.notes,
-        };
-        let now = self.clock.now();
-        self.insert(user_id, input.id, &values, HikeSource::Manual, now)
-            .await
+        let mut tx = self.db.begin().await?;
+        let hike = create_in(&mut tx, &self.outbox, user_id, input, self.clock.now()).await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(hike)
     }
 
     async fn import_gpx(
@@ -222,41 +308,15 @@ impl HikesService for Hikes {
     }
 
     async fn update(&self, user_id: Uuid, id: Uuid, patch: HikePatch) -> Result<Hike> {
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        // Lock before reading, so parallel patches merge instead of losing one: ADR 0010.
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let current = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
-        let values = HikeValues {
-            date: patch.date.unwrap_or(current.date),
-            started_at: patch.started_at.unwrap_or(current.started_at),
-            // Stored kilometres are whole metres, so this is exact.
-            distance_m: km_to_m(patch.distance_km.unwrap_or(current.distance_km)),
-            elevation_gain_m: patch.elevation_gain_m.unwrap_or(current.elevation_gain_m),
-            duration_minutes: patch.duration_minutes.unwrap_or(current.duration_minutes),
-            screenshot_url: patch.screenshot_url.unwrap_or(current.screenshot_url),
-            track: patch.track.unwrap_or(current.track),
-            notes: patch.notes.unwrap_or(current.notes),
-        };
-        let mut fields = values.fields();
-        if let Some(km) = patch.distance_km {
-            // Validate what the client sent, before rounding to metres.
-            fields.distance_km = km;
-        }
-        validate(fields)?;
-        let hike = store::update(&mut tx, user_id, id, stamp, &values)
-            .await?
-            .ok_or(NOT_FOUND)?;
+        let hike = update_in(&mut tx, user_id, id, patch, self.clock.now()).await?;
         tx.commit().await?;
         Ok(hike)
     }
 
     async fn delete(&self, user_id: Uuid, id: Uuid) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
-        if !store::delete(&mut tx, user_id, id, stamp).await? {
-            return Err(NOT_FOUND);
-        }
+        delete_in(&mut tx, user_id, id, self.clock.now()).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -191,3 +191,21 @@ pub async fn totals(db: &Db, user_id: Uuid) -> Result<(i64, i64)> {
     });
     Ok(totals)
 }
+
+/// The user's live hikes with a version in `(after, upto]`, oldest version first: sync's
+/// pull (one query on the `(user_id, version)` index).
+pub async fn live_between(tx: &mut Tx, user_id: Uuid, after: i64, upto: i64) -> Result<Vec<Hike>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM hikes WHERE user_id = $1 AND version > $2 AND version <= $3 \
+         AND deleted_at IS NULL ORDER BY version"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(after)
+            .bind(upto)
+            .fetch_all(&mut *conn)
+            .await?
+    });
+    Ok(rows.into_iter().map(Hike::from).collect())
+}

@@ -400,3 +400,49 @@ pub async fn delete_maintenance_of_vehicle(
     });
     Ok(affected)
 }
+
+// Sync's pull: one query each on the `(user_id, version)` index.
+
+/// The user's live vehicles with a version in `(after, upto]`, oldest version first.
+pub async fn vehicles_between(
+    tx: &mut Tx,
+    user_id: Uuid,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<Vehicle>> {
+    let sql = format!(
+        "SELECT {VEHICLE_COLUMNS} FROM vehicles WHERE user_id = $1 AND version > $2 AND version <= $3 \
+         AND deleted_at IS NULL ORDER BY version"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, VehicleRow>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(after)
+            .bind(upto)
+            .fetch_all(&mut *conn)
+            .await?
+    });
+    Ok(rows.into_iter().map(Vehicle::from).collect())
+}
+
+/// The user's live maintenance records with a version in `(after, upto]`, oldest first.
+pub async fn maintenance_between(
+    tx: &mut Tx,
+    user_id: Uuid,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<Maintenance>> {
+    let sql = format!(
+        "SELECT {MAINTENANCE_COLUMNS} FROM vehicle_maintenance WHERE user_id = $1 AND version > $2 \
+         AND version <= $3 AND deleted_at IS NULL ORDER BY version"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, MaintenanceRow>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(after)
+            .bind(upto)
+            .fetch_all(&mut *conn)
+            .await?
+    });
+    Ok(rows.into_iter().map(Maintenance::from).collect())
+}

@@ -1,0 +1,108 @@
+//! Day types as a sync entity: pull reads the REST body, push writes through the same
+//! rules as REST (one live entry per date: `day_already_planned`). Also the small helpers
+//! tracking's other entities share.
+
+use async_trait::async_trait;
+use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, parse_fields};
+use lifeos_kernel::user_data::UserTable;
+use lifeos_kernel::{AppError, StoreError, Timestamp, Tx};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::service::{create_in, delete_in, update_in};
+use super::{DayType, DayTypePatch, NewDayType, store};
+use crate::user_data::DAY_TYPES;
+
+/// The `day_type` entity.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DayTypeEntity;
+
+#[async_trait]
+impl SyncEntity for DayTypeEntity {
+    fn table(&self) -> &'static UserTable {
+        &DAY_TYPES
+    }
+
+    fn schema(&self) -> EntitySchema {
+        EntitySchema::of::<DayType, NewDayType, DayTypePatch>()
+    }
+
+    async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError> {
+        store::get(tx, user_id, id)
+            .await?
+            .as_ref()
+            .map(data)
+            .transpose()
+    }
+
+    async fn live_between(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        after: i64,
+        upto: i64,
+    ) -> Result<Vec<Versioned>, StoreError> {
+        store::live_between(tx, user_id, after, upto)
+            .await?
+            .iter()
+            .map(|day| versioned(day.id, day.version, day))
+            .collect()
+    }
+
+    async fn upsert(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        id: Uuid,
+        fields: &Map<String, Value>,
+        exists: bool,
+        at: Timestamp,
+    ) -> Result<(), AppError> {
+        if exists {
+            let patch = parse_fields::<DayTypePatch>(fields)?;
+            update_in(tx, user_id, id, patch, at).await?;
+        } else {
+            let input = parse_fields::<NewDayType>(&with_id(fields, id))?;
+            create_in(tx, user_id, input, at).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        id: Uuid,
+        at: Timestamp,
+    ) -> Result<(), AppError> {
+        delete_in(tx, user_id, id, at).await?;
+        Ok(())
+    }
+}
+
+/// A row's API form: what its REST GET answers.
+pub(crate) fn data<T: Serialize>(row: &T) -> Result<Value, StoreError> {
+    Ok(serde_json::to_value(row)?)
+}
+
+/// A row's API form with its id and version, as pull returns it.
+pub(crate) fn versioned<T: Serialize>(
+    id: Uuid,
+    version: i64,
+    row: &T,
+) -> Result<Versioned, StoreError> {
+    Ok(Versioned {
+        id,
+        version,
+        data: data(row)?,
+    })
+}
+
+/// A create body's fields with its `id` set to the entity's: the row sync creates is the
+/// one the client named, whatever `fields` say.
+pub(crate) fn with_id(fields: &Map<String, Value>, id: Uuid) -> Map<String, Value> {
+    let mut fields = fields.clone();
+    fields.insert("id".to_owned(), Value::String(id.to_string()));
+    fields
+}

@@ -1,0 +1,92 @@
+//! Hikes as a sync entity, written through REST's rules. A new hike appends
+//! `tracking.hike_recorded` in the push's transaction, as REST's create does, so badges
+//! follow synced hikes. GPX import is not a sync operation: a synced hike's `track` is the
+//! GeoJSON the REST body takes.
+
+use async_trait::async_trait;
+use lifeos_kernel::outbox::Outbox;
+use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, parse_fields};
+use lifeos_kernel::user_data::UserTable;
+use lifeos_kernel::{AppError, StoreError, Timestamp, Tx};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::service::{create_in, delete_in, update_in};
+use super::{Hike, HikePatch, NewHike, store};
+use crate::day_types::sync::{data, versioned, with_id};
+use crate::user_data::HIKES;
+
+/// The `hike` entity.
+#[derive(Debug, Clone)]
+pub struct HikeEntity {
+    outbox: Outbox,
+}
+
+impl HikeEntity {
+    pub fn new(outbox: Outbox) -> Self {
+        Self { outbox }
+    }
+}
+
+#[async_trait]
+impl SyncEntity for HikeEntity {
+    fn table(&self) -> &'static UserTable {
+        &HIKES
+    }
+
+    fn schema(&self) -> EntitySchema {
+        EntitySchema::of::<Hike, NewHike, HikePatch>()
+    }
+
+    async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError> {
+        store::get(tx, user_id, id)
+            .await?
+            .as_ref()
+            .map(data)
+            .transpose()
+    }
+
+    async fn live_between(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        after: i64,
+        upto: i64,
+    ) -> Result<Vec<Versioned>, StoreError> {
+        store::live_between(tx, user_id, after, upto)
+            .await?
+            .iter()
+            .map(|hike| versioned(hike.id, hike.version, hike))
+            .collect()
+    }
+
+    async fn upsert(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        id: Uuid,
+        fields: &Map<String, Value>,
+        exists: bool,
+        at: Timestamp,
+    ) -> Result<(), AppError> {
+        if exists {
+            let patch = parse_fields::<HikePatch>(fields)?;
+            update_in(tx, user_id, id, patch, at).await?;
+        } else {
+            let input = parse_fields::<NewHike>(&with_id(fields, id))?;
+            create_in(tx, &self.outbox, user_id, input, at).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        id: Uuid,
+        at: Timestamp,
+    ) -> Result<(), AppError> {
+        delete_in(tx, user_id, id, at).await?;
+        Ok(())
+    }
+}
