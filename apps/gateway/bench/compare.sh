@@ -19,6 +19,13 @@
 #   7. library search  GET /api/v1/library/foods?q=<one word>, rotating over a few words,
 #                      32 connections (cmp_search.lua; lifeos only, on both dialects; the goal
 #                      is p99 under 20 ms). The seed loads on start: nothing to seed.
+#   8. sync (both dialects, a fresh server and database each; bench/sync_load.mjs, Node 20):
+#      push throughput: 16 users x 4 devices, each pushing batches of 100 new documents back
+#      to back (POST /api/v1/sync/push) -> applied mutations/s; the same for one user's 8
+#      devices (whose pushes serialise on the user's lock); catch-up: a full pull of a user
+#      with 200,000 changes in pages of 5,000 until hasMore is false (median of 3 runs); pull
+#      latency: pages of 100 changes from random cursors with 10,000 vs 1,000,000 rows of
+#      the user's history, 4 at a time. History is inserted by SQL (bench/sync_seed.sh).
 # The tasks of 5 and 6 are inserted in bulk by SQL after workloads 1-4 (seed.py tasks): enough
 # for COMPLETE_RATE completions/s for the whole run plus 30%, which the API could only create
 # at a few thousand a second.
@@ -50,6 +57,7 @@
 #                       each through the API: their seeding time is a row of the table
 #   BENCH_ONLY=search   only the library search, on both dialects (no peer, no node needed):
 #                       a fresh server and database each, one registration, one table
+#   BENCH_ONLY=sync     only the sync workloads (8), on both dialects (no peer, no wrk needed)
 #   BENCH_PERF=<dir>    record a profile of lifeos during the first lifeos run of each
 #                       PostgreSQL workload: perf record -F 999 -g into <dir>/<workload>.data
 #                       (point, range, create, me, health, search, complete), with the
@@ -84,6 +92,11 @@ LUA_CREATE="apps/gateway/bench/cmp_maintenance_post.lua"
 LUA_DAY_POST="apps/gateway/bench/day_types_post.lua"
 LUA_COMPLETE="apps/gateway/bench/cmp_complete_post.lua"
 LUA_SEARCH="apps/gateway/bench/cmp_search.lua"
+SYNC_LOAD="apps/gateway/bench/sync_load.mjs"
+SYNC_SEED="apps/gateway/bench/sync_seed.sh"
+SYNC_CATCHUP=200000 # changes of the catch-up user
+SYNC_HISTORY_SMALL=10000
+SYNC_HISTORY_LARGE=1000000
 ONLY="${BENCH_ONLY:-}"
 WARMUP=2 # seconds of unrecorded load before the first measured run of each server
 SECRET="bench-secret-bench-secret-bench-secret-0123456789"
@@ -394,6 +407,58 @@ bench_search_only() {
   stop_server
 }
 
+# sync_run ARGS...: one measuring run of sync_load.mjs, its RESULTS line recorded and shown.
+sync_run() {
+  local line key rps p50 p99 failed errs
+  line=$(node "$SYNC_LOAD" "$@") || fail "sync_load.mjs $1 failed"
+  printf '%s\n' "$line" >>"$RESULTS"
+  IFS=$'\t' read -r key rps p50 p99 failed errs <<<"$line"
+  printf '   %-58s %10s/s  p50 %7s ms  p99 %7s ms' "$key" "$rps" "$p50" "$p99" >&2
+  [[ "$failed" == 0 && "$errs" == - ]] || printf '   ERRORS: failed %s, %s' "$failed" "$errs" >&2
+  printf '\n' >&2
+}
+
+# sync_seeded DATABASE TOKEN COUNT: COUNT documents of the user's history inserted by SQL.
+sync_seeded() {
+  local user began
+  user=$(node "$SYNC_LOAD" whoami "$BASE" "$2")
+  began=$(date +%s%N)
+  bash "$SYNC_SEED" "$1" "$user" "$3"
+  log "   seeded $3 documents for one user in $(awk -v ns="$(($(date +%s%N) - began))" 'BEGIN { printf "%.1f", ns / 1e9 }') s"
+}
+
+# bench_sync NAME URL DATABASE: the sync workloads on a fresh server at URL (DATABASE is what
+# sync_seed.sh writes to: the same URL, or the SQLite file's path), recorded as NAME_sync_*.
+bench_sync() {
+  local name="$1" url="$2" database="$3" tokens="$WORK/$1-sync-tokens.txt" token
+  start "$url" "${name}_sync"
+  python3 "$SEED" register "$BASE" 20 "$tokens" >&2
+  log "== $name sync, ${DURATION} s a run"
+  sync_run push "${name}_sync_push" "$BASE" "$tokens" 16 4 100 "$DURATION"
+  tail -n +17 "$tokens" >"$WORK/sync-one.txt"
+  sync_run push "${name}_sync_push_one" "$BASE" "$WORK/sync-one.txt" 1 8 100 "$DURATION"
+  token=$(sed -n 18p "$tokens")
+  sync_seeded "$database" "$token" "$SYNC_CATCHUP"
+  sync_run catchup "${name}_sync_catchup" "$BASE" "$token" "$SYNC_CATCHUP" 5000 3
+  token=$(sed -n 19p "$tokens")
+  sync_seeded "$database" "$token" "$SYNC_HISTORY_SMALL"
+  sync_run pulls "${name}_sync_pull_small" "$BASE" "$token" "$SYNC_HISTORY_SMALL" 100 "$DURATION" 4
+  token=$(sed -n 20p "$tokens")
+  sync_seeded "$database" "$token" "$SYNC_HISTORY_LARGE"
+  sync_run pulls "${name}_sync_pull_large" "$BASE" "$token" "$SYNC_HISTORY_LARGE" 100 "$DURATION" 4
+  stop_server
+}
+
+# The sync workloads on each dialect: a database and server of their own.
+bench_sync_all() {
+  LIFEOS_DB=lifeos_bench_sync
+  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $LIFEOS_DB WITH (FORCE)" -c "CREATE DATABASE $LIFEOS_DB" >/dev/null
+  bench_sync pg "$PG_BASE/$LIFEOS_DB" "$PG_BASE/$LIFEOS_DB"
+  drop_db "$LIFEOS_DB"
+  LIFEOS_DB=""
+  bench_sync sqlite "sqlite://$WORK/sync.db" "$WORK/sync.db"
+}
+
 bench_postgres() {
   local tokens="$WORK/tokens.txt" ids="$WORK/pg-ids.txt" users="$WORK/vehicles.txt" token began peak rss
   LIFEOS_DB=lifeos_bench
@@ -622,11 +687,38 @@ def searched(dialect, key):
     row(f"{dialect} library search, one word, 32 conns: `GET /api/v1/library/foods?q=<word>`", rate(key), "",
         "—", "—", f"{r['p99']:.1f} ms (p50 {r['p50']:.2f} ms)", "p99 ≤ 20 ms", verdict(r["p99"] <= 20, errs), errs or "none")
 
+def synced(dialect, name):
+    push, one = results[f"{name}_sync_push"], results[f"{name}_sync_push_one"]
+    errs = errors(f"{name}_sync_push")
+    pg = name == "pg"
+    row(f"{dialect} sync push, 16 users x 4 devices, batches of 100 documents: `POST /api/v1/sync/push`",
+        f"{push['rps']:,.0f} mutations/s", "", "—", "—", f"{push['p99']:.1f} ms a batch (p50 {push['p50']:.1f} ms)",
+        "≥ 50,000/s" if pg else "—", verdict(push["rps"] >= 50000, errs) if pg else ("⚠ errors" if errs else "—"), errs or "none")
+    errs = errors(f"{name}_sync_push_one")
+    row(f"{dialect} sync push, one user's 8 devices (serialised), batches of 100", f"{one['rps']:,.0f} mutations/s", "",
+        "—", "—", f"{one['p99']:.1f} ms a batch (p50 {one['p50']:.1f} ms)", "—", "⚠ errors" if errs else "—", errs or "none")
+    c = results[f"{name}_sync_catchup"]
+    errs = errors(f"{name}_sync_catchup")
+    row(f"{dialect} catch-up: 200,000 changes from an empty cursor, pages of 5,000 (median of 3)",
+        f"{c['p50'] / 1000:.2f} s", f"{c['rps']:,.0f} changes/s", "—", "—", f"slowest {c['p99'] / 1000:.2f} s",
+        "≤ 5 s", verdict(c["p50"] <= 5000, errs), errs or "none")
+    small, large = results[f"{name}_sync_pull_small"], results[f"{name}_sync_pull_large"]
+    errs = errors(f"{name}_sync_pull_small", f"{name}_sync_pull_large")
+    ratio = large["p99"] / small["p99"]
+    row(f"{dialect} pull of 100 changes, 4 at a time: 10,000 (1) vs 1,000,000 (2) rows of history",
+        f"p50 {small['p50']:.2f} ms", f"p50 {large['p50']:.2f} ms", "—", f"p99 {ratio:.2f}x",
+        f"{small['p99']:.2f} / {large['p99']:.2f} ms", "p99 at 1M ≤ 1.5x p99 at 10k", verdict(ratio <= 1.5, errs), errs or "none")
+
 row("workload (PostgreSQL unless noted)", "lifeos 1", "lifeos 2", "peer", "ratio", "lifeos p99 (1 / 2)", "goal", "result", "errors")
 row(*["---"] * 9)
 if sys.argv[3] == "search":
     searched("PostgreSQL", "pg_search")
     searched("SQLite", "sqlite_search")
+    print("\n".join(rows))
+    sys.exit(0)
+if sys.argv[3] == "sync":
+    synced("PostgreSQL", "pg")
+    synced("SQLite", "sqlite")
     print("\n".join(rows))
     sys.exit(0)
 compared("point", "point read: `GET /api/v1/day-types/{id}` vs `GET /rows/:id`", 3, 15)
@@ -678,14 +770,17 @@ memory("sqlite_steady_rss", "SQLite: steady RSS, 3 s after its workload", 40)
 row("cold start, exec to first 200 from `/ready` (fresh database)",
     f"PostgreSQL {metrics['cold_pg']:.0f} ms", f"SQLite {metrics['cold_sqlite']:.0f} ms", "", "", "", "", "", "")
 row("binary size", f"{metrics['binary_bytes'] / 1048576:.1f} MiB", "", "", "", "", "", "", "")
+synced("PostgreSQL", "pg")
+synced("SQLite", "sqlite")
 print("\n".join(rows))
 PY
 }
 
 # ---------------------------------------------------------------------------------------
 
-command -v wrk >/dev/null || fail "wrk is not installed (apt-get install wrk)"
-[[ -z "$ONLY" || "$ONLY" == search ]] || fail "BENCH_ONLY=$ONLY: the only selection is search"
+[[ "$ONLY" == sync ]] || command -v wrk >/dev/null || fail "wrk is not installed (apt-get install wrk)"
+[[ -z "$ONLY" || "$ONLY" == search || "$ONLY" == sync ]] || fail "BENCH_ONLY=$ONLY: the selections are search and sync"
+command -v node >/dev/null || fail "node (20 or later) is needed for the sync workloads"
 if [[ -z "$ONLY" ]]; then
   command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are needed for the peer"
 fi
@@ -706,6 +801,9 @@ BIN="${BENCH_PERF:-$WORK}/lifeos"
 if [[ "$ONLY" == search ]]; then
   bench_search_only
   against="alone (BENCH_ONLY=search)"
+elif [[ "$ONLY" == sync ]]; then
+  bench_sync_all
+  against="alone (BENCH_ONLY=sync)"
 else
   start_peer
   bench_postgres
@@ -713,6 +811,7 @@ else
   drop_db "$PEER_DB"; PEER_DB=""
   bench_sqlite
   bench_sqlite_complete
+  bench_sync_all
   against="vs Express+pg (node $(node --version), POOL=16)"
 fi
 
