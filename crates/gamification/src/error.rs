@@ -24,6 +24,8 @@ pub enum GamificationError {
     UndoWindowPassed,
     #[error("that completion id is already used for something else")]
     IdTaken,
+    #[error("a completion cannot be changed; undo it and complete again")]
+    Immutable,
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
     #[error("too many completions")]
@@ -43,6 +45,7 @@ lifeos_kernel::error_codes! {
         CompletionInFuture = "completion_in_future",
         UndoWindowPassed = "undo_window_passed",
         CompletionIdTaken = "completion_id_taken",
+        CompletionImmutable = "completion_immutable",
     }
 }
 
@@ -98,6 +101,9 @@ impl From<GamificationError> for AppError {
             }
             GamificationError::IdTaken => {
                 AppError::new(ErrorKind::Conflict, C::CompletionIdTaken, detail)
+            }
+            GamificationError::Immutable => {
+                AppError::new(ErrorKind::Conflict, C::CompletionImmutable, detail)
             }
             GamificationError::Invalid(errors) => AppError::validation(errors),
             GamificationError::RateLimited { retry_after_secs } => {

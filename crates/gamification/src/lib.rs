@@ -9,6 +9,7 @@ pub mod levels;
 pub mod model;
 pub mod ports;
 pub mod rest;
+pub mod rules;
 pub mod service;
 pub mod store;
 pub mod streak;

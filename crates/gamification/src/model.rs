@@ -74,6 +74,44 @@ pub struct CompleteNode {
     pub note: Option<String>,
 }
 
+/// Sync's body for a new `completion`: `POST /nodes/{id}/complete`'s body with the node
+/// named (the entity id is the completion's id). The same rules apply: the node must be
+/// open and unlocked, the day within the 48-hour window, the slot free.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = gamification::NewSyncedCompletion)]
+pub struct NewSyncedCompletion {
+    pub node_id: Uuid,
+    /// When it was done (default: when the push is received).
+    pub completed_at: Option<Timestamp>,
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
+    pub local_date: Option<Date>,
+    #[schema(minimum = 0, maximum = 1000000000)]
+    pub value: Option<f64>,
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+/// Sync's update body for a `completion`. A completion does not change (undo it and
+/// complete again); an update that restates the stored values changes nothing and is
+/// accepted (an import or a conflict's resolution sends them), any other is 409
+/// `completion_immutable`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = gamification::CompletionPatch)]
+pub struct CompletionPatch {
+    pub node_id: Option<Uuid>,
+    pub completed_at: Option<Timestamp>,
+    #[serde(default, deserialize_with = "lifeos_kernel::date::option_in_range")]
+    pub local_date: Option<Date>,
+    #[serde(default, deserialize_with = "lifeos_kernel::patch::present")]
+    #[schema(value_type = Option<f64>)]
+    pub value: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "lifeos_kernel::patch::present")]
+    #[schema(value_type = Option<String>)]
+    pub note: Option<Option<String>>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = gamification::Completion)]

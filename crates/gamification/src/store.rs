@@ -92,6 +92,31 @@ pub async fn completion(tx: &mut Tx, id: Uuid) -> Result<Option<Row>> {
     Ok(row)
 }
 
+/// The user's live completions with a version in `(after, upto]`, oldest version first.
+pub async fn live_between(tx: &mut Tx, user_id: Uuid, after: i64, upto: i64) -> Result<Vec<Row>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM completions WHERE user_id = $1 AND version > $2 \
+         AND version <= $3 AND deleted_at IS NULL ORDER BY version"
+    );
+    let rows = with_tx!(tx, conn => {
+        sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id).bind(after).bind(upto).fetch_all(&mut *conn).await?
+    });
+    Ok(rows)
+}
+
+/// The user's zone and day start, read in `tx` (for writes that have no pool).
+pub async fn user_clock(tx: &mut Tx, user_id: Uuid) -> Result<Option<UserClock>> {
+    const SQL: &str = "SELECT timezone, day_start_hour FROM users WHERE id = $1";
+    let row: Option<(String, i32)> = with_tx!(tx, conn => {
+        sqlx::query_as(SQL).bind(user_id).fetch_optional(&mut *conn).await?
+    });
+    Ok(row.map(|(timezone, day_start_hour)| UserClock {
+        timezone,
+        day_start_hour,
+    }))
+}
+
 /// Inserts a completion; `None` when its id is taken. A second counted completion in the
 /// same slot breaks `completions_node_slot_uq` (an error the caller maps).
 pub async fn insert(tx: &mut Tx, new: &NewCompletion<'_>, stamp: Stamp) -> Result<Option<Row>> {

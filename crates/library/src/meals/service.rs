@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use lifeos_kernel::page::{Page, PageRequest};
-use lifeos_kernel::{Db, FieldError, SharedClock, Tx, sync_row};
+use lifeos_kernel::{Db, FieldError, SharedClock, Timestamp, Tx, sync_row};
 use uuid::Uuid;
 
 use super::{Meal, MealItem, MealPatch, MealValues, NewMeal, StoredMeal, store, validate_meal};
@@ -112,6 +112,89 @@ fn view(meal: StoredMeal, foods: &HashMap<Uuid, FoodFacts>) -> Meal {
     }
 }
 
+/// Logs a meal in `tx` at `now`: REST's create and sync's share it.
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    input: NewMeal,
+    now: Timestamp,
+) -> Result<Meal> {
+    let values = MealValues {
+        eaten_at: input.eaten_at,
+        name: input.name,
+        items: input.items,
+        notes: input.notes,
+    };
+    validate_meal(&values, now)?;
+    let values = normalised(values);
+    // The stamp first: it takes the user's write lock (ADR 0010); the insert itself
+    // refuses a taken id.
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let foods = checked_foods(tx, &values).await?;
+    let id = sync_row::row_id(input.id);
+    let meal = sync_row::unless_id_taken(store::insert(tx, user_id, id, stamp, &values).await)?
+        .ok_or(LibraryError::IdConflict)?;
+    Ok(view(meal, &foods))
+}
+
+/// Patches the user's live meal `id` in `tx` at `now`.
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    patch: MealPatch,
+    now: Timestamp,
+) -> Result<Meal> {
+    // Lock before reading: a patch merges into the row as it is, not as it was.
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let current = store::get(tx, user_id, id).await?.ok_or(NOT_FOUND)?.values;
+    let values = MealValues {
+        eaten_at: patch.eaten_at.unwrap_or(current.eaten_at),
+        name: patch.name.unwrap_or(current.name),
+        items: patch.items.unwrap_or(current.items),
+        notes: patch.notes.unwrap_or(current.notes),
+    };
+    validate_meal(&values, now)?;
+    let values = normalised(values);
+    let foods = checked_foods(tx, &values).await?;
+    let meal = store::update(tx, user_id, id, stamp, &values)
+        .await?
+        .ok_or(NOT_FOUND)?;
+    Ok(view(meal, &foods))
+}
+
+/// Tombstones the user's live meal `id` in `tx` at `now`.
+pub(crate) async fn delete_in(tx: &mut Tx, user_id: Uuid, id: Uuid, now: Timestamp) -> Result<()> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    if store::delete(tx, user_id, id, stamp).await? {
+        Ok(())
+    } else {
+        Err(NOT_FOUND)
+    }
+}
+
+/// The user's live meal `id` as the API shows it, read in `tx`.
+pub(crate) async fn get_in(tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Meal>> {
+    let Some(meal) = store::get(tx, user_id, id).await? else {
+        return Ok(None);
+    };
+    let foods = foods_of(tx, [&meal.values]).await?;
+    Ok(Some(view(meal, &foods)))
+}
+
+/// The user's live meals with a version in `(after, upto]`, oldest version first: one
+/// query for the rows and one for the foods they name.
+pub(crate) async fn live_between(
+    tx: &mut Tx,
+    user_id: Uuid,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<Meal>> {
+    let meals = store::live_between(tx, user_id, after, upto).await?;
+    let foods = foods_of(tx, meals.iter().map(|m| &m.values)).await?;
+    Ok(meals.into_iter().map(|meal| view(meal, &foods)).collect())
+}
+
 #[async_trait]
 impl MealsService for Meals {
     async fn list(
@@ -131,67 +214,29 @@ impl MealsService for Meals {
     }
 
     async fn create(&self, user_id: Uuid, input: NewMeal) -> Result<Meal> {
-        let values = MealValues {
-            eaten_at: input.eaten_at,
-            name: input.name,
-            items: input.items,
-            notes: input.notes,
-        };
-        let now = self.clock.now();
-        validate_meal(&values, now)?;
-        let values = normalised(values);
         let mut tx = self.db.begin().await?;
-        // The stamp first: it takes the user's write lock (ADR 0010); the insert itself
-        // refuses a taken id.
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let foods = checked_foods(&mut tx, &values).await?;
-        let id = sync_row::row_id(input.id);
-        let meal =
-            sync_row::unless_id_taken(store::insert(&mut tx, user_id, id, stamp, &values).await)?
-                .ok_or(LibraryError::IdConflict)?;
+        let meal = create_in(&mut tx, user_id, input, self.clock.now()).await?;
         tx.commit().await?;
-        Ok(view(meal, &foods))
+        Ok(meal)
     }
 
     async fn get(&self, user_id: Uuid, id: Uuid) -> Result<Meal> {
         let mut tx = self.db.begin_read().await?;
-        let meal = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
-        let foods = foods_of(&mut tx, [&meal.values]).await?;
+        let meal = get_in(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
         tx.commit().await?;
-        Ok(view(meal, &foods))
+        Ok(meal)
     }
 
     async fn update(&self, user_id: Uuid, id: Uuid, patch: MealPatch) -> Result<Meal> {
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        // Lock before reading: a patch merges into the row as it is, not as it was.
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let current = store::get(&mut tx, user_id, id)
-            .await?
-            .ok_or(NOT_FOUND)?
-            .values;
-        let values = MealValues {
-            eaten_at: patch.eaten_at.unwrap_or(current.eaten_at),
-            name: patch.name.unwrap_or(current.name),
-            items: patch.items.unwrap_or(current.items),
-            notes: patch.notes.unwrap_or(current.notes),
-        };
-        validate_meal(&values, now)?;
-        let values = normalised(values);
-        let foods = checked_foods(&mut tx, &values).await?;
-        let meal = store::update(&mut tx, user_id, id, stamp, &values)
-            .await?
-            .ok_or(NOT_FOUND)?;
+        let meal = update_in(&mut tx, user_id, id, patch, self.clock.now()).await?;
         tx.commit().await?;
-        Ok(view(meal, &foods))
+        Ok(meal)
     }
 
     async fn delete(&self, user_id: Uuid, id: Uuid) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
-        if !store::delete(&mut tx, user_id, id, stamp).await? {
-            return Err(NOT_FOUND);
-        }
+        delete_in(&mut tx, user_id, id, self.clock.now()).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -33,6 +33,22 @@ pub struct TargetValues {
     pub carbs_g: f64,
 }
 
+/// A change to the saved targets, for sync: the fields given replace the saved ones (a
+/// whole `PUT` body is one such patch).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = library::NutritionTargetPatch)]
+pub struct TargetPatch {
+    #[schema(exclusive_minimum = 0, maximum = 10000)]
+    pub energy_kcal: Option<f64>,
+    #[schema(minimum = 0, maximum = 1000)]
+    pub protein_g: Option<f64>,
+    #[schema(minimum = 0, maximum = 1000)]
+    pub fat_g: Option<f64>,
+    #[schema(minimum = 0, maximum = 1000)]
+    pub carbs_g: Option<f64>,
+}
+
 /// The person's saved targets (one per person; a PUT replaces them).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -12,7 +12,7 @@ use time::Date;
 use uuid::Uuid;
 
 use super::daily::{DayIntake, day_intake};
-use super::{DailyNutrition, NutritionTargets, TargetValues, store};
+use super::{DailyNutrition, NutritionTargets, TargetPatch, TargetValues, store};
 use crate::catalog::Nutrient;
 use crate::catalog::store::{nutrients, supplement_facts};
 use crate::error::{LibraryError, Result};
@@ -111,6 +111,87 @@ fn validate_targets(values: &TargetValues) -> Result<()> {
     v.finish().map_err(|e| LibraryError::Invalid(e.errors))
 }
 
+/// Saves the user's targets in `tx` at `now`, creating them or replacing the live ones:
+/// `PUT /nutrition/targets`.
+pub(crate) async fn put_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    values: TargetValues,
+    now: Timestamp,
+) -> Result<NutritionTargets> {
+    validate_targets(&values)?;
+    // The stamp first: the user's write lock, so two PUTs cannot both insert.
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    match store::of_user(tx, user_id).await? {
+        Some(current) => store::update(tx, user_id, current.id, stamp, &values)
+            .await?
+            .ok_or(NOT_FOUND),
+        None => {
+            let id = sync_row::row_id(None);
+            sync_row::unless_id_taken(store::insert(tx, user_id, id, stamp, &values).await)?
+                .ok_or(LibraryError::IdConflict)
+        }
+    }
+}
+
+/// Saves the user's targets as row `id` (a device's own id for them), in `tx` at `now`.
+/// Like a PUT, it replaces the live targets: when they have another id, that row is
+/// tombstoned in the same version, so every device ends with the one row.
+pub(crate) async fn replace_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    values: TargetValues,
+    now: Timestamp,
+) -> Result<NutritionTargets> {
+    validate_targets(&values)?;
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    if let Some(current) = store::of_user(tx, user_id).await? {
+        if current.id == id {
+            return store::update(tx, user_id, id, stamp, &values)
+                .await?
+                .ok_or(NOT_FOUND);
+        }
+        store::delete(tx, user_id, current.id, stamp).await?;
+    }
+    sync_row::unless_id_taken(store::insert(tx, user_id, id, stamp, &values).await)?
+        .ok_or(LibraryError::IdConflict)
+}
+
+/// Patches the user's live targets `id` in `tx` at `now` (a PUT body is a whole patch).
+pub(crate) async fn patch_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    patch: TargetPatch,
+    now: Timestamp,
+) -> Result<NutritionTargets> {
+    // Lock before reading: a patch merges into the row as it is, not as it was.
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let current = store::get(tx, user_id, id).await?.ok_or(NOT_FOUND)?;
+    let values = TargetValues {
+        energy_kcal: patch.energy_kcal.unwrap_or(current.energy_kcal),
+        protein_g: patch.protein_g.unwrap_or(current.protein_g),
+        fat_g: patch.fat_g.unwrap_or(current.fat_g),
+        carbs_g: patch.carbs_g.unwrap_or(current.carbs_g),
+    };
+    validate_targets(&values)?;
+    store::update(tx, user_id, id, stamp, &values)
+        .await?
+        .ok_or(NOT_FOUND)
+}
+
+/// Tombstones the user's live targets `id` in `tx` at `now`: REST has no delete, but a
+/// device that clears its targets (or an import that replaces everything) must be able to.
+pub(crate) async fn delete_in(tx: &mut Tx, user_id: Uuid, id: Uuid, now: Timestamp) -> Result<()> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    if store::delete(tx, user_id, id, stamp).await? {
+        Ok(())
+    } else {
+        Err(NOT_FOUND)
+    }
+}
+
 #[async_trait]
 impl NutritionService for Nutrition {
     async fn daily(&self, user_id: Uuid, date: Option<Date>) -> Result<DailyNutrition> {
@@ -145,22 +226,8 @@ impl NutritionService for Nutrition {
     }
 
     async fn put_targets(&self, user_id: Uuid, values: TargetValues) -> Result<NutritionTargets> {
-        validate_targets(&values)?;
         let mut tx = self.db.begin().await?;
-        // The stamp first: the user's write lock, so two PUTs cannot both insert.
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
-        let saved = match store::of_user(&mut tx, user_id).await? {
-            Some(current) => store::update(&mut tx, user_id, current.id, stamp, &values)
-                .await?
-                .ok_or(NOT_FOUND)?,
-            None => {
-                let id = sync_row::row_id(None);
-                sync_row::unless_id_taken(
-                    store::insert(&mut tx, user_id, id, stamp, &values).await,
-                )?
-                .ok_or(LibraryError::IdConflict)?
-            }
-        };
+        let saved = put_in(&mut tx, user_id, values, self.clock.now()).await?;
         tx.commit().await?;
         Ok(saved)
     }

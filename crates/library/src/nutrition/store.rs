@@ -108,3 +108,26 @@ pub async fn update(
     });
     Ok(row.map(NutritionTargets::from))
 }
+
+/// The user's live targets `id`.
+pub async fn get(tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<NutritionTargets>> {
+    let row = sync_row::fetch_live::<Row>(tx, &NUTRITION_TARGETS, COLUMNS, user_id, id).await?;
+    Ok(row.map(NutritionTargets::from))
+}
+
+/// Tombstones the live targets `id`; false if there were none.
+pub async fn delete(tx: &mut Tx, user_id: Uuid, id: Uuid, stamp: Stamp) -> Result<bool> {
+    sync_row::tombstone(tx, &NUTRITION_TARGETS, user_id, id, stamp).await
+}
+
+/// The user's live targets with a version in `(after, upto]` (at most one row).
+pub async fn live_between(
+    tx: &mut Tx,
+    user_id: Uuid,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<NutritionTargets>> {
+    let rows: Vec<Row> =
+        crate::sync::live_rows(tx, &NUTRITION_TARGETS, COLUMNS, user_id, (after, upto)).await?;
+    Ok(rows.into_iter().map(NutritionTargets::from).collect())
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use lifeos_kernel::page::{Page, PageRequest};
 use lifeos_kernel::zone::UserClock;
-use lifeos_kernel::{Db, SharedClock, Tx, sync_row};
+use lifeos_kernel::{Db, SharedClock, Timestamp, Tx, sync_row};
 use uuid::Uuid;
 
 use super::limits::{UpperLimitWarning, dose_nutrients, passed_limits};
@@ -96,6 +96,67 @@ async fn warnings_for(
     )
 }
 
+/// Logs a supplement in `tx` at `now`: REST's create and sync's share it (REST adds the
+/// day's warnings to its answer).
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    input: NewSupplementLog,
+    now: Timestamp,
+) -> Result<SupplementLog> {
+    let values = SupplementLogValues {
+        supplement_id: input.supplement_id,
+        amount: input.amount,
+        unit: input.unit,
+        taken_at: input.taken_at,
+        notes: input.notes,
+    };
+    validate_supplement_log(&values, now)?;
+    // The stamp first: it takes the user's write lock (ADR 0010); the insert itself
+    // refuses a taken id.
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    check_supplement(tx, &values).await?;
+    let id = sync_row::row_id(input.id);
+    let log = sync_row::unless_id_taken(store::insert(tx, user_id, id, stamp, &values).await)?
+        .ok_or(LibraryError::IdConflict)?;
+    Ok(log)
+}
+
+/// Patches the user's live log `id` in `tx` at `now`.
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    patch: SupplementLogPatch,
+    now: Timestamp,
+) -> Result<SupplementLog> {
+    // Lock before reading: a patch merges into the row as it is, not as it was.
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let current = store::get(tx, user_id, id).await?.ok_or(NOT_FOUND)?;
+    let values = SupplementLogValues {
+        supplement_id: patch.supplement_id.unwrap_or(current.supplement_id),
+        amount: patch.amount.unwrap_or(current.amount),
+        unit: patch.unit.unwrap_or(current.unit),
+        taken_at: patch.taken_at.unwrap_or(current.taken_at),
+        notes: patch.notes.unwrap_or(current.notes),
+    };
+    validate_supplement_log(&values, now)?;
+    check_supplement(tx, &values).await?;
+    store::update(tx, user_id, id, stamp, &values)
+        .await?
+        .ok_or(NOT_FOUND)
+}
+
+/// Tombstones the user's live log `id` in `tx` at `now`.
+pub(crate) async fn delete_in(tx: &mut Tx, user_id: Uuid, id: Uuid, now: Timestamp) -> Result<()> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    if store::delete(tx, user_id, id, stamp).await? {
+        Ok(())
+    } else {
+        Err(NOT_FOUND)
+    }
+}
+
 #[async_trait]
 impl SupplementLogsService for SupplementLogs {
     async fn list(
@@ -113,25 +174,9 @@ impl SupplementLogsService for SupplementLogs {
     }
 
     async fn create(&self, user_id: Uuid, input: NewSupplementLog) -> Result<SupplementLogSaved> {
-        let values = SupplementLogValues {
-            supplement_id: input.supplement_id,
-            amount: input.amount,
-            unit: input.unit,
-            taken_at: input.taken_at,
-            notes: input.notes,
-        };
-        let now = self.clock.now();
-        validate_supplement_log(&values, now)?;
         let user = clock_of(&self.db, user_id).await?;
         let mut tx = self.db.begin().await?;
-        // The stamp first: it takes the user's write lock (ADR 0010); the insert itself
-        // refuses a taken id.
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        check_supplement(&mut tx, &values).await?;
-        let id = sync_row::row_id(input.id);
-        let log =
-            sync_row::unless_id_taken(store::insert(&mut tx, user_id, id, stamp, &values).await)?
-                .ok_or(LibraryError::IdConflict)?;
+        let log = create_in(&mut tx, user_id, input, self.clock.now()).await?;
         let warnings = warnings_for(&mut tx, &user, user_id, &log).await?;
         tx.commit().await?;
         Ok(SupplementLogSaved::new(log, warnings))
@@ -150,24 +195,9 @@ impl SupplementLogsService for SupplementLogs {
         id: Uuid,
         patch: SupplementLogPatch,
     ) -> Result<SupplementLogSaved> {
-        let now = self.clock.now();
         let user = clock_of(&self.db, user_id).await?;
         let mut tx = self.db.begin().await?;
-        // Lock before reading: a patch merges into the row as it is, not as it was.
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let current = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
-        let values = SupplementLogValues {
-            supplement_id: patch.supplement_id.unwrap_or(current.supplement_id),
-            amount: patch.amount.unwrap_or(current.amount),
-            unit: patch.unit.unwrap_or(current.unit),
-            taken_at: patch.taken_at.unwrap_or(current.taken_at),
-            notes: patch.notes.unwrap_or(current.notes),
-        };
-        validate_supplement_log(&values, now)?;
-        check_supplement(&mut tx, &values).await?;
-        let log = store::update(&mut tx, user_id, id, stamp, &values)
-            .await?
-            .ok_or(NOT_FOUND)?;
+        let log = update_in(&mut tx, user_id, id, patch, self.clock.now()).await?;
         let warnings = warnings_for(&mut tx, &user, user_id, &log).await?;
         tx.commit().await?;
         Ok(SupplementLogSaved::new(log, warnings))
@@ -175,10 +205,7 @@ impl SupplementLogsService for SupplementLogs {
 
     async fn delete(&self, user_id: Uuid, id: Uuid) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
-        if !store::delete(&mut tx, user_id, id, stamp).await? {
-            return Err(NOT_FOUND);
-        }
+        delete_in(&mut tx, user_id, id, self.clock.now()).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -146,3 +146,15 @@ pub async fn update(
 pub async fn delete(tx: &mut Tx, user_id: Uuid, id: Uuid, stamp: Stamp) -> Result<bool> {
     sync_row::tombstone(tx, &SUPPLEMENT_LOGS, user_id, id, stamp).await
 }
+
+/// The user's live rows with a version in `(after, upto]`, oldest version first.
+pub async fn live_between(
+    tx: &mut Tx,
+    user_id: Uuid,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<SupplementLog>> {
+    let rows: Vec<Row> =
+        crate::sync::live_rows(tx, &SUPPLEMENT_LOGS, COLUMNS, user_id, (after, upto)).await?;
+    Ok(rows.into_iter().map(SupplementLog::from).collect())
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use lifeos_kernel::page::{Page, PageRequest};
 use lifeos_kernel::zone::UserClock;
-use lifeos_kernel::{Db, FieldError, SharedClock, Tx, sync_row};
+use lifeos_kernel::{Db, FieldError, SharedClock, Timestamp, Tx, sync_row};
 use uuid::Uuid;
 
 use super::progress::{DaySets, progress};
@@ -105,6 +105,72 @@ fn day_sets(user: &UserClock, workouts: &[Workout], exercise_id: Uuid) -> Result
         .collect()
 }
 
+/// Records a workout in `tx` at `now`: REST's create and sync's share it.
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    input: NewWorkout,
+    now: Timestamp,
+) -> Result<Workout> {
+    let values = WorkoutValues {
+        started_at: input.started_at,
+        ended_at: input.ended_at,
+        name: input.name,
+        program_id: input.program_id,
+        program_day: input.program_day,
+        exercises: input.exercises,
+        notes: input.notes,
+    };
+    validate_workout(&values, now)?;
+    let values = normalised(values);
+    // The stamp first: it takes the user's write lock (ADR 0010); the insert itself
+    // refuses a taken id.
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    check_library_refs(tx, &values).await?;
+    let id = sync_row::row_id(input.id);
+    let workout = sync_row::unless_id_taken(store::insert(tx, user_id, id, stamp, &values).await)?
+        .ok_or(LibraryError::IdConflict)?;
+    Ok(workout)
+}
+
+/// Patches the user's live workout `id` in `tx` at `now`.
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    patch: WorkoutPatch,
+    now: Timestamp,
+) -> Result<Workout> {
+    // Lock before reading: a patch merges into the row as it is, not as it was.
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    let current = store::get(tx, user_id, id).await?.ok_or(NOT_FOUND)?;
+    let values = WorkoutValues {
+        started_at: patch.started_at.unwrap_or(current.started_at),
+        ended_at: patch.ended_at.unwrap_or(current.ended_at),
+        name: patch.name.unwrap_or(current.name),
+        program_id: patch.program_id.unwrap_or(current.program_id),
+        program_day: patch.program_day.unwrap_or(current.program_day),
+        exercises: patch.exercises.unwrap_or(current.exercises),
+        notes: patch.notes.unwrap_or(current.notes),
+    };
+    validate_workout(&values, now)?;
+    let values = normalised(values);
+    check_library_refs(tx, &values).await?;
+    store::update(tx, user_id, id, stamp, &values)
+        .await?
+        .ok_or(NOT_FOUND)
+}
+
+/// Tombstones the user's live workout `id` in `tx` at `now`.
+pub(crate) async fn delete_in(tx: &mut Tx, user_id: Uuid, id: Uuid, now: Timestamp) -> Result<()> {
+    let stamp = sync_row::stamp(tx, user_id, now).await?;
+    if store::delete(tx, user_id, id, stamp).await? {
+        Ok(())
+    } else {
+        Err(NOT_FOUND)
+    }
+}
+
 #[async_trait]
 impl WorkoutsService for Workouts {
     async fn list(
@@ -122,27 +188,8 @@ impl WorkoutsService for Workouts {
     }
 
     async fn create(&self, user_id: Uuid, input: NewWorkout) -> Result<Workout> {
-        let values = WorkoutValues {
-            started_at: input.started_at,
-            ended_at: input.ended_at,
-            name: input.name,
-            program_id: input.program_id,
-            program_day: input.program_day,
-            exercises: input.exercises,
-            notes: input.notes,
-        };
-        let now = self.clock.now();
-        validate_workout(&values, now)?;
-        let values = normalised(values);
         let mut tx = self.db.begin().await?;
-        // The stamp first: it takes the user's write lock (ADR 0010); the insert itself
-        // refuses a taken id.
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        check_library_refs(&mut tx, &values).await?;
-        let id = sync_row::row_id(input.id);
-        let workout =
-            sync_row::unless_id_taken(store::insert(&mut tx, user_id, id, stamp, &values).await)?
-                .ok_or(LibraryError::IdConflict)?;
+        let workout = create_in(&mut tx, user_id, input, self.clock.now()).await?;
         tx.commit().await?;
         Ok(workout)
     }
@@ -155,36 +202,15 @@ impl WorkoutsService for Workouts {
     }
 
     async fn update(&self, user_id: Uuid, id: Uuid, patch: WorkoutPatch) -> Result<Workout> {
-        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        // Lock before reading: a patch merges into the row as it is, not as it was.
-        let stamp = sync_row::stamp(&mut tx, user_id, now).await?;
-        let current = store::get(&mut tx, user_id, id).await?.ok_or(NOT_FOUND)?;
-        let values = WorkoutValues {
-            started_at: patch.started_at.unwrap_or(current.started_at),
-            ended_at: patch.ended_at.unwrap_or(current.ended_at),
-            name: patch.name.unwrap_or(current.name),
-            program_id: patch.program_id.unwrap_or(current.program_id),
-            program_day: patch.program_day.unwrap_or(current.program_day),
-            exercises: patch.exercises.unwrap_or(current.exercises),
-            notes: patch.notes.unwrap_or(current.notes),
-        };
-        validate_workout(&values, now)?;
-        let values = normalised(values);
-        check_library_refs(&mut tx, &values).await?;
-        let workout = store::update(&mut tx, user_id, id, stamp, &values)
-            .await?
-            .ok_or(NOT_FOUND)?;
+        let workout = update_in(&mut tx, user_id, id, patch, self.clock.now()).await?;
         tx.commit().await?;
         Ok(workout)
     }
 
     async fn delete(&self, user_id: Uuid, id: Uuid) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        let stamp = sync_row::stamp(&mut tx, user_id, self.clock.now()).await?;
-        if !store::delete(&mut tx, user_id, id, stamp).await? {
-            return Err(NOT_FOUND);
-        }
+        delete_in(&mut tx, user_id, id, self.clock.now()).await?;
         tx.commit().await?;
         Ok(())
     }
