@@ -83,8 +83,12 @@ pub async fn insert(
 }
 
 /// Which conflicts a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = ConflictStatus)]
 pub enum Status {
+    /// Not resolved yet.
+    #[default]
     Open,
     Resolved,
     All,
