@@ -19,10 +19,10 @@ use lifeos_kernel::http::request_id;
 use lifeos_kernel::invalidation;
 use lifeos_kernel::migrate::{self, MigrationSet};
 use lifeos_kernel::outbox::{EventSource, Outbox, spawn_subscriber};
+use lifeos_kernel::syncable::EntityRegistry;
 use lifeos_kernel::user_data::UserDataRegistry;
 use lifeos_kernel::{AppError, Db, SharedClock};
 use lifeos_library::{LibraryState, LoadMode, load_seed};
-use lifeos_kernel::syncable::EntityRegistry;
 use lifeos_omtobe_brake::{Brake, SharedBrake};
 use lifeos_sync::SyncState;
 use lifeos_tracking::TrackingState;
@@ -127,7 +127,7 @@ fn wire(
         mailer: mailer(config)?,
         clock: clock.clone(),
         jwt_secret: config.jwt_secret.clone(),
-        user_data,
+        user_data: user_data.clone(),
         db: db.clone(),
     };
     let identity_config = IdentityConfig {
@@ -165,6 +165,8 @@ fn wire(
             .chain(lifeos_sync::documents::entity()),
     );
     let sync = SyncState::new(db.clone(), clock, entities);
+    // The account export carries the sync snapshot, built by sync's one exporter.
+    user_data.set_snapshots(sync.snapshots.clone());
     let state = AppState {
         db,
         identity: identity.clone(),
@@ -308,6 +310,31 @@ impl Server {
     }
 }
 
+/// How often `lifeos serve` compacts sync's tombstones.
+const COMPACT_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes tombstones past sync's horizon every [`COMPACT_EVERY`], the first time one
+/// period after start (ADR 0016).
+fn spawn_compaction(db: Db, entities: EntityRegistry, clock: SharedClock) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let start = tokio::time::Instant::now() + COMPACT_EVERY;
+        let mut every = tokio::time::interval_at(start, COMPACT_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let keep = lifeos_sync::compaction::KEEP;
+            match lifeos_sync::compaction::compact(&db, &entities, clock.now(), keep).await {
+                Ok(report) => tracing::info!(
+                    deleted = report.deleted,
+                    users = report.users,
+                    "sync tombstones compacted"
+                ),
+                Err(error) => tracing::warn!(%error, "sync compaction failed; next try in an hour"),
+            }
+        }
+    })
+}
+
 /// Loads the library's embedded datasets where they are newer than the database's.
 async fn load_newer_seed(db: &Db, clock: &SharedClock) -> Result<(), StartError> {
     let report = load_seed(db, clock.now(), LoadMode::IfNewer).await?;
@@ -347,6 +374,14 @@ pub async fn start(
             sessions,
         ));
     }
+    // Live pokes: other replicas' announcements and the version poller; and the hourly
+    // tombstone compaction.
+    subscribers.extend(lifeos_sync::events::spawn(state.sync.hub.clone()));
+    subscribers.push(spawn_compaction(
+        db.clone(),
+        state.sync.entities.clone(),
+        clock.clone(),
+    ));
     let sync = state.sync.clone();
     let app = router(config, state, clock);
     let listener = TcpListener::bind(config.bind)

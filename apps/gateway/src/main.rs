@@ -1,4 +1,5 @@
-//! `lifeos`: serve (default), migrate, openapi, gamification recompute, library load.
+//! `lifeos`: serve (default), migrate, openapi, gamification recompute, library load,
+//! sync compact.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use lifeos_kernel::SystemClock;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str =
-    "usage: lifeos [serve|migrate|openapi|gamification recompute [--user ID]|library load]
+    "usage: lifeos [serve|migrate|openapi|gamification recompute [--user ID]|library load|sync compact]
 
   serve     run the HTTP server (default)
   migrate   apply database migrations and exit
@@ -26,6 +27,9 @@ const USAGE: &str =
             upsert the library's datasets (foods, nutrients, supplements, exercises,
             programs, templates, rules) from the seed files built into this binary,
             printing the rows each changed; running it twice changes nothing
+  sync compact
+            remove sync tombstones older than 90 days (serve does it hourly); a
+            device whose cursor is older starts again from a full pull
 
 Configuration comes from the environment; see README.md.";
 
@@ -38,6 +42,7 @@ async fn main() -> ExitCode {
         "openapi" => print_openapi(),
         "gamification" => gamification(std::env::args().skip(2).collect()).await,
         "library" => library(std::env::args().skip(2).collect()).await,
+        "sync" => sync(std::env::args().skip(2).collect()).await,
         "help" | "--help" | "-h" => {
             eprintln!("{USAGE}");
             Ok(())
@@ -198,6 +203,34 @@ async fn library(args: Vec<String>) -> Result<(), String> {
             dataset.dataset, dataset.version, dataset.rows, dataset.changed
         );
     }
+    db.close().await;
+    Ok(())
+}
+
+/// `lifeos sync compact`: one compaction run, as `lifeos serve` does every hour.
+async fn sync(args: Vec<String>) -> Result<(), String> {
+    if args != ["compact"] {
+        return Err(format!("usage: lifeos sync compact\n\n{USAGE}"));
+    }
+    let config = load_config()?;
+    let db = app::connect(&config).await.map_err(|e| e.to_string())?;
+    lifeos_kernel::migrate::run(&db, &app::migration_sets())
+        .await
+        .map_err(|e| e.to_string())?;
+    let clock: lifeos_kernel::SharedClock = Arc::new(SystemClock);
+    let state = app::state(&config, db.clone(), clock.clone()).map_err(|e| e.to_string())?;
+    let report = lifeos_sync::compaction::compact(
+        &db,
+        &state.sync.entities,
+        clock.now(),
+        lifeos_sync::compaction::KEEP,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    eprintln!(
+        "removed {} tombstones; {} users' horizons raised",
+        report.deleted, report.users
+    );
     db.close().await;
     Ok(())
 }

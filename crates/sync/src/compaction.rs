@@ -19,6 +19,9 @@ use crate::error::Result;
 /// The tombstones one transaction removes at most.
 const BATCH: i64 = 5000;
 
+/// How long tombstones are kept: a device offline for longer starts again from a full pull.
+pub const KEEP: time::Duration = time::Duration::days(90);
+
 /// What one compaction run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CompactReport {
