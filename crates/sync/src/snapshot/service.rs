@@ -6,7 +6,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use lifeos_kernel::syncable::{EntityRegistry, SharedEntity, SyncEntity, revive, row_state};
+use lifeos_kernel::syncable::{
+    EntityRegistry, SharedEntity, SyncEntity, differing, revive, row_state,
+};
 use lifeos_kernel::user_data::SnapshotSource;
 use lifeos_kernel::{Db, SharedClock, StoreError, Timestamp, Tx, id::new_id, sync_row, with_tx};
 use serde_json::{Map, Value};
@@ -19,6 +21,7 @@ use crate::events::Hub;
 use crate::pull::cursor::Cursor;
 use crate::push::Op;
 use crate::push::apply::{Incoming, Outcome, apply};
+use crate::user_data::DOCUMENTS;
 
 #[async_trait]
 pub trait SnapshotsService: SnapshotSource {
@@ -303,9 +306,10 @@ impl Import<'_> {
     }
 
     /// One row through push's write path. A row of the account's own that was deleted
-    /// since the snapshot comes back (restoring a snapshot restores it); an existing row
-    /// is patched with the members its patch body takes, a new one created with those
-    /// its create body takes.
+    /// since the snapshot comes back (restoring a snapshot restores it). A new row is
+    /// created with the members its create body takes; then any row is patched with the
+    /// members its patch body takes where they differ (only those: a patch that names a
+    /// node's unchanged track would still move it), so it ends up as the snapshot has it.
     async fn upsert(&mut self, entity: &dyn SyncEntity, row: &Row) -> Result<()> {
         let schema = entity.schema();
         let state = row_state(self.tx, entity.table(), row.id).await?;
@@ -326,12 +330,32 @@ impl Import<'_> {
             Some(state) => state.user_id == self.user_id,
             None => false,
         };
-        let body = if exists {
-            &schema.update
-        } else {
-            &schema.create
-        };
-        let fields = fields_for(&row.data, body);
+        if !exists {
+            self.write(entity, row, &fields_for(&row.data, &schema.create))
+                .await?;
+        }
+        let current = entity.get(self.tx, self.user_id, row.id).await?;
+        let wanted = fields_for(&row.data, &schema.update);
+        // `differing` answers the current values; the snapshot's are wanted.
+        let mut rest: Map<String, Value> = differing(current.as_ref(), &wanted)
+            .into_iter()
+            .filter_map(|(name, _)| Some((name.clone(), wanted.get(&name)?.clone())))
+            .collect();
+        if entity.table() == &DOCUMENTS {
+            remove_missing_fields(current.as_ref(), &mut rest);
+        }
+        if !rest.is_empty() {
+            self.write(entity, row, &rest).await?;
+        }
+        Ok(())
+    }
+
+    async fn write(
+        &mut self,
+        entity: &dyn SyncEntity,
+        row: &Row,
+        fields: &Map<String, Value>,
+    ) -> Result<()> {
         let outcome = apply(
             self.tx,
             self.entities,
@@ -340,7 +364,7 @@ impl Import<'_> {
                 entity: entity.name(),
                 entity_id: row.id,
                 op: Op::Upsert,
-                fields: &fields,
+                fields,
                 base_version: None,
                 origin: None,
             },
@@ -384,6 +408,22 @@ impl Import<'_> {
             }
         }
         Ok(deleted)
+    }
+}
+
+/// A document's patch merges `data` per field, so the fields the snapshot lacks are
+/// removed explicitly (set to `null`).
+fn remove_missing_fields(current: Option<&Value>, patch: &mut Map<String, Value>) {
+    let (Some(Value::Object(now)), Some(Value::Object(wanted))) = (
+        current.and_then(|row| row.get("data")),
+        patch.get_mut("data"),
+    ) else {
+        return;
+    };
+    for field in now.keys() {
+        if !wanted.contains_key(field) {
+            wanted.insert(field.clone(), Value::Null);
+        }
     }
 }
 
@@ -432,6 +472,15 @@ mod tests {
             value,
             json!({"id": "b", "list": ["b", "ab", 1], "b": {"x": "b"}})
         );
+    }
+
+    #[test]
+    fn a_document_patch_removes_what_the_snapshot_lacks() {
+        let current = json!({"data": {"a": 1, "b": 2}});
+        let mut patch = Map::new();
+        patch.insert("data".into(), json!({"a": 3}));
+        remove_missing_fields(Some(&current), &mut patch);
+        assert_eq!(Value::Object(patch), json!({"data": {"a": 3, "b": null}}));
     }
 
     #[test]
