@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 use lifeos_kernel::outbox::Outbox;
-use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, parse_fields};
+use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, differing, parse_fields};
 use lifeos_kernel::user_data::UserTable;
 use lifeos_kernel::{AppError, StoreError, Timestamp, Tx};
 use serde::{Deserialize, Serialize};
@@ -89,6 +89,25 @@ impl SyncEntity for TrackEntity {
             service::create_track_in(tx, user_id, input, at).await?;
         }
         Ok(())
+    }
+
+    /// A patch's `archived` is the row's `archivedAt` being set, which the row's API
+    /// form shows; every other field compares as it is.
+    async fn changed_since(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        id: Uuid,
+        base_version: i64,
+        fields: &Map<String, Value>,
+    ) -> Result<Map<String, Value>, StoreError> {
+        let _ = base_version;
+        let mut current = self.get(tx, user_id, id).await?;
+        if let Some(Value::Object(row)) = current.as_mut() {
+            let archived = row.get("archivedAt").is_some_and(|at| !at.is_null());
+            row.insert("archived".to_owned(), Value::Bool(archived));
+        }
+        Ok(differing(current.as_ref(), fields))
     }
 
     /// Tombstones the track and its nodes, as `DELETE /tracks/{id}` does.
