@@ -268,6 +268,20 @@ lifeos_kernel::dialect_test! {
 }
 
 lifeos_kernel::dialect_test! {
+    async fn stopping_the_server_ends_open_streams(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let mut events = Events::open(&app.base, &ada).await;
+        events.expect_poke(0).await;
+        // A graceful shutdown waits for open responses: the hub must end the stream.
+        tokio::time::timeout(Duration::from_secs(5), app.stop())
+            .await
+            .expect("the server stops with a listener connected");
+        assert_eq!(events.next_poke(WITHIN).await, None, "the stream ended");
+    }
+}
+
+lifeos_kernel::dialect_test! {
     async fn listening_needs_credentials(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         send(&app.base, Method::GET, "/api/v1/sync/events", None, None)
