@@ -673,3 +673,105 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+/// A day type planned through REST; its body.
+async fn plan_day(app: &TestApp, token: &str, date: &str) -> Value {
+    let reply = app
+        .post(
+            "/api/v1/day-types",
+            Some(token),
+            json!({ "date": date, "plannedType": "focus", "notes": "rest" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.body
+}
+
+fn day_type(
+    app: &TestApp,
+    mutation_id: i64,
+    id: &str,
+    op: &str,
+    fields: Value,
+    base: i64,
+) -> Value {
+    json!({
+        "mutationId": mutation_id, "entity": "day_type", "entityId": id, "op": op,
+        "fields": fields, "baseVersion": base, "clientTimestamp": app.now(),
+    })
+}
+
+lifeos_kernel::dialect_test! {
+    async fn conflicts_on_a_domain_row_resolve_to_what_rest_shows(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let bob = app.user("bob@example.com").await;
+        let phone = device(&app, &ada, "phone").await;
+        let day = plan_day(&app, &ada, "2026-05-01").await;
+        let id = day["id"].as_str().unwrap().to_owned();
+        let base = day["version"].as_i64().unwrap();
+        let path = format!("/api/v1/day-types/{id}");
+
+        // REST changes the row after the phone last saw it; the phone's edit overwrites
+        // the notes and keeps REST's value in the conflict.
+        let patched = app.call(Method::PATCH, &path, Some(&ada), Some(json!({ "notes": "from the web" }))).await;
+        assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+        let pushed = push_ok(&app, &ada, &phone, vec![
+            day_type(&app, 1, &id, "upsert", json!({ "notes": "from the phone", "actualType": "free" }), base),
+        ]).await;
+        assert_eq!(statuses(&pushed), vec!["conflict"], "{pushed}");
+        let rest = app.get(&path, &ada).await.body;
+        assert_eq!(rest["notes"], "from the phone");
+        assert_eq!(rest["actualType"], "free");
+        assert_eq!(rest["version"], pushed["results"][0]["version"]);
+        let conflict_id = pushed["results"][0]["conflictId"].as_str().unwrap().to_owned();
+        let conflict = app.get(&format!("/api/v1/sync/conflicts/{conflict_id}"), &ada).await.body;
+        assert_eq!(conflict["entity"], "day_type");
+        assert_eq!(conflict["serverFields"]["notes"], "from the web");
+
+        // Bob cannot touch it, through push or conflicts.
+        let bobs = device(&app, &bob, "bob's phone").await;
+        let theirs = push_ok(&app, &bob, &bobs, vec![
+            day_type(&app, 1, &id, "upsert", json!({ "notes": "bob was here" }), base),
+            day_type(&app, 2, &id, "delete", Value::Null, base),
+        ]).await;
+        assert_eq!(statuses(&theirs), vec!["rejected", "rejected"]);
+        assert_eq!(theirs["results"][0]["code"], "sync_id_conflict");
+        assert_eq!(app.get(&path, &ada).await.body, rest);
+        app.get(&path, &bob).await.assert_problem(StatusCode::NOT_FOUND, "not_found");
+        resolve(&app, &bob, &conflict_id, "server").await.assert_problem(StatusCode::NOT_FOUND, "not_found");
+
+        // The server's side back, as REST shows it.
+        let resolved = resolve(&app, &ada, &conflict_id, "server").await;
+        assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
+        let rest = app.get(&path, &ada).await.body;
+        assert_eq!(rest["notes"], "from the web");
+        assert_eq!(rest["plannedType"], "focus");
+
+        // Deleted through REST, then updated by the phone: the delete wins until the
+        // person chooses the phone's side.
+        let seen = rest["version"].as_i64().unwrap();
+        let deleted = app.call(Method::DELETE, &path, Some(&ada), None).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+        let late = push_ok(&app, &ada, &phone, vec![
+            day_type(&app, 2, &id, "upsert", json!({ "notes": "still going" }), seen),
+        ]).await;
+        assert_eq!(statuses(&late), vec!["conflict"]);
+        app.get(&path, &ada).await.assert_problem(StatusCode::NOT_FOUND, "not_found");
+        let conflict_id = late["results"][0]["conflictId"].as_str().unwrap().to_owned();
+        let resolved = resolve(&app, &ada, &conflict_id, "client").await;
+        assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
+        let rest = app.get(&path, &ada).await;
+        assert_eq!(rest.status, StatusCode::OK, "{}", rest.body);
+        assert_eq!(rest.body["notes"], "still going");
+        assert_eq!(rest.body["date"], "2026-05-01");
+
+        // A domain rule the push breaks is the domain's code.
+        let clash = push_ok(&app, &ada, &phone, vec![
+            json!({ "mutationId": 3, "entity": "day_type", "entityId": fresh_id(), "op": "upsert",
+                    "fields": { "date": "2026-05-01", "plannedType": "free" }, "clientTimestamp": app.now() }),
+        ]).await;
+        assert_eq!(clash["results"][0]["code"], "day_already_planned", "{clash}");
+        app.stop().await;
+    }
+}
