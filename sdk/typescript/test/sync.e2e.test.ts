@@ -300,6 +300,37 @@ describe("the offline client against the server", () => {
     assert.deepEqual(b.client.issues(), []);
   });
 
+  it("lets a delete win over a concurrent update, keeping the lost update as a conflict", async () => {
+    await resetIssues(b);
+    a.net.state.online = false;
+    b.net.state.online = false;
+    await a.client.delete("document", top3);
+    await b.client.upsert("document", top3, { data: { items: ["run", "read", "write"] } });
+    // B also edits A's day type, which nobody else touches: no conflict.
+    await b.client.upsert("day_type", dayA, { notes: "from the laptop" });
+
+    a.net.state.online = true;
+    b.net.state.online = true;
+    assert.deepEqual((await a.client.sync()).push.results.map((r) => r.status), ["applied"]);
+    assert.deepEqual((await b.client.sync()).push.results.map((r) => r.status), ["conflict", "applied"]);
+    await a.client.sync();
+
+    assert.deepEqual(b.issues.map((i) => [i.kind, i.mutation.entityId]), [["conflict", top3]]);
+    const res = await fetch(`${baseUrl}/api/v1/sync/conflicts/${b.issues[0]!.result.conflictId}`, {
+      headers: { Authorization: `Bearer ${sessionB.tokens()!.accessToken}` },
+    });
+    assert.equal(res.status, 200);
+    const conflict = (await res.json()) as Record<string, unknown>;
+    assert.equal(conflict.kind, "delete_update");
+    assert.deepEqual(conflict.clientFields, { data: { items: ["run", "read", "write"] } });
+
+    // The update's optimistic row is gone from B's view; A sees B's note.
+    assert.equal(b.client.get("document", top3), undefined);
+    assert.equal(a.client.get("day_type", dayA)?.notes, "from the laptop");
+    assertSameReplica(a.client, b.client, "after the delete");
+    assertSameReplica(a.client, await freshPull(), "A and a full pull after the delete");
+  });
+
   it("reports rejected mutations, drops them, and goes on with the rest", async () => {
     await resetIssues(b);
     const nap = randomUUID();
