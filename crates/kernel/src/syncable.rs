@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::user_data::UserTable;
-use crate::{AppError, FieldError, StoreError, Timestamp, Tx, with_tx};
+use crate::{AppError, StoreError, Timestamp, Tx, with_tx};
 
 /// The JSON schemas of one entity: what pull returns as `data`, what push accepts as
 /// `fields` for a create and for an update.
@@ -94,8 +94,13 @@ pub trait SyncEntity: Send + Sync + 'static {
     ) -> Result<(), AppError>;
 
     /// Deletes (tombstones) the user's live row `id`, with the domain's cascades.
-    async fn delete(&self, tx: &mut Tx, user_id: Uuid, id: Uuid, at: Timestamp)
-    -> Result<(), AppError>;
+    async fn delete(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+        id: Uuid,
+        at: Timestamp,
+    ) -> Result<(), AppError>;
 
     /// The server's values of those `fields` that changed on the server after
     /// `base_version` and differ from the incoming ones: what an update from a device that
@@ -263,33 +268,11 @@ async fn execute(tx: &mut Tx, sql: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// `fields` as the domain's create or patch type `T`, as the REST API would read that
-/// body: an unknown field, a wrong type or a missing required field is a validation
-/// error naming the field.
+/// `fields` as the domain's create or patch type `T`, accepted and refused exactly as
+/// the REST API reads that body: an unknown field, a wrong type or a missing required
+/// field is an `invalid_body` error naming the field.
 pub fn parse_fields<T: DeserializeOwned>(fields: &Map<String, Value>) -> Result<T, AppError> {
-    serde_json::from_value(Value::Object(fields.clone())).map_err(|error| {
-        let message = error.to_string();
-        let field = field_of(&message).unwrap_or_else(|| "fields".to_owned());
-        AppError::validation(vec![FieldError {
-            field,
-            message: readable(&message),
-        }])
-    })
-}
-
-/// The field a serde message names (`unknown field `x``, `missing field `y``).
-fn field_of(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
-    let end = start + message[start..].find('`')?;
-    Some(message[start..end].to_owned())
-}
-
-/// serde's message without its parser position, which means nothing to a person.
-fn readable(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(cut) => message[..cut].to_owned(),
-        None => message.to_owned(),
-    }
+    crate::http::extract::parse_value(Value::Object(fields.clone()))
 }
 
 #[cfg(test)]
@@ -311,6 +294,6 @@ mod tests {
         assert_eq!(error.errors[0].field, "nmae");
         let error = parse_fields::<Thing>(&Map::new()).unwrap_err();
         assert_eq!(error.errors[0].field, "name");
-        assert!(!error.errors[0].message.contains("line"));
+        assert_eq!(error.code, "invalid_body");
     }
 }

@@ -12,6 +12,7 @@ use lifeos_kernel::user_data::{UserTable, is_id_column};
 use lifeos_kernel::{Db, Dialect, Timestamp, migrate, with_db};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::common::TestApp;
 
@@ -314,6 +315,57 @@ async fn a_user_with_everything(app: &TestApp) -> String {
         app.label,
         reflected.body
     );
+    // sync: a device, a batch with documents, a conflict, and compacted tombstones
+    let sync_write = |path: &'static str, body: Value| {
+        let ada = ada.clone();
+        async move {
+            let reply = app.post(path, Some(&ada), body).await;
+            assert!(
+                reply.status.is_success(),
+                "{}: {path}: {} {}",
+                app.label,
+                reply.status,
+                reply.body
+            );
+            reply.body
+        }
+    };
+    let device = sync_write(
+        "/api/v1/devices",
+        json!({ "name": "Phone", "platform": "ios" }),
+    )
+    .await;
+    let settings = Uuid::now_v7();
+    let scratch = Uuid::now_v7();
+    let at = app.now();
+    let push = |mutations: Value| {
+        sync_write(
+            "/api/v1/sync/push",
+            json!({ "deviceId": device["id"], "mutations": mutations }),
+        )
+    };
+    let first = push(json!([
+        { "mutationId": 1, "entity": "document", "entityId": settings, "op": "upsert", "fields": { "key": "settings", "data": { "theme": "dark" } }, "clientTimestamp": at },
+        { "mutationId": 2, "entity": "document", "entityId": scratch, "op": "upsert", "fields": { "key": "scratch", "data": {} }, "clientTimestamp": at },
+        { "mutationId": 3, "entity": "document", "entityId": scratch, "op": "delete", "clientTimestamp": at },
+    ]))
+    .await;
+    let base = first["results"][0]["version"].clone();
+    let second = push(json!([
+        { "mutationId": 4, "entity": "document", "entityId": settings, "op": "upsert", "fields": { "data": { "theme": "light" } }, "baseVersion": base, "clientTimestamp": at },
+        { "mutationId": 5, "entity": "document", "entityId": settings, "op": "upsert", "fields": { "data": { "theme": "blue" } }, "baseVersion": base, "clientTimestamp": at },
+    ]))
+    .await;
+    assert_eq!(second["results"][1]["status"], "conflict", "{second}");
+    let report = lifeos_sync::compaction::compact(
+        app.db(),
+        &app.sync().entities,
+        app.now() + time::Duration::days(91),
+        time::Duration::days(90),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.deleted, 1, "the scratch document's tombstone");
     ada
 }
 

@@ -84,23 +84,6 @@ fn integral_floats_as_integers<T: DeserializeOwned>(
     bytes: &[u8],
     rejection: &JsonRejection,
 ) -> Option<T> {
-    fn normalise(value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::Number(n) if n.is_f64() => {
-                if let Some(f) = n.as_f64()
-                    && f.fract() == 0.0
-                    && f.abs() < 9.0e15
-                {
-                    // A whole number below 2^53 converts exactly.
-                    let whole = f as i64;
-                    *value = serde_json::Value::from(whole);
-                }
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(normalise),
-            serde_json::Value::Object(members) => members.values_mut().for_each(normalise),
-            _ => {}
-        }
-    }
     let JsonRejection::JsonDataError(err) = rejection else {
         return None;
     };
@@ -108,8 +91,59 @@ fn integral_floats_as_integers<T: DeserializeOwned>(
         return None;
     }
     let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    normalise(&mut value);
+    whole_floats_as_integers(&mut value);
     serde_json::from_value(value).ok()
+}
+
+fn whole_floats_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // A whole number below 2^53 converts exactly.
+                let whole = f as i64;
+                *value = serde_json::Value::from(whole);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_floats_as_integers),
+        serde_json::Value::Object(members) => {
+            members.values_mut().for_each(whole_floats_as_integers)
+        }
+        _ => {}
+    }
+}
+
+/// `value` as `T`, accepted and refused exactly as the same JSON sent as a request body
+/// ([`Json`]): the same `invalid_body` code, field path and message. For bodies that
+/// arrive inside another one (a sync mutation's `fields`).
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    match serde_path_to_error::deserialize::<_, T>(&value) {
+        Ok(parsed) => Ok(parsed),
+        Err(error) => {
+            let message = error.to_string();
+            if message.contains("invalid type: floating point") {
+                let mut whole = value;
+                whole_floats_as_integers(&mut whole);
+                if let Ok(parsed) = serde_json::from_value(whole) {
+                    return Ok(parsed);
+                }
+            }
+            Err(data_error(message))
+        }
+    }
+}
+
+/// A body that is JSON but not the expected shape.
+fn data_error(message: String) -> AppError {
+    let field = field_of(&message);
+    if message.contains(crate::date::OUT_OF_RANGE) {
+        return date_out_of_range(field, message);
+    }
+    let mut error = AppError::validation(vec![FieldError { field, message }]);
+    error.code = CommonCode::InvalidBody.as_str();
+    error
 }
 
 /// `application/json` or any `application/*+json`, as axum's own extractor accepts.
@@ -165,13 +199,7 @@ fn json_rejection(rejection: &JsonRejection) -> AppError {
                 .strip_prefix("Failed to deserialize the JSON body into the target type: ")
                 .unwrap_or(&message)
                 .to_owned();
-            let field = field_of(&message);
-            if message.contains(crate::date::OUT_OF_RANGE) {
-                return date_out_of_range(field, message);
-            }
-            let mut error = AppError::validation(vec![FieldError { field, message }]);
-            error.code = CommonCode::InvalidBody.as_str();
-            error
+            data_error(message)
         }
         JsonRejection::JsonSyntaxError(err) => AppError::new(
             ErrorKind::BadRequest,
