@@ -26,6 +26,8 @@ pub enum GamificationError {
     IdTaken,
     #[error("a completion cannot be changed; undo it and complete again")]
     Immutable,
+    #[error("an undone completion cannot come back; complete the node again")]
+    Revived,
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
     #[error("too many completions")]
@@ -102,7 +104,7 @@ impl From<GamificationError> for AppError {
             GamificationError::IdTaken => {
                 AppError::new(ErrorKind::Conflict, C::CompletionIdTaken, detail)
             }
-            GamificationError::Immutable => {
+            GamificationError::Immutable | GamificationError::Revived => {
                 AppError::new(ErrorKind::Conflict, C::CompletionImmutable, detail)
             }
             GamificationError::Invalid(errors) => AppError::validation(errors),

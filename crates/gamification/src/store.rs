@@ -396,6 +396,17 @@ pub async fn append_xp(tx: &mut Tx, entry: &XpEntry<'_>) -> Result<bool> {
     Ok(affected == 1)
 }
 
+/// Whether the ledger holds the undo of completion `id` (an undo of a completion that
+/// earned XP leaves one).
+pub async fn undone(tx: &mut Tx, id: Uuid) -> Result<bool> {
+    const SQL: &str =
+        "SELECT count(*) FROM xp_events WHERE source_kind = 'undo' AND source_id = $1";
+    let n = with_tx!(tx, conn => {
+        sqlx::query_scalar::<_, i64>(SQL).bind(id).fetch_one(&mut *conn).await?
+    });
+    Ok(n > 0)
+}
+
 /// The ledger's sum for the user: their total XP.
 pub async fn xp_total(tx: &mut Tx, user_id: Uuid) -> Result<i64> {
     const SQL: &str =

@@ -12,7 +12,8 @@
 //!   made offline and replays in one batch.
 //! - update: a completion does not change. One that restates the stored values is a
 //!   no-op (imports and conflict resolutions send them); any other change is 409
-//!   `completion_immutable`.
+//!   `completion_immutable`, and so is any update of an undone completion that a
+//!   conflict's resolution revived (its XP was reversed; complete the node again).
 //! - delete: an undo, within its 24 hours (`undo_window_passed` after), with the XP
 //!   reversed and a task reopened.
 //!
@@ -110,6 +111,12 @@ impl CompletionEntity {
         let row = live(tx, user_id, id)
             .await?
             .ok_or(GamificationError::NotFound("completion"))?;
+        // A row sync brought back from its tombstone (a conflict resolved for the side
+        // that lost to an undo) skipped the rules: its XP stays reversed, so it must not
+        // count again as if it had never been undone.
+        if store::undone(tx, id).await? {
+            return Err(GamificationError::Revived);
+        }
         if restates(&patch, &row) {
             Ok(())
         } else {

@@ -346,7 +346,7 @@ lifeos_kernel::dialect_test! {
         assert!(message.contains("supplementId"), "{message}");
         let message = assert_rejected(&results[3], "validation_failed");
         assert!(message.contains("exercises[0].exerciseId"), "{message}");
-        let message = assert_rejected(&results[4], "validation_failed");
+        let message = assert_rejected(&results[4], "invalid_body");
         assert!(message.contains("colour"), "{message}");
         assert_rejected(&results[5], "sync_entity_not_found");
         for path in [
@@ -416,9 +416,10 @@ lifeos_kernel::dialect_test! {
             "validation_failed",
         );
         assert!(message.contains("energyKcal"), "{message}");
+        // A create is a whole PUT body; REST answers a body missing a member alike.
         assert_rejected(
             &phone.push_one(("nutrition_target", &new_id(), "upsert", json!({ "energyKcal": 2000 }))).await,
-            "validation_failed",
+            "invalid_body",
         );
 
         // Targets another device made offline replace the saved ones, as a PUT does: one
@@ -565,4 +566,43 @@ lifeos_kernel::dialect_test! {
 async fn completion_of(app: &TestApp, token: &str, node: &str) -> String {
     let listed = rest(app, token, &format!("/api/v1/completions?nodeId={node}")).await;
     listed["items"][0]["id"].as_str().unwrap().to_owned()
+}
+
+lifeos_kernel::dialect_test! {
+    async fn an_undone_completion_does_not_come_back_through_a_conflict(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = user(&app, "ada@example.com").await;
+        let work = track(&app, &ada, "Work").await;
+        let task = node(&app, &ada, &work, "task", "Ship").await;
+        let mut phone = Device::new(&app, &ada).await;
+        let done = new_id();
+        assert_applied(
+            &phone
+                .push_one(("completion", &done, "upsert", json!({ "nodeId": task, "note": "shipped" })))
+                .await,
+        );
+        let earned = xp(&app, &ada).await;
+        let undone = app
+            .call(Method::DELETE, &format!("/api/v1/completions/{done}"), Some(&ada), None)
+            .await;
+        assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
+
+        // An offline device's edit of the completion loses to the undo...
+        let result = phone
+            .push_one(("completion", &done, "upsert", json!({ "note": "shipped!" })))
+            .await;
+        assert_eq!(result["status"], "conflict", "{result}");
+        let conflict = result["conflictId"].as_str().unwrap();
+        // ...and choosing it would bring the completion back without its XP: refused.
+        app.post(
+            &format!("/api/v1/sync/conflicts/{conflict}/resolve"),
+            Some(&ada),
+            json!({ "choose": "client" }),
+        )
+        .await
+        .assert_problem(StatusCode::CONFLICT, "completion_immutable");
+        assert_eq!(pulled(&app, &ada, "completion", &done).await, None);
+        assert_eq!(xp(&app, &ada).await, (0, 0), "earned {earned:?}, then undone");
+        assert_eq!(rest(&app, &ada, &format!("/api/v1/nodes/{task}")).await["status"], "open");
+    }
 }
