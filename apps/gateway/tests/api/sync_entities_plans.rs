@@ -187,7 +187,7 @@ lifeos_kernel::dialect_test! {
             .push(&[
                 ("node", &task, "upsert", json!({ "trackId": work, "type": "task", "title": "Report" }), None),
                 ("track", &work, "upsert", json!({ "title": "Work" }), None),
-                // A node with a bad body carries the REST validation code.
+                // A node with a bad body carries the REST endpoint's code.
                 ("node", &new_id(), "upsert", json!({ "trackId": work, "type": "task", "title": "" }), None),
                 ("node", &new_id(), "upsert", json!({ "trackId": work, "type": "chore", "title": "X" }), None),
                 ("node", &new_id(), "upsert", json!({ "type": "task", "title": "No track" }), None),
@@ -196,8 +196,9 @@ lifeos_kernel::dialect_test! {
         assert_rejected(&results[0], "not_found");
         assert_applied(&results[1]);
         assert_rejected(&results[2], "validation_failed");
-        assert_rejected(&results[3], "validation_failed");
-        assert_rejected(&results[4], "validation_failed");
+        // Bodies the REST endpoint could not read are `invalid_body` there too.
+        assert_rejected(&results[3], "invalid_body");
+        assert_rejected(&results[4], "invalid_body");
         assert!(results[4]["message"].as_str().unwrap().contains("trackId"), "{}", results[4]);
         app.get(&format!("/api/v1/nodes/{task}"), &ada)
             .await
@@ -359,9 +360,9 @@ lifeos_kernel::dialect_test! {
         assert_rejected(&results[0], "time_entry_overlap");
         assert_applied(&results[1]);
         assert_rejected(&results[2], "time_entry_overlap");
-        for result in &results[3..] {
-            assert_rejected(result, "validation_failed");
-        }
+        assert_rejected(&results[3], "invalid_body");
+        assert_rejected(&results[4], "validation_failed");
+        assert_rejected(&results[5], "validation_failed");
         app.get(&format!("/api/v1/time-entries/{overlapping}"), &ada)
             .await
             .assert_problem(StatusCode::NOT_FOUND, "not_found");
@@ -518,6 +519,47 @@ lifeos_kernel::dialect_test! {
         assert!(node["data"]["properties"]["locked"].is_object(), "{node}");
         let entry = &items[at("time_entry")]["schema"];
         assert!(entry["create"]["required"].as_array().unwrap().contains(&json!("endedAt")), "{entry}");
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
+    async fn a_stale_track_update_keeps_only_what_it_overwrote(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let work = track(&app, &ada, "Work").await;
+        let task = node(&app, &ada, &work, "task", "Report").await;
+        let version = |body: &Value| body["version"].as_i64().unwrap();
+        let base = version(&app.get(&format!("/api/v1/tracks/{work}"), &ada).await.body);
+        let node_base = version(&app.get(&format!("/api/v1/nodes/{task}"), &ada).await.body);
+        for (path, body) in [
+            (format!("/api/v1/tracks/{work}"), json!({ "title": "Job" })),
+            (format!("/api/v1/nodes/{task}"), json!({ "body": "notes" })),
+        ] {
+            let patched = app.call(Method::PATCH, &path, Some(&ada), Some(body)).await;
+            assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+        }
+
+        let mut phone = Device::new(&app, &ada).await;
+        let results = phone
+            .push(&[
+                // `archived: false` matches the unarchived row: not an overwrite.
+                ("track", &work, "upsert", json!({ "title": "Career", "archived": false }), Some(base)),
+                // The title the server has: nothing overwritten, no conflict.
+                ("node", &task, "upsert", json!({ "title": "Report" }), Some(node_base)),
+            ])
+            .await;
+        assert_eq!(results[0]["status"], "conflict", "{}", results[0]);
+        assert_applied(&results[1]);
+        let conflict = results[0]["conflictId"].as_str().unwrap();
+        let got = app.get(&format!("/api/v1/sync/conflicts/{conflict}"), &ada).await;
+        assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+        assert_eq!(got.body["kind"], "update_update");
+        assert_eq!(got.body["serverFields"], json!({ "title": "Job" }));
+        let track_now = app.get(&format!("/api/v1/tracks/{work}"), &ada).await.body;
+        assert_eq!(track_now["title"], "Career", "the incoming value wins");
+        let node_now = app.get(&format!("/api/v1/nodes/{task}"), &ada).await.body;
+        assert_eq!(node_now["body"], "notes", "the server's change is kept");
         app.stop().await;
     }
 }
