@@ -356,7 +356,7 @@ lifeos_kernel::dialect_test! {
         let codes: Vec<_> = body["results"].as_array().unwrap().iter().map(|r| r["code"].clone()).collect();
         assert_eq!(codes, vec![
             json!("validation_failed"), json!("sync_unknown_entity"), json!("validation_failed"),
-            json!("sync_entity_not_found"), json!("validation_failed"), Value::Null,
+            json!("sync_entity_not_found"), json!("invalid_body"), Value::Null,
         ]);
         let results = body["results"].as_array().unwrap();
         assert!(results[0]["message"].as_str().unwrap().contains("key"), "{}", results[0]);
