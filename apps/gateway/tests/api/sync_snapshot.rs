@@ -258,11 +258,51 @@ async fn some_data(app: &TestApp, token: &str, device: &str) {
         )
         .await;
     assert_eq!(entry.status, StatusCode::CREATED, "{}", entry.body);
-    if entity_names(app, token)
-        .await
-        .iter()
-        .any(|n| n == "day_type")
-    {
+    let names = entity_names(app, token).await;
+    let syncs = |name: &str| names.iter().any(|n| n == name);
+    if syncs("hike") {
+        let track = json!({ "type": "LineString", "coordinates": [[8.5, 47.3, 410.0], [8.51, 47.31, 455.5]] });
+        let hike = app
+            .post(
+                "/api/v1/hikes",
+                Some(token),
+                json!({ "date": "2026-03-01", "distanceKm": 12.345, "elevationGainM": 640, "track": track }),
+            )
+            .await;
+        assert_eq!(hike.status, StatusCode::CREATED, "{}", hike.body);
+    }
+    if syncs("vehicle") && syncs("vehicle_maintenance") {
+        let car = app
+            .post(
+                "/api/v1/vehicles",
+                Some(token),
+                json!({ "name": "Golf", "year": 2019 }),
+            )
+            .await;
+        assert_eq!(car.status, StatusCode::CREATED, "{}", car.body);
+        let service = app
+            .post(
+                "/api/v1/vehicle-maintenance",
+                Some(token),
+                json!({ "vehicleId": car.body["id"], "date": "2026-02-10", "serviceType": "oil_change", "mileage": 42000 }),
+            )
+            .await;
+        assert_eq!(service.status, StatusCode::CREATED, "{}", service.body);
+    }
+    if syncs("meal") {
+        // A catalog id in a row is no row of the snapshot: it stays as it is.
+        let foods = app.get("/api/v1/library/foods?limit=1", token).await;
+        let food = foods.body["items"][0]["id"].clone();
+        let meal = app
+            .post(
+                "/api/v1/meals",
+                Some(token),
+                json!({ "eatenAt": "2026-03-10T12:00:00Z", "items": [{ "foodId": food, "grams": 50 }] }),
+            )
+            .await;
+        assert_eq!(meal.status, StatusCode::CREATED, "{}", meal.body);
+    }
+    if syncs("day_type") {
         let day = app
             .post(
                 "/api/v1/day-types",
@@ -347,6 +387,12 @@ lifeos_kernel::dialect_test! {
         let phone = device(&app, &ada, "phone").await;
         some_data(&app, &ada, &phone).await;
         let original = snapshot(&app, &ada).await;
+        let kinds = ["track", "node", "doc", "time_entry", "day_type", "hike", "vehicle", "vehicle_maintenance", "meal", "document"];
+        for kind in kinds {
+            let registered = original["entities"].get(kind).is_some();
+            assert!(!registered || !rows(&original, kind).is_empty(), "{}: some {kind}", app.label);
+        }
+        assert!(original["entities"].as_object().unwrap().len() >= 8, "{}: {original}", app.label);
 
         let bob = app.user("bob@example.com").await;
         let _tablet = device(&app, &bob, "tablet").await;
@@ -371,6 +417,12 @@ lifeos_kernel::dialect_test! {
         }
         let settings = rows(&copy, "document").iter().find(|d| d["key"] == "settings").unwrap();
         assert!(tracks.contains(settings["data"]["work"].as_str().unwrap()), "{settings}");
+        if let (Some(theirs), Some(mine)) = (
+            original["entities"]["meal"].get(0),
+            copy["entities"]["meal"].get(0),
+        ) {
+            assert_eq!(mine["items"][0]["foodId"], theirs["items"][0]["foodId"], "{}: catalog ids kept", app.label);
+        }
         // The REST API sees the imported rows as the owner's.
         let listed = app.get("/api/v1/tracks", &bob).await;
         assert_eq!(listed.body["items"].as_array().unwrap().len(), 2, "{}", listed.body);
