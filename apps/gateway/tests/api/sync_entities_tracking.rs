@@ -176,6 +176,16 @@ async fn assert_pulled_as_rest(
     body
 }
 
+/// A pulled row's `data` as a conflict resolved for the server writes it back: without
+/// `id`, `version`, `createdAt` and `updatedAt`.
+fn written_back(data: &Value) -> Value {
+    let mut fields = data.as_object().unwrap().clone();
+    for bookkeeping in ["id", "version", "createdAt", "updatedAt"] {
+        fields.remove(bookkeeping);
+    }
+    Value::Object(fields)
+}
+
 async fn topics(db: &Db) -> Vec<String> {
     with_db!(db, pool => {
         sqlx::query_scalar::<_, String>("SELECT topic FROM outbox_events WHERE topic LIKE 'tracking.%' ORDER BY seq").fetch_all(pool).await.unwrap()
@@ -200,7 +210,8 @@ lifeos_kernel::dialect_test! {
             .await;
         let created = assert_applied(&results[0]);
         assert_rejected(&results[1], "day_already_planned");
-        assert_rejected(&results[2], "validation_failed");
+        // A body REST cannot read, and one that breaks its rules.
+        assert_rejected(&results[2], "invalid_body");
         assert_rejected(&results[3], "validation_failed");
         let path = format!("/api/v1/day-types/{monday}");
         let body = assert_pulled_as_rest(&app, &ada, "day_type", &monday, &path).await;
@@ -219,6 +230,11 @@ lifeos_kernel::dialect_test! {
         assert_eq!((body["plannedType"].as_str(), body["actualType"].as_str()), (Some("focus"), Some("buffer")));
         assert_eq!(body["notes"], Value::Null);
         assert_eq!(body["version"], updated);
+        assert_applied(
+            &phone
+                .push_one(("day_type", &monday, "upsert", written_back(&body), None))
+                .await,
+        );
 
         // A REST write shows in the next pull, in the REST form.
         let (_, cursor) = pull(&app, &ada, &["day_type"], None).await;
@@ -271,9 +287,9 @@ lifeos_kernel::dialect_test! {
             ])
             .await;
         let created = assert_applied(&results[0]);
-        for rejected in &results[1..] {
-            assert_rejected(rejected, "validation_failed");
-        }
+        assert_rejected(&results[1], "validation_failed");
+        assert_rejected(&results[2], "validation_failed");
+        assert_rejected(&results[3], "invalid_body");
         let path = format!("/api/v1/hikes/{ridge}");
         let body = assert_pulled_as_rest(&app, &ada, "hike", &ridge, &path).await;
         assert_eq!((body["distanceKm"].as_f64(), body["source"].as_str()), (Some(12.345), Some("manual")));
@@ -293,6 +309,12 @@ lifeos_kernel::dialect_test! {
         assert_rejected(
             &phone.push_one(("hike", &ridge, "upsert", json!({ "screenshotUrl": "http://x.test/a.png" }), None)).await,
             "validation_failed",
+        );
+        // The row as pulled goes back as a patch (its own source included), another is refused.
+        assert_applied(&phone.push_one(("hike", &ridge, "upsert", written_back(&body), None)).await);
+        assert_rejected(
+            &phone.push_one(("hike", &ridge, "upsert", json!({ "source": "gpx" }), None)).await,
+            "invalid_body",
         );
         assert_eq!(topics(app.db()).await.len(), 1, "a patch publishes nothing");
 
@@ -358,7 +380,10 @@ lifeos_kernel::dialect_test! {
         );
         let body = assert_pulled_as_rest(&app, &ada, "vehicle_maintenance", &oil, &record_path).await;
         assert_eq!((body["provider"].as_str(), body["odometerUnit"].as_str()), (Some("Garage"), Some("km")));
-        assert_eq!(rest(&app, &ada, &format!("/api/v1/vehicles/{golf}")).await["make"], "VW");
+        let vehicle = rest(&app, &ada, &format!("/api/v1/vehicles/{golf}")).await;
+        assert_eq!(vehicle["make"], "VW");
+        assert_applied(&phone.push_one(("vehicle", &golf, "upsert", written_back(&vehicle), None)).await);
+        assert_applied(&phone.push_one(("vehicle_maintenance", &oil, "upsert", written_back(&body), None)).await);
 
         // REST writes show in pulls.
         let (_, cursor) = pull(&app, &ada, &["vehicle", "vehicle_maintenance"], None).await;
@@ -424,7 +449,7 @@ lifeos_kernel::dialect_test! {
         assert_rejected(&results[2], "validation_failed");
         assert_rejected(&results[3], "validation_failed");
         assert_rejected(&results[4], "not_found");
-        assert_rejected(&results[5], "validation_failed");
+        assert_rejected(&results[5], "invalid_body");
         let path = format!("/api/v1/nodes/{run}/habit-schedule");
         let body = assert_pulled_as_rest(&app, &ada, "habit_schedule", &schedule, &path).await;
         assert_eq!(body["schedule"]["daysOfWeek"], json!([1, 3, 5]));
@@ -442,11 +467,7 @@ lifeos_kernel::dialect_test! {
             "validation_failed",
         );
         // What pull returned can be pushed back as it is (an import's or a resolution's path).
-        let pulled = body.as_object().unwrap().iter()
-            .filter(|(k, _)| matches!(k.as_str(), "nodeId" | "schedule"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect::<serde_json::Map<_, _>>();
-        assert_applied(&phone.push_one(("habit_schedule", &schedule, "upsert", Value::Object(pulled), None)).await);
+        assert_applied(&phone.push_one(("habit_schedule", &schedule, "upsert", written_back(&body), None)).await);
 
         // A REST put shows in pulls, under its row's id.
         let (_, cursor) = pull(&app, &ada, &["habit_schedule"], None).await;

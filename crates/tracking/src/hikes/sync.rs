@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::service::{create_in, delete_in, update_in};
 use super::{Hike, HikePatch, NewHike, store};
 use crate::day_types::sync::{data, versioned, with_id};
+use crate::error::TrackingError;
 use crate::user_data::HIKES;
 
 /// The `hike` entity.
@@ -70,7 +71,8 @@ impl SyncEntity for HikeEntity {
         at: Timestamp,
     ) -> Result<(), AppError> {
         if exists {
-            let patch = parse_fields::<HikePatch>(fields)?;
+            let fields = without_source(tx, user_id, id, fields).await?;
+            let patch = parse_fields::<HikePatch>(&fields)?;
             update_in(tx, user_id, id, patch, at).await?;
         } else {
             let input = parse_fields::<NewHike>(&with_id(fields, id))?;
@@ -89,4 +91,24 @@ impl SyncEntity for HikeEntity {
         delete_in(tx, user_id, id, at).await?;
         Ok(())
     }
+}
+
+/// A patch's fields without `source` when it is the row's own: a patch cannot change it,
+/// but a client may send the row back as it pulled it (a conflict resolved for the
+/// server does). Any other source stays, for the patch body to refuse as REST does.
+async fn without_source(
+    tx: &mut Tx,
+    user_id: Uuid,
+    id: Uuid,
+    fields: &Map<String, Value>,
+) -> Result<Map<String, Value>, TrackingError> {
+    let mut fields = fields.clone();
+    let Some(sent) = fields.get("source") else {
+        return Ok(fields);
+    };
+    let current = store::get(tx, user_id, id).await?;
+    if current.is_some_and(|hike| serde_json::to_value(hike.source).ok().as_ref() == Some(sent)) {
+        fields.remove("source");
+    }
+    Ok(fields)
 }
