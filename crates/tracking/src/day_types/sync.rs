@@ -106,3 +106,41 @@ pub(crate) fn with_id(fields: &Map<String, Value>, id: Uuid) -> Map<String, Valu
     fields.insert("id".to_owned(), Value::String(id.to_string()));
     fields
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::vehicles::sync::{MaintenanceEntity, VehicleEntity};
+
+    #[test]
+    fn names_come_from_the_tables() {
+        assert_eq!(DayTypeEntity.name(), "day_type");
+        assert_eq!(VehicleEntity.name(), "vehicle");
+        assert_eq!(MaintenanceEntity.name(), "vehicle_maintenance");
+    }
+
+    #[test]
+    fn a_created_row_has_the_entity_id_whatever_the_fields_say() {
+        let entity = Uuid::from_u128(7);
+        let fields =
+            json!({ "id": Uuid::from_u128(9), "date": "2026-03-02", "plannedType": "focus" });
+        let fields = fields.as_object().unwrap();
+        let input = parse_fields::<NewDayType>(&with_id(fields, entity)).unwrap();
+        assert_eq!(input.id, Some(entity));
+        let without = json!({ "date": "2026-03-02", "plannedType": "focus" });
+        let input = parse_fields::<NewDayType>(&with_id(without.as_object().unwrap(), entity));
+        assert_eq!(input.unwrap().id, Some(entity));
+    }
+
+    #[test]
+    fn the_schemas_are_the_rest_bodies() {
+        let schema = DayTypeEntity.schema();
+        for member in ["plannedType", "actualType", "version", "createdAt"] {
+            assert!(schema.data.to_string().contains(member), "{member}");
+        }
+        assert!(schema.create.to_string().contains("\"date\""));
+        assert!(!schema.update.to_string().contains("createdAt"));
+    }
+}

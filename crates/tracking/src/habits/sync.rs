@@ -150,3 +150,30 @@ async fn update(
     put_in(tx, user_id, current.node_id, schedule, id, at).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_create_body_names_the_node_beside_the_rest_schedule() {
+        assert_eq!(HabitScheduleEntity.name(), "habit_schedule");
+        let schema = HabitScheduleEntity.schema();
+        let create = schema.create.to_string();
+        assert!(
+            create.contains("nodeId") && create.contains("HabitScheduleInput"),
+            "{create}"
+        );
+        let node = Uuid::from_u128(3);
+        let fields =
+            json!({ "nodeId": node, "schedule": { "frequency": "weekly", "daysOfWeek": [1] } });
+        let input = parse_fields::<NewHabitSchedule>(fields.as_object().unwrap()).unwrap();
+        assert_eq!(input.node_id, node);
+        assert_eq!(input.schedule.days_of_week, Some(vec![1]));
+        // A schedule goes whole: the REST input's own members are not patch members.
+        let flat = json!({ "frequency": "daily" });
+        assert!(parse_fields::<HabitSchedulePatch>(flat.as_object().unwrap()).is_err());
+    }
+}
