@@ -586,3 +586,48 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn replace_makes_room_for_what_merge_refuses(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let phone = device(&app, &ada, "phone").await;
+        some_data(&app, &ada, &phone).await;
+        let original = snapshot(&app, &ada).await;
+
+        // Bob already has a document under one of the snapshot's keys.
+        let bob = app.user("bob@example.com").await;
+        let tablet = device(&app, &bob, "tablet").await;
+        documents(&app, &bob, &tablet, 1, &[("settings", json!({ "mine": true }))]).await;
+        let reply = import(&app, &bob, "merge", &original).await;
+        reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "snapshot_import_rejected");
+        assert_eq!(reply.body["rejectedCode"], "document_key_taken");
+        assert_eq!(rows(&snapshot(&app, &bob).await, "document").len(), 1);
+
+        // Replace deletes his document first, so the snapshot's takes its key.
+        let report = import_ok(&app, &bob, "replace", &original).await;
+        assert_eq!(report["deleted"], 1, "{}: {report}", app.label);
+        assert_eq!(contents(&snapshot(&app, &bob).await), contents(&original));
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
+    async fn an_import_may_be_larger_than_other_requests(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let phone = device(&app, &ada, "phone").await;
+        // Six documents of 200 KB each: a snapshot over the API's 1 MiB body limit.
+        for i in 0..6 {
+            let key = format!("big-{i}");
+            documents(&app, &ada, &phone, i + 1, &[(key.as_str(), json!({ "blob": "x".repeat(200_000) }))]).await;
+        }
+        let original = snapshot(&app, &ada).await;
+        assert!(original.to_string().len() > 1024 * 1024);
+        let bob = app.user("bob@example.com").await;
+        let report = import_ok(&app, &bob, "merge", &original).await;
+        assert_eq!(report["upserted"], 6);
+        assert_eq!(contents(&snapshot(&app, &bob).await), contents(&original));
+        app.stop().await;
+    }
+}

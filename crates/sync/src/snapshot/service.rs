@@ -126,11 +126,14 @@ impl SnapshotsService for Snapshots {
                 user_id,
                 at,
             };
-            let upserted = import.upsert_all(&rows).await?;
+            // Replace deletes first: a row the snapshot lacks must not block one it holds
+            // (a document's key, a day type's date); a snapshot row a cascade took along
+            // comes back when it is upserted.
             let deleted = match request.mode {
                 ImportMode::Replace => import.delete_missing(&rows.ids).await?,
                 ImportMode::Merge => 0,
             };
+            let upserted = import.upsert_all(&rows).await?;
             let version = sync_row::current_version(&mut tx, user_id).await?;
             tx.commit().await?;
             report = ImportReport {
