@@ -33,6 +33,7 @@ where
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `open` (default), `resolved` or `all`.
+    #[param(inline)]
     pub status: Option<Status>,
     /// Page size, 1..=500 (default 50).
     #[param(minimum = 1, maximum = 500)]
