@@ -25,7 +25,7 @@
 #      devices (whose pushes serialise on the user's lock); catch-up: a full pull of a user
 #      with 200,000 changes in pages of 5,000 until hasMore is false (median of 3 runs); pull
 #      latency: pages of 100 changes from random cursors with 10,000 vs 1,000,000 rows of
-#      the user's history, 4 at a time. History is inserted by SQL (bench/sync_seed.sh).
+#      the user's history, one at a time. History is inserted by SQL (bench/sync_seed.sh).
 # The tasks of 5 and 6 are inserted in bulk by SQL after workloads 1-4 (seed.py tasks): enough
 # for COMPLETE_RATE completions/s for the whole run plus 30%, which the API could only create
 # at a few thousand a second.
@@ -442,10 +442,10 @@ bench_sync() {
   sync_run catchup "${name}_sync_catchup" "$BASE" "$token" "$SYNC_CATCHUP" 5000 3
   token=$(sed -n 19p "$tokens")
   sync_seeded "$database" "$token" "$SYNC_HISTORY_SMALL"
-  sync_run pulls "${name}_sync_pull_small" "$BASE" "$token" "$SYNC_HISTORY_SMALL" 100 "$DURATION" 4
+  sync_run pulls "${name}_sync_pull_small" "$BASE" "$token" "$SYNC_HISTORY_SMALL" 100 "$DURATION" 1
   token=$(sed -n 20p "$tokens")
   sync_seeded "$database" "$token" "$SYNC_HISTORY_LARGE"
-  sync_run pulls "${name}_sync_pull_large" "$BASE" "$token" "$SYNC_HISTORY_LARGE" 100 "$DURATION" 4
+  sync_run pulls "${name}_sync_pull_large" "$BASE" "$token" "$SYNC_HISTORY_LARGE" 100 "$DURATION" 1
   stop_server
 }
 
@@ -705,7 +705,7 @@ def synced(dialect, name):
     small, large = results[f"{name}_sync_pull_small"], results[f"{name}_sync_pull_large"]
     errs = errors(f"{name}_sync_pull_small", f"{name}_sync_pull_large")
     ratio = large["p99"] / small["p99"]
-    row(f"{dialect} pull of 100 changes, 4 at a time: 10,000 (1) vs 1,000,000 (2) rows of history",
+    row(f"{dialect} pull of 100 changes, one at a time: 10,000 (1) vs 1,000,000 (2) rows of history",
         f"p50 {small['p50']:.2f} ms", f"p50 {large['p50']:.2f} ms", "—", f"p99 {ratio:.2f}x",
         f"{small['p99']:.2f} / {large['p99']:.2f} ms", "p99 at 1M ≤ 1.5x p99 at 10k", verdict(ratio <= 1.5, errs), errs or "none")
 
