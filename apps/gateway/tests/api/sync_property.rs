@@ -1,5 +1,5 @@
-//! The sync property: 2-5 devices of one user edit offline (documents and day types:
-//! creates, updates, deletes, on rows they saw or made), then push and pull in random
+//! The sync property: 2-5 devices of one user edit offline (documents, day types, tracks
+//! and their nodes: creates, updates, deletes, on rows they saw or made), then push and pull in random
 //! orders, with lost answers followed by retries, the same batch sent twice at once, a
 //! later batch sent before an earlier one, and stale retries of answered batches.
 //! Afterwards every device that pulls to the end holds exactly the server's state, and
@@ -27,21 +27,26 @@ use crate::sync_pull::{Replica, apply_page, page, server_state};
 enum Kind {
     Document,
     DayType,
+    Track,
+    /// A track's child: a track's delete cascades to its nodes.
+    Node,
 }
 
-const KINDS: [Kind; 2] = [Kind::Document, Kind::DayType];
+const KINDS: [Kind; 4] = [Kind::Document, Kind::DayType, Kind::Track, Kind::Node];
 
 impl Kind {
     fn name(self) -> &'static str {
         match self {
             Kind::Document => "document",
             Kind::DayType => "day_type",
+            Kind::Track => "track",
+            Kind::Node => "node",
         }
     }
 
     /// A create body. Few keys and dates, so devices collide (a taken key or a planned
-    /// day is a rejection).
-    fn create(self, value: u8) -> Value {
+    /// day is a rejection); a node goes into one of the `tracks` the device knows.
+    fn create(self, value: u8, tracks: &[String]) -> Value {
         match self {
             Kind::Document => json!({
                 "key": format!("key-{}", value % 4),
@@ -51,11 +56,17 @@ impl Kind {
                 "date": format!("2026-03-0{}", 1 + value % 5),
                 "plannedType": day_kind(value),
             }),
+            Kind::Track => json!({ "title": format!("track {value}"), "color": "#00aa00" }),
+            Kind::Node => json!({
+                "trackId": pick_track(tracks, value),
+                "type": "task",
+                "title": format!("node {value}"),
+            }),
         }
     }
 
     /// A patch body.
-    fn update(self, value: u8) -> Value {
+    fn update(self, value: u8, tracks: &[String]) -> Value {
         match (self, value % 3) {
             (Kind::Document, 0) => json!({ "key": format!("key-{}", value % 5) }),
             (Kind::Document, 1) => json!({ "data": { field(value): Value::Null } }),
@@ -65,7 +76,21 @@ impl Kind {
             (Kind::DayType, 0) => json!({ "notes": format!("note {value}") }),
             (Kind::DayType, 1) => json!({ "plannedType": day_kind(value / 3) }),
             (Kind::DayType, _) => json!({ "date": format!("2026-03-0{}", 1 + value % 5) }),
+            (Kind::Track, 0) => json!({ "title": format!("renamed {value}") }),
+            (Kind::Track, 1) => json!({ "archived": value % 2 == 0 }),
+            (Kind::Track, _) => json!({ "description": format!("about {value}") }),
+            (Kind::Node, 0) => json!({ "title": format!("retitled {value}") }),
+            (Kind::Node, 1) => json!({ "trackId": pick_track(tracks, value) }),
+            (Kind::Node, _) => json!({ "body": format!("body {value}") }),
         }
+    }
+}
+
+/// One of `tracks`, or (knowing none) an id no track has: a rejection.
+fn pick_track(tracks: &[String], value: u8) -> String {
+    match tracks {
+        [] => lifeos_kernel::id::new_id().to_string(),
+        _ => tracks[usize::from(value) % tracks.len()].clone(),
     }
 }
 
@@ -209,10 +234,11 @@ impl Run<'_> {
         let now = self.app.now();
         let d = &mut self.devices[device];
         let known = d.known(kind);
+        let tracks: Vec<String> = d.known(Kind::Track).into_iter().map(|(id, _)| id).collect();
         let (entity_id, op, fields, base) = match (action, known.is_empty()) {
             (2..=6, false) => {
                 let (id, base) = known[pick % known.len()].clone();
-                (id, "upsert", Some(kind.update(value)), base)
+                (id, "upsert", Some(kind.update(value, &tracks)), base)
             }
             (7, false) => {
                 let (id, base) = known[pick % known.len()].clone();
@@ -221,7 +247,7 @@ impl Run<'_> {
             _ => (
                 lifeos_kernel::id::new_id().to_string(),
                 "upsert",
-                Some(kind.create(value)),
+                Some(kind.create(value, &tracks)),
                 None,
             ),
         };
