@@ -601,7 +601,9 @@ lifeos_kernel::dialect_test! {
         let created = push_ok(&app, &ada, &phone, vec![upsert(&app, 1, &id, new_doc("race", json!({"v": "start"})), None)]).await;
         let mut base = created["results"][0]["version"].as_i64().unwrap();
         let mut next = BTreeMap::from([(phone.clone(), 2_i64), (laptop.clone(), 1_i64)]);
+        let mut conflict_ids = Vec::new();
         for round in 0..5 {
+            app.clock.advance(time::Duration::seconds(1));
             let value = |who: &str| format!("{who}-{round}");
             let pushes = [(&phone, "phone"), (&laptop, "laptop")]
                 .into_iter()
@@ -637,9 +639,25 @@ lifeos_kernel::dialect_test! {
                 .body;
             assert_eq!(conflict["serverFields"], json!({"data": {"v": value(loser)}}));
             base = row["version"].as_i64().unwrap();
+            conflict_ids.push(second["conflictId"].as_str().unwrap().to_owned());
         }
-        // Exactly once: every mutation accounted for, one conflict per round.
-        assert_eq!(conflicts(&app, &ada, "open").await.len(), 5);
+        // Exactly once: every mutation accounted for, one conflict per round, listed
+        // newest first in pages.
+        conflict_ids.reverse();
+        let mut paged = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = app
+                .get(&format!("/api/v1/sync/conflicts?limit=2&cursor={cursor}"), &ada)
+                .await
+                .body;
+            paged.extend(page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()));
+            match page["nextCursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => break,
+            }
+        }
+        assert_eq!(paged, conflict_ids);
         let listed = devices(&app, &ada).await;
         let last: BTreeMap<_, _> = listed.iter().map(|d| (d["id"].as_str().unwrap().to_owned(), d["lastMutationId"].as_i64().unwrap())).collect();
         assert_eq!(last[&phone], 6);
