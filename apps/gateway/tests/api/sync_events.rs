@@ -268,6 +268,20 @@ lifeos_kernel::dialect_test! {
 }
 
 lifeos_kernel::dialect_test! {
+    async fn a_stream_outlives_the_request_timeout(db: TestDatabase) {
+        let app = TestApp::spawn_with(&db, |c| c.request_timeout = Duration::from_millis(500)).await;
+        let ada = app.user("ada@example.com").await;
+        let mut events = Events::open(&app.base, &ada).await;
+        events.expect_poke(0).await;
+        assert_eq!(events.next_poke(Duration::from_millis(1_500)).await, None);
+        let version = plan_day(&app.base, &ada, "2026-03-02").await;
+        events.expect_poke(version).await;
+        drop(events);
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
     async fn stopping_the_server_ends_open_streams(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
