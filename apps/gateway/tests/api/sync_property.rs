@@ -77,7 +77,7 @@ impl Kind {
             (Kind::DayType, 1) => json!({ "plannedType": day_kind(value / 3) }),
             (Kind::DayType, _) => json!({ "date": format!("2026-03-0{}", 1 + value % 5) }),
             (Kind::Track, 0) => json!({ "title": format!("renamed {value}") }),
-            (Kind::Track, 1) => json!({ "archived": value % 2 == 0 }),
+            (Kind::Track, 1) => json!({ "archived": value.is_multiple_of(2) }),
             (Kind::Track, _) => json!({ "description": format!("about {value}") }),
             (Kind::Node, 0) => json!({ "title": format!("retitled {value}") }),
             (Kind::Node, 1) => json!({ "trackId": pick_track(tracks, value) }),
