@@ -16,10 +16,6 @@ use uuid::Uuid;
 
 use crate::error::Result;
 
-/// How long tombstones are kept: a device offline for longer starts again from a full
-/// pull.
-pub const KEEP: time::Duration = time::Duration::days(90);
-
 /// The tombstones one transaction removes at most.
 const BATCH: i64 = 5000;
 
