@@ -487,6 +487,19 @@ lifeos_kernel::dialect_test! {
             .assert_problem(StatusCode::NOT_FOUND, "not_found");
         let (changes, _) = pull(&app, &ada, &["habit_schedule"], Some(&cursor)).await;
         assert_eq!(change(&changes, "habit_schedule", &schedule)["op"], "delete");
+        // A schedule left behind by its node's delete can still be deleted through sync.
+        let read = node(&app, &ada, &health, "habit", "Read").await;
+        let put = app
+            .call(Method::PUT, &format!("/api/v1/nodes/{read}/habit-schedule"), Some(&ada), Some(json!({ "frequency": "daily" })))
+            .await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+        let read_row = changes_row(&app, &ada, &read).await;
+        let gone = app.call(Method::DELETE, &format!("/api/v1/nodes/{read}"), Some(&ada), None).await;
+        assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.body);
+        let (changes, _) = pull(&app, &ada, &["habit_schedule"], None).await;
+        if changes.iter().any(|c| c["entityId"] == read_row.as_str()) {
+            assert_applied(&phone.push_one(("habit_schedule", &read_row, "delete", Value::Null, None)).await);
+        }
         // A locked habit's schedule cannot change, through sync as through REST.
         let lock = app.post(&format!("/api/v1/nodes/{stretch}/lock"), Some(&ada), json!({})).await;
         assert!(lock.status.is_success(), "{}", lock.body);

@@ -6,11 +6,13 @@
 //! A node keeps one schedule row for good (a schedule put again after a delete revives
 //! it), so a create for a node that already has a row under another id is rejected
 //! (`validation_failed` on `nodeId`, naming that row): the client writes to that id.
+//! A delete follows REST's rules while the node lives, and tombstones the schedule of a
+//! deleted node as it is.
 
 use async_trait::async_trait;
 use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, parse_fields};
 use lifeos_kernel::user_data::UserTable;
-use lifeos_kernel::{AppError, StoreError, Timestamp, Tx};
+use lifeos_kernel::{AppError, StoreError, Timestamp, Tx, sync_row};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -20,6 +22,7 @@ use super::service::{NOT_FOUND, delete_in, put_in};
 use super::{HabitScheduleView, ScheduleInput, store};
 use crate::day_types::sync::{data, versioned};
 use crate::error::TrackingError;
+use crate::plans::store::get_node;
 use crate::user_data::HABIT_SCHEDULES;
 
 /// A new schedule through sync: the habit node and its schedule.
@@ -103,13 +106,24 @@ impl SyncEntity for HabitScheduleEntity {
         id: Uuid,
         at: Timestamp,
     ) -> Result<(), AppError> {
-        let current = store::get_by_id(tx, user_id, id)
-            .await
-            .map_err(TrackingError::from)?
-            .ok_or(NOT_FOUND)?;
-        delete_in(tx, user_id, current.node_id, at).await?;
+        delete(tx, user_id, id, at).await?;
         Ok(())
     }
+}
+
+/// REST's delete while the habit node lives. A schedule whose node was deleted (a node's
+/// delete leaves its schedule) has no REST path left; sync tombstones it as it is, so a
+/// client can clean up what it pulled.
+async fn delete(tx: &mut Tx, user_id: Uuid, id: Uuid, at: Timestamp) -> Result<(), TrackingError> {
+    let current = store::get_by_id(tx, user_id, id).await?.ok_or(NOT_FOUND)?;
+    if get_node(tx, user_id, current.node_id).await?.is_some() {
+        return delete_in(tx, user_id, current.node_id, at).await;
+    }
+    let stamp = sync_row::stamp(tx, user_id, at).await?;
+    if !store::delete(tx, user_id, current.node_id, stamp).await? {
+        return Err(NOT_FOUND);
+    }
+    Ok(())
 }
 
 async fn create(
