@@ -19,6 +19,9 @@ pub enum SyncError {
     CursorInvalid,
     #[error("this conflict was already resolved")]
     ConflictResolved,
+    /// A deleted row cannot come back: a live row now holds one of its unique values.
+    #[error("the deleted row cannot come back: another live row now has its unique value (a key or a date); change or delete that one first")]
+    RestoreBlocked,
     /// An entity name this server does not sync.
     #[error("unknown entity {0}; GET /api/v1/sync/entities lists them")]
     UnknownEntity(String),
@@ -52,6 +55,7 @@ lifeos_kernel::error_codes! {
         CursorExpired = "cursor_expired",
         CursorInvalid = "cursor_invalid",
         ConflictResolved = "conflict_already_resolved",
+        RestoreBlocked = "conflict_restore_blocked",
         SnapshotChecksum = "snapshot_checksum_mismatch",
         SnapshotSchema = "snapshot_schema_unsupported",
         ImportRejected = "snapshot_import_rejected",
@@ -106,6 +110,9 @@ impl From<SyncError> for AppError {
             }
             SyncError::ConflictResolved => {
                 AppError::new(ErrorKind::Conflict, SyncCode::ConflictResolved, detail)
+            }
+            SyncError::RestoreBlocked => {
+                AppError::new(ErrorKind::Conflict, SyncCode::RestoreBlocked, detail)
             }
             SyncError::UnknownEntity(_) => {
                 AppError::new(ErrorKind::Validation, SyncCode::UnknownEntity, detail)

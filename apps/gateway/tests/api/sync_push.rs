@@ -537,6 +537,14 @@ lifeos_kernel::dialect_test! {
         let revived = resolve(&app, &ada, &delete_update, "client").await;
         assert_eq!(revived.status, StatusCode::OK, "{}", revived.body);
         assert_eq!(doc(&app, &ada, &gone).await.unwrap()["data"], json!({"a": 2}));
+        // While another live document holds its key, the deleted one cannot come back.
+        let usurper = fresh_id();
+        push_ok(&app, &ada, &phone, vec![upsert(&app, 5, &usurper, new_doc("kept", json!({})), None)]).await;
+        resolve(&app, &ada, &update_delete, "server")
+            .await
+            .assert_problem(StatusCode::CONFLICT, "conflict_restore_blocked");
+        assert_eq!(conflicts(&app, &ada, "open").await.len(), 1);
+        push_ok(&app, &ada, &phone, vec![delete(&app, 6, &usurper, None)]).await;
         let restored = resolve(&app, &ada, &update_delete, "server").await;
         assert_eq!(restored.status, StatusCode::OK, "{}", restored.body);
         let row = doc(&app, &ada, &kept).await.unwrap();

@@ -143,7 +143,17 @@ impl Conflicts {
                 return Ok(());
             }
             let version = sync_row::next_version(tx, user_id).await?;
-            revive(tx, entity.table(), user_id, id, version, at).await?;
+            revive(tx, entity.table(), user_id, id, version, at)
+                .await
+                .map_err(|error| {
+                    // Under the user's lock only a live row of theirs can hold the
+                    // tombstone's unique value.
+                    if error.is_unique_violation() {
+                        SyncError::RestoreBlocked
+                    } else {
+                        error.into()
+                    }
+                })?;
         }
         if !fields.is_empty() {
             entity
