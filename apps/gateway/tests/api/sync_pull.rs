@@ -516,3 +516,67 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn rows_sharing_a_version_come_in_one_page(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let track = app.post("/api/v1/tracks", Some(&ada), json!({ "title": "Work" })).await;
+        assert_eq!(track.status, StatusCode::CREATED, "{}: {}", app.label, track.body);
+        let track_id = id(&track.body);
+        for title in ["a", "b", "c"] {
+            let node = app
+                .post(
+                    &format!("/api/v1/tracks/{track_id}/nodes"),
+                    Some(&ada),
+                    json!({ "type": "task", "title": title }),
+                )
+                .await;
+            assert_eq!(node.status, StatusCode::CREATED, "{}: {}", app.label, node.body);
+        }
+        let mut replica = Replica::new();
+        let (cursor, _) = pull_to_end(&app, &ada, &mut replica, None, 1, None).await;
+        assert_eq!(replica.len(), 4, "{}", app.label);
+
+        // The track's delete tombstones it and its nodes at one version: a page of one
+        // version holds all four, and nothing is left after it.
+        let reply = app
+            .call(reqwest::Method::DELETE, &format!("/api/v1/tracks/{track_id}"), Some(&ada), None)
+            .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}: {}", app.label, reply.body);
+        let next = page(&app, &ada, json!({ "limit": 1, "cursor": cursor })).await;
+        let changes = next["changes"].as_array().unwrap();
+        assert_eq!(changes.len(), 4, "{}: {next}", app.label);
+        assert!(changes.iter().all(|c| c["op"] == "delete" && c["version"] == changes[0]["version"]));
+        assert_eq!(next["hasMore"], false, "{}: {next}", app.label);
+        apply_page(&mut replica, &next, app.label);
+        assert!(replica.is_empty());
+        assert_eq!(server_state(&app, &ada).await, replica);
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
+    async fn last_mutation_ids_name_the_live_devices(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let phone = register_device(&app, &ada).await;
+        let laptop = register_device(&app, &ada).await;
+        push_document(&app, &ada, &phone, 1, "one").await;
+        push_document(&app, &ada, &phone, 2, "two").await;
+        let full = page(&app, &ada, json!({})).await;
+        let mut expected = serde_json::Map::new();
+        expected.insert(phone.clone(), json!(2));
+        expected.insert(laptop.clone(), json!(0));
+        assert_eq!(full["lastMutationIds"], Value::Object(expected.clone()), "{}", app.label);
+
+        let revoked = app
+            .call(reqwest::Method::DELETE, &format!("/api/v1/devices/{laptop}"), Some(&ada), None)
+            .await;
+        assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}", revoked.body);
+        expected.remove(&laptop);
+        let later = page(&app, &ada, json!({ "cursor": full["cursor"] })).await;
+        assert_eq!(later["lastMutationIds"], Value::Object(expected), "{}", app.label);
+        app.stop().await;
+    }
+}
