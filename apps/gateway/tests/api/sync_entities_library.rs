@@ -606,3 +606,32 @@ lifeos_kernel::dialect_test! {
         assert_eq!(rest(&app, &ada, &format!("/api/v1/nodes/{task}")).await["status"], "open");
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn the_entities_list_their_rest_bodies(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = user(&app, "ada@example.com").await;
+        let listed = rest(&app, &ada, "/api/v1/sync/entities").await;
+        let schema = |name: &str, body: &str| {
+            let entity = listed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["name"] == name)
+                .unwrap_or_else(|| panic!("{name} in {listed}"));
+            let properties = entity["schema"][body]["properties"].as_object().unwrap();
+            let mut names: Vec<&str> = properties.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            names.join(",")
+        };
+        assert_eq!(schema("meal", "create"), "eatenAt,id,items,name,notes");
+        assert_eq!(schema("meal", "update"), "eatenAt,items,name,notes");
+        assert!(schema("meal", "data").contains("energyKcal"));
+        assert_eq!(schema("supplement_log", "update"), "amount,notes,supplementId,takenAt,unit");
+        assert!(schema("workout", "create").contains("exercises"));
+        assert_eq!(schema("nutrition_target", "create"), "carbsG,energyKcal,fatG,proteinG");
+        assert_eq!(schema("nutrition_target", "update"), "carbsG,energyKcal,fatG,proteinG");
+        assert_eq!(schema("completion", "create"), "completedAt,localDate,nodeId,note,value");
+        assert!(schema("completion", "data").contains("xpAwarded"));
+    }
+}
