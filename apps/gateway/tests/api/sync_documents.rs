@@ -254,8 +254,9 @@ lifeos_kernel::dialect_test! {
         assert_rejected(&results[2], "document_too_large");
         assert_status(&results[3], "applied");
         assert_rejected(&results[4], "document_key_taken");
-        assert_rejected(&results[5], "validation_failed");
-        assert_rejected(&results[6], "validation_failed");
+        // Bodies the types refuse, as REST refuses them.
+        assert_rejected(&results[5], "invalid_body");
+        assert_rejected(&results[6], "invalid_body");
 
         // A patch that grows the data past the limit, or takes a live key, is refused
         // and changes nothing.

@@ -479,6 +479,12 @@ lifeos_kernel::dialect_test! {
             .await
             .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "sync_unknown_entity");
 
+        let mut nameless = original.clone();
+        nameless["entities"]["document"][0].as_object_mut().unwrap().remove("id");
+        import(&app, &bob, "merge", &resealed(nameless))
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
         // A bad row after good ones (documents come after tracks and nodes): nothing of
         // the import stays.
         let mut bad = original.clone();

@@ -112,41 +112,35 @@ impl SnapshotsService for Snapshots {
     async fn import(&self, user_id: Uuid, request: ImportRequest) -> Result<ImportReport> {
         let snapshot = &request.snapshot;
         verify(snapshot, &self.entities)?;
-        let at = self.clock.now();
-        let before;
-        let report;
-        {
-            let mut tx = self.db.begin().await?;
-            sync_row::lock_user(&mut tx, user_id).await?;
-            before = sync_row::current_version(&mut tx, user_id).await?;
-            let rows = Rows::of(snapshot, user_id);
-            let mut import = Import {
-                tx: &mut tx,
-                entities: &self.entities,
-                user_id,
-                at,
-            };
-            // Replace deletes first: a row the snapshot lacks must not block one it holds
-            // (a document's key, a day type's date); a snapshot row a cascade took along
-            // comes back when it is upserted.
-            let deleted = match request.mode {
-                ImportMode::Replace => import.delete_missing(&rows.ids).await?,
-                ImportMode::Merge => 0,
-            };
-            let upserted = import.upsert_all(&rows).await?;
-            let version = sync_row::current_version(&mut tx, user_id).await?;
-            tx.commit().await?;
-            report = ImportReport {
-                mode: request.mode,
-                upserted,
-                deleted,
-                version,
-            };
+        let rows = Rows::of(snapshot, user_id)?;
+        let mut tx = self.db.begin().await?;
+        sync_row::lock_user(&mut tx, user_id).await?;
+        let before = sync_row::current_version(&mut tx, user_id).await?;
+        let mut import = Import {
+            tx: &mut tx,
+            entities: &self.entities,
+            user_id,
+            at: self.clock.now(),
+        };
+        // Replace deletes first: a row the snapshot lacks must not block one it holds (a
+        // document's key, a day type's date); a snapshot row a cascade took along comes
+        // back when it is upserted.
+        let deleted = match request.mode {
+            ImportMode::Replace => import.delete_missing(&rows.ids).await?,
+            ImportMode::Merge => 0,
+        };
+        let upserted = import.upsert_all(&rows).await?;
+        let version = sync_row::current_version(&mut tx, user_id).await?;
+        tx.commit().await?;
+        if version > before {
+            self.hub.announce(user_id, version).await;
         }
-        if report.version > before {
-            self.hub.announce(user_id, report.version).await;
-        }
-        Ok(report)
+        Ok(ImportReport {
+            mode: request.mode,
+            upserted,
+            deleted,
+            version,
+        })
     }
 }
 
@@ -189,11 +183,18 @@ impl Rows {
     /// The rows of `snapshot` for `user_id`: its own snapshot keeps its ids; another
     /// user's gets a fresh id per row, and every string equal to an old id anywhere in
     /// the data (a track's id in its nodes) becomes the new one, so references follow.
-    fn of(snapshot: &Snapshot, user_id: Uuid) -> Self {
+    /// A row without a UUID `id` is invalid input.
+    fn of(snapshot: &Snapshot, user_id: Uuid) -> Result<Self> {
         let remap = snapshot.user_id != user_id;
         let mut ids: HashMap<String, String> = HashMap::new();
-        for data in snapshot.entities.values().flatten() {
-            if let Some(old) = row_id(data) {
+        for (name, rows) in &snapshot.entities {
+            for (i, data) in rows.iter().enumerate() {
+                let old = row_id(data).ok_or_else(|| {
+                    SyncError::invalid(
+                        &format!("snapshot.entities.{name}[{i}].id"),
+                        "every row needs its id (a UUID)",
+                    )
+                })?;
                 let new = if remap { new_id() } else { old };
                 ids.insert(old.to_string(), new.to_string());
             }
@@ -216,10 +217,10 @@ impl Rows {
                 .collect();
             by_entity.insert(name.clone(), mapped);
         }
-        Self {
+        Ok(Self {
             by_entity,
             ids: kept,
-        }
+        })
     }
 }
 
