@@ -164,7 +164,7 @@ fn wire(
             .chain(lifeos_library::sync::entities())
             .chain(lifeos_sync::documents::entity()),
     );
-    let sync = SyncState::new(db.clone(), clock, entities);
+    let sync = SyncState::new(db.clone(), clock, entities, outbox.clone());
     // The account export carries the sync snapshot, built by sync's one exporter.
     user_data.set_snapshots(sync.snapshots.clone());
     let state = AppState {
@@ -383,6 +383,7 @@ pub async fn start(
         clock.clone(),
     ));
     let sync = state.sync.clone();
+    let hub = state.sync.hub.clone();
     let app = router(config, state, clock);
     let listener = TcpListener::bind(config.bind)
         .await
@@ -403,6 +404,8 @@ pub async fn start(
                     _ = stopped => {}
                     () = shutdown_signal => {}
                 }
+                // Open event streams would hold the graceful shutdown open forever.
+                hub.close();
             })
             .await
     });

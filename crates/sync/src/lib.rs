@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use lifeos_kernel::migrate::MigrationSet;
+use lifeos_kernel::outbox::Outbox;
 use lifeos_kernel::syncable::EntityRegistry;
 use lifeos_kernel::{Db, SharedClock};
 use utoipa_axum::router::OpenApiRouter;
@@ -52,9 +53,9 @@ impl std::fmt::Debug for SyncState {
 
 impl SyncState {
     /// The SQL-backed services on one database, syncing `entities` (every domain's and
-    /// [`documents::entity`]).
-    pub fn new(db: Db, clock: SharedClock, entities: EntityRegistry) -> Self {
-        let hub = Arc::new(Hub::new(db.clone()));
+    /// [`documents::entity`]); `outbox` is woken after each sync write.
+    pub fn new(db: Db, clock: SharedClock, entities: EntityRegistry, outbox: Outbox) -> Self {
+        let hub = Arc::new(Hub::new(db.clone(), outbox));
         Self {
             devices: Arc::new(Devices::new(db.clone(), clock.clone())),
             push: Arc::new(Push::new(

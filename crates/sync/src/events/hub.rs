@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use lifeos_kernel::invalidation::{self, Subscriber};
+use lifeos_kernel::outbox::Outbox;
 use lifeos_kernel::{Db, StoreError, with_db};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -36,6 +37,8 @@ type Channels = HashMap<Uuid, watch::Sender<i64>>;
 /// Every listener of this process, by user.
 pub struct Hub {
     db: Db,
+    /// Woken after each sync write, for the events it appended.
+    outbox: Outbox,
     inner: Arc<Inner>,
 }
 
@@ -113,9 +116,10 @@ impl Drop for Subscription {
 }
 
 impl Hub {
-    pub fn new(db: Db) -> Self {
+    pub fn new(db: Db, outbox: Outbox) -> Self {
         Self {
             db,
+            outbox,
             inner: Arc::new(Inner {
                 channels: Mutex::new(HashMap::new()),
                 closed: watch::Sender::new(false),
@@ -126,7 +130,10 @@ impl Hub {
 
     /// Announces that `user_id`'s version is now `version` (after the commit that made
     /// it so): to this process's listeners, and through the database to other replicas'.
+    /// It also wakes the outbox's subscribers: a synced write appends the same events as
+    /// its REST twin, and they should not wait for the next poll.
     pub async fn announce(&self, user_id: Uuid, version: i64) {
+        self.outbox.wake();
         self.inner.advance(user_id, version);
         let payload = format!("{user_id}:{version}");
         // A lost notification only delays the other replicas' pokes until their next poll.
@@ -270,7 +277,7 @@ mod tests {
     async fn hub() -> (testing::TestDatabase, Arc<Hub>) {
         let test_db = testing::sqlite();
         let db = testing::open_migrated(&test_db.url, &[lifeos_kernel::migrate::platform()]).await;
-        (test_db, Arc::new(Hub::new(db)))
+        (test_db, Arc::new(Hub::new(db.clone(), Outbox::new(db))))
     }
 
     #[test]
