@@ -637,3 +637,42 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn a_deleted_row_whose_key_was_retaken_blocks_a_merge(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let phone = device(&app, &ada, "phone").await;
+        documents(&app, &ada, &phone, 1, &[("top3", json!({ "a": 1 }))]).await;
+        let saved = snapshot(&app, &ada).await;
+        let id = rows(&saved, "document")[0]["id"].clone();
+        let reply = app
+            .post(
+                "/api/v1/sync/push",
+                Some(&ada),
+                json!({ "deviceId": phone, "mutations": [{
+                    "mutationId": 2, "entity": "document", "entityId": id, "op": "delete",
+                    "clientTimestamp": app.now(),
+                }] }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        documents(&app, &ada, &phone, 3, &[("top3", json!({ "b": 2 }))]).await;
+        let before = snapshot(&app, &ada).await;
+
+        // The saved document cannot come back beside the live one with its key.
+        let reply = import(&app, &ada, "merge", &saved).await;
+        reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "snapshot_import_rejected");
+        assert_eq!(reply.body["rejectedCode"], "conflict_restore_blocked");
+        assert_eq!(reply.body["entityId"], id);
+        assert_eq!(snapshot(&app, &ada).await["entities"], before["entities"]);
+
+        // Replace deletes the newer one first.
+        let report = import_ok(&app, &ada, "replace", &saved).await;
+        assert_eq!(report["deleted"], 1);
+        let restored = snapshot(&app, &ada).await;
+        assert_eq!(ids(&restored), ids(&saved));
+        assert_eq!(rows(&restored, "document")[0]["data"], json!({ "a": 1 }));
+        app.stop().await;
+    }
+}

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::checksum::checksum;
 use super::{ImportMode, ImportReport, ImportRequest, SCHEMA_VERSION, Snapshot};
-use crate::error::{Result, SyncError};
+use crate::error::{Result, SyncCode, SyncError};
 use crate::events::Hub;
 use crate::pull::cursor::Cursor;
 use crate::push::Op;
@@ -319,16 +319,7 @@ impl Import<'_> {
         let state = row_state(self.tx, entity.table(), row.id).await?;
         let exists = match state {
             Some(state) if state.user_id == self.user_id && state.deleted => {
-                let version = sync_row::next_version(self.tx, self.user_id).await?;
-                revive(
-                    self.tx,
-                    entity.table(),
-                    self.user_id,
-                    row.id,
-                    version,
-                    self.at,
-                )
-                .await?;
+                self.revive(entity, row).await?;
                 true
             }
             Some(state) => state.user_id == self.user_id,
@@ -352,6 +343,30 @@ impl Import<'_> {
             self.write(entity, row, &rest).await?;
         }
         Ok(())
+    }
+
+    /// Brings the account's deleted row back; refused when a live row took one of its
+    /// unique values since (a document's key, a day type's date).
+    async fn revive(&mut self, entity: &dyn SyncEntity, row: &Row) -> Result<()> {
+        let version = sync_row::next_version(self.tx, self.user_id).await?;
+        let revived = revive(
+            self.tx,
+            entity.table(),
+            self.user_id,
+            row.id,
+            version,
+            self.at,
+        )
+        .await;
+        match revived {
+            Err(error) if error.is_unique_violation() => Err(SyncError::ImportRejected {
+                entity: entity.name().to_owned(),
+                entity_id: row.original,
+                code: SyncCode::RestoreBlocked.as_str(),
+                detail: SyncError::RestoreBlocked.to_string(),
+            }),
+            revived => Ok(revived.map(|_| ())?),
+        }
     }
 
     async fn write(
