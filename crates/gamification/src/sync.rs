@@ -127,6 +127,12 @@ impl CompletionEntity {
 
 #[async_trait]
 impl SyncEntity for CompletionEntity {
+    /// A completion's XP, streak and badges belong to the moment it happened; the
+    /// completion window refuses it later, so an import does not replay it.
+    fn importable(&self) -> bool {
+        false
+    }
+
     fn table(&self) -> &'static UserTable {
         &COMPLETIONS
     }

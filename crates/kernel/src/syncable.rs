@@ -64,6 +64,14 @@ pub trait SyncEntity: Send + Sync + 'static {
 
     fn schema(&self) -> EntitySchema;
 
+    /// Whether an import writes this entity's rows. False for records of what happened
+    /// at a moment (gamification's completions and the XP they earned), which the
+    /// domain's rules refuse to replay later: an import leaves them as they are and says
+    /// how many it skipped.
+    fn importable(&self) -> bool {
+        true
+    }
+
     /// The live row `id` of `user_id` in API form; `None` if it is absent, tombstoned or
     /// another user's.
     async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError>;

@@ -676,3 +676,28 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn an_import_leaves_completions_to_the_moment_they_happened(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let ada = app.user("ada@example.com").await;
+        let work = track(&app, &ada, "Work").await;
+        let task = node(&app, &ada, &work, "task", "Ship it").await;
+        let done = app.post(&format!("/api/v1/nodes/{task}/complete"), Some(&ada), json!({})).await;
+        assert_eq!(done.status, StatusCode::CREATED, "{}", done.body);
+        let original = snapshot(&app, &ada).await;
+        assert_eq!(rows(&original, "completion").len(), 1, "{}: {original}", app.label);
+        // Days later the completion window has long closed: replaying it would be refused.
+        app.clock.advance(time::Duration::days(5));
+
+        let bob = app.user("bob@example.com").await;
+        let report = import_ok(&app, &bob, "merge", &original).await;
+        assert_eq!(report["skipped"], 1, "{}: {report}", app.label);
+        assert_eq!(report["upserted"].as_u64().unwrap() as usize, row_count(&original) - 1);
+        let copy = snapshot(&app, &bob).await;
+        assert!(rows(&copy, "completion").is_empty(), "{}: no XP replayed: {copy}", app.label);
+        let node = &rows(&copy, "node")[0];
+        assert_eq!(node["status"], "done", "{}: the task itself is as it was: {node}", app.label);
+        app.stop().await;
+    }
+}

@@ -60,6 +60,9 @@ pub struct ImportReport {
     /// Rows created or updated, and rows deleted (replace only).
     pub upserted: u64,
     pub deleted: u64,
+    /// Rows of entities an import does not replay (completions: their XP belongs to the
+    /// moment they happened), left as they are.
+    pub skipped: u64,
     /// The user's version after the import.
     pub version: i64,
 }

@@ -130,6 +130,7 @@ impl SnapshotsService for Snapshots {
             ImportMode::Merge => 0,
         };
         let upserted = import.upsert_all(&rows).await?;
+        let skipped = rows.not_importable(&self.entities);
         let version = sync_row::current_version(&mut tx, user_id).await?;
         tx.commit().await?;
         if version > before {
@@ -139,6 +140,7 @@ impl SnapshotsService for Snapshots {
             mode: request.mode,
             upserted,
             deleted,
+            skipped,
             version,
         })
     }
@@ -180,6 +182,16 @@ struct Rows {
 }
 
 impl Rows {
+    /// How many rows belong to entities an import does not replay.
+    fn not_importable(&self, entities: &EntityRegistry) -> u64 {
+        entities
+            .iter()
+            .filter(|entity| !entity.importable())
+            .filter_map(|entity| self.by_entity.get(entity.name()))
+            .map(|rows| rows.len() as u64)
+            .sum()
+    }
+
     /// The rows of `snapshot` for `user_id`: its own snapshot keeps its ids; another
     /// user's gets a fresh id per row, and every string equal to an old id anywhere in
     /// the data (a track's id in its nodes) becomes the new one, so references follow.
@@ -297,7 +309,7 @@ impl Import<'_> {
     async fn upsert_all(&mut self, rows: &Rows) -> Result<u64> {
         let mut upserted = 0;
         let entities: Vec<SharedEntity> = self.entities.iter().cloned().collect();
-        for entity in &entities {
+        for entity in entities.iter().filter(|e| e.importable()) {
             let Some(rows) = rows.by_entity.get(entity.name()) else {
                 continue;
             };
@@ -398,7 +410,7 @@ impl Import<'_> {
     async fn delete_missing(&mut self, keep: &BTreeSet<Uuid>) -> Result<u64> {
         let mut deleted = 0;
         let entities: Vec<SharedEntity> = self.entities.iter().rev().cloned().collect();
-        for entity in &entities {
+        for entity in entities.iter().filter(|e| e.importable()) {
             let live = live_ids(self.tx, entity.as_ref(), self.user_id).await?;
             for id in live.into_iter().filter(|id| !keep.contains(id)) {
                 let still_live = row_state(self.tx, entity.table(), id)
