@@ -13,14 +13,18 @@ pub enum SyncError {
     DeviceIdConflict,
     #[error("mutation {got} skips ahead: the next mutation from this device must be {expected}")]
     MutationGap { expected: i64, got: i64 },
-    #[error("this sync position is older than the server keeps deletions for; start again with a full pull")]
+    #[error(
+        "this sync position is older than the server keeps deletions for; start again with a full pull"
+    )]
     CursorExpired,
     #[error("the cursor is not one this server gave out; start again without a cursor")]
     CursorInvalid,
     #[error("this conflict was already resolved")]
     ConflictResolved,
     /// A deleted row cannot come back: a live row now holds one of its unique values.
-    #[error("the deleted row cannot come back: another live row now has its unique value (a key or a date); change or delete that one first")]
+    #[error(
+        "the deleted row cannot come back: another live row now has its unique value (a key or a date); change or delete that one first"
+    )]
     RestoreBlocked,
     /// An entity name this server does not sync.
     #[error("unknown entity {0}; GET /api/v1/sync/entities lists them")]

@@ -455,6 +455,44 @@ export interface paths {
         patch: operations["updateDayType"];
         trace?: never;
     };
+    "/api/v1/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's devices (not revoked), oldest first, with where their pushes have got to. */
+        get: operations["listDevices"];
+        put?: never;
+        /**
+         * Register a device to sync from. A client may choose the id (409 `device_id_conflict`
+         *     if it is taken).
+         */
+        post: operations["createDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a device: it is no longer listed and its pushes get 403 `device_revoked`. */
+        delete: operations["revokeDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/docs": {
         parameters: {
             query?: never;
@@ -1267,6 +1305,202 @@ export interface paths {
         patch: operations["updateSupplementLog"];
         trace?: never;
     };
+    "/api/v1/sync/conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's sync conflicts, newest first: what a push overwrote or lost to a delete. */
+        get: operations["listSyncConflicts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/conflicts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One conflict. */
+        get: operations["getSyncConflict"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/conflicts/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a conflict: `server` writes the server's side back (the overwritten values,
+         *     or the row a device deleted), `client` keeps the device's (applies an update that lost
+         *     to a delete). The write syncs like any other; resolving twice is 409
+         *     `conflict_already_resolved`.
+         */
+        post: operations["resolveSyncConflict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every entity this server syncs, parents before the children that refer to them, with
+         *     the JSON schemas of its `data` and of the `fields` a push sends.
+         */
+        get: operations["listSyncEntities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live pokes: server-sent events telling this user's devices to pull.
+         * @description At once an `event: poke` with `data: {"version": n}`, the user's current version (so a
+         *     client that reconnects learns at once whether it missed anything), then another poke
+         *     whenever the version advances, from a write through any replica. Pokes may coalesce:
+         *     each carries the newest version. A comment line every 15 seconds keeps the stream open.
+         */
+        get: operations["syncEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a snapshot (body up to 16 MiB), in one transaction: `merge` upserts its rows
+         *     through the same path as a push, `replace` also deletes what it lacks. A snapshot of
+         *     another account gets fresh ids (references inside it follow).
+         * @description Rules the schema cannot state (422, nothing changed): a checksum that does not match
+         *     `snapshot_checksum_mismatch`; another schema version `snapshot_schema_unsupported`;
+         *     an entity this server does not sync `sync_unknown_entity`; a row an entity refuses
+         *     `snapshot_import_rejected` (with `entity`, `entityId` and `rejectedCode`).
+         */
+        post: operations["syncImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/pull": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The user's changes after `cursor`, in version order; without a cursor, the full
+         *     current state (live rows only). Apply the pages in order, then pull again from the
+         *     last `cursor` for later changes.
+         * @description Rules the schema cannot state: an unknown name in `entities` answers 422
+         *     `sync_unknown_entity`; a cursor this server did not give out 422 `cursor_invalid`; a
+         *     cursor older than the compacted tombstones 410 `cursor_expired` (start again without
+         *     a cursor).
+         */
+        post: operations["syncPull"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push a device's offline mutations, in `mutationId` order. Each is applied exactly
+         *     once: a retried batch answers `duplicate` for what was processed and changes
+         *     nothing. A mutation the entity refuses is `rejected` (and still advances the device);
+         *     one against a newer server row is applied and the overwritten values kept as a
+         *     conflict (`GET /sync/conflicts`); an update of a deleted row loses to the delete.
+         * @description Rules the schema cannot state: at most 500 mutations, ids one apart (422
+         *     `validation_failed`); the first id must be at most the device's last + 1 (409
+         *     `mutation_gap` with `expectedMutationId`, nothing applied).
+         */
+        post: operations["syncPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * All of your synced data at your current version, checksummed: every live row of
+         *     every entity, in the form pull returns as `data`. Pull from its `cursor` for what
+         *     changed after it. `GET /me/export` carries the same snapshot under `sync`.
+         */
+        get: operations["syncSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/time-entries": {
         parameters: {
             query?: never;
@@ -1660,6 +1894,188 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Change: {
+            entity: string;
+            /** Format: uuid */
+            entityId: string;
+            op: components["schemas"]["Op"];
+            /** Format: int64 */
+            version: number;
+            /** @description The row in the REST API's form; null for a delete. */
+            data?: Record<string, never> | null;
+        };
+        Conflict: {
+            /** Format: uuid */
+            id: string;
+            entity: string;
+            /** Format: uuid */
+            entityId: string;
+            kind: components["schemas"]["ConflictKind"];
+            /** Format: uuid */
+            deviceId?: string | null;
+            /** Format: int64 */
+            mutationId?: number | null;
+            /** Format: int64 */
+            baseVersion?: number | null;
+            /** Format: int64 */
+            serverVersion: number;
+            serverFields?: Record<string, never> | null;
+            clientFields?: Record<string, never> | null;
+            createdAt: components["schemas"]["Timestamp"];
+            resolvedAt?: components["schemas"]["Timestamp"] | null;
+            resolution?: components["schemas"]["Side"] | null;
+        };
+        /** @enum {string} */
+        ConflictKind: "update_update" | "delete_update" | "update_delete";
+        /** @description A device, as the API shows it. */
+        Device: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description `web`, `ios`, `android`, `voice`, `desktop` or `other`. */
+            platform: string;
+            createdAt: components["schemas"]["Timestamp"];
+            lastSyncAt?: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: int64
+             * @description The last mutation id the server processed from it (0 before its first push).
+             */
+            lastMutationId: number;
+        };
+        /** @enum {string} */
+        ImportMode: "replace" | "merge";
+        ImportReport: {
+            mode: components["schemas"]["ImportMode"];
+            /**
+             * Format: int64
+             * @description Rows created or updated, and rows deleted (replace only).
+             */
+            upserted: number;
+            /** Format: int64 */
+            deleted: number;
+            /**
+             * Format: int64
+             * @description Rows of entities an import does not replay (completions: their XP belongs to the
+             *     moment they happened), left as they are.
+             */
+            skipped: number;
+            /**
+             * Format: int64
+             * @description The user's version after the import.
+             */
+            version: number;
+        };
+        ImportRequest: {
+            mode: components["schemas"]["ImportMode"];
+            snapshot: components["schemas"]["Snapshot"];
+        };
+        Mutation: {
+            /**
+             * Format: int64
+             * @description Increases by one per device, from 1.
+             */
+            mutationId: number;
+            /** @description An entity name from `GET /sync/entities` (`day_type`, `document`...). */
+            entity: string;
+            /** Format: uuid */
+            entityId: string;
+            op: components["schemas"]["Op"];
+            /**
+             * @description For an upsert: the REST API's create body (for a new row) or patch body (for an
+             *     existing one), camelCase, without `id`. Ignored for a delete.
+             */
+            fields?: {
+                [key: string]: components["schemas"]["kernel.JsonValue"];
+            } | null;
+            /**
+             * Format: int64
+             * @description The row's version this device last saw; absent for a row it created.
+             */
+            baseVersion?: number | null;
+            /** @description When the device made the change, by its own clock. */
+            clientTimestamp: components["schemas"]["Timestamp"];
+        };
+        MutationResult: {
+            /** Format: int64 */
+            mutationId: number;
+            status: components["schemas"]["MutationStatus"];
+            /** Format: int64 */
+            version?: number | null;
+            code?: string | null;
+            message?: string | null;
+            /** Format: uuid */
+            conflictId?: string | null;
+        };
+        /**
+         * @description What became of one mutation.
+         * @enum {string}
+         */
+        MutationStatus: "applied" | "duplicate" | "rejected" | "conflict";
+        /**
+         * @description `POST /devices`: a client-chosen id lets an offline client name itself before it
+         *     first reaches the server.
+         */
+        NewDevice: {
+            /** Format: uuid */
+            id?: string | null;
+            /** @description 1 to 100 characters. */
+            name: string;
+            platform: string;
+        };
+        /** @enum {string} */
+        Op: "upsert" | "delete";
+        Page_Conflict: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                entity: string;
+                /** Format: uuid */
+                entityId: string;
+                kind: components["schemas"]["ConflictKind"];
+                /** Format: uuid */
+                deviceId?: string | null;
+                /** Format: int64 */
+                mutationId?: number | null;
+                /** Format: int64 */
+                baseVersion?: number | null;
+                /** Format: int64 */
+                serverVersion: number;
+                serverFields?: Record<string, never> | null;
+                clientFields?: Record<string, never> | null;
+                createdAt: components["schemas"]["Timestamp"];
+                resolvedAt?: components["schemas"]["Timestamp"] | null;
+                resolution?: components["schemas"]["Side"] | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        Page_Device: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @description `web`, `ios`, `android`, `voice`, `desktop` or `other`. */
+                platform: string;
+                createdAt: components["schemas"]["Timestamp"];
+                lastSyncAt?: components["schemas"]["Timestamp"] | null;
+                /**
+                 * Format: int64
+                 * @description The last mutation id the server processed from it (0 before its first push).
+                 */
+                lastMutationId: number;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
+        Page_SyncEntityInfo: {
+            items: {
+                /** @description snake_case singular (`day_type`). */
+                name: string;
+                schema: components["schemas"]["SyncEntitySchemas"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
         "Page_brake.DecisionRecord": {
             items: {
                 /** Format: uuid */
@@ -2122,15 +2538,108 @@ export interface components {
              * @description Stable machine-readable code; clients branch on this.
              * @enum {string}
              */
-            code: "already_completed" | "bad_request" | "brake_busy" | "completion_id_taken" | "completion_in_future" | "completion_too_late" | "consent_required" | "date_out_of_range" | "day_already_planned" | "email_taken" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_not_due" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "library_id_conflict" | "malformed_json" | "method_not_allowed" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "undo_window_passed" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
+            code: "already_completed" | "bad_request" | "brake_busy" | "completion_id_taken" | "completion_immutable" | "completion_in_future" | "completion_too_late" | "conflict_already_resolved" | "conflict_restore_blocked" | "consent_required" | "cursor_expired" | "cursor_invalid" | "date_out_of_range" | "day_already_planned" | "device_id_conflict" | "device_revoked" | "document_key_taken" | "document_too_large" | "email_taken" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_not_due" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "library_id_conflict" | "malformed_json" | "method_not_allowed" | "mutation_gap" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "snapshot_checksum_mismatch" | "snapshot_import_rejected" | "snapshot_schema_unsupported" | "sync_entity_not_found" | "sync_id_conflict" | "sync_unknown_entity" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "undo_window_passed" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
             /** @description The request's `x-request-id`, for support and logs. */
             requestId?: string | null;
             /** @description Invalid fields, for validation problems. */
             errors?: components["schemas"]["kernel.FieldError"][];
         };
+        PullRequest: {
+            /** @description The `cursor` of the previous page; absent for a full pull of the current state. */
+            cursor?: string | null;
+            /**
+             * Format: int32
+             * @description 1 to 5000 changes (default 500); a page may hold a few more when rows share the
+             *     last version.
+             */
+            limit?: number | null;
+            /** @description Only these entities (default: all). */
+            entities?: string[] | null;
+        };
+        PullResponse: {
+            changes: components["schemas"]["Change"][];
+            /** @description Pass it to the next pull. */
+            cursor: string;
+            hasMore: boolean;
+            /** @description Each of the user's devices' last processed mutation id. */
+            lastMutationIds: {
+                [key: string]: number;
+            };
+            serverTime: components["schemas"]["Timestamp"];
+        };
+        PushRequest: {
+            /** Format: uuid */
+            deviceId: string;
+            /** @description At most 500, in increasing `mutationId` order without gaps. */
+            mutations: components["schemas"]["Mutation"][];
+        };
+        PushResponse: {
+            results: components["schemas"]["MutationResult"][];
+            /**
+             * Format: int64
+             * @description The device's last processed mutation id after this push.
+             */
+            lastMutationId: number;
+            /**
+             * Format: int64
+             * @description The user's version after this push.
+             */
+            latestVersion: number;
+            serverTime: components["schemas"]["Timestamp"];
+            /**
+             * Format: int64
+             * @description How far ahead (positive) or behind the device's clock is, when more than 5 minutes.
+             */
+            clockSkewSeconds?: number | null;
+        };
+        Resolve: {
+            /** @description `server` keeps (or restores) the server's side, `client` the device's. */
+            choose: components["schemas"]["Side"];
+        };
+        /** @enum {string} */
+        Side: "server" | "client";
+        Snapshot: {
+            /** Format: int64 */
+            schemaVersion: number;
+            /**
+             * Format: int64
+             * @description The user's version the snapshot was taken at: a pull from its `cursor` continues
+             *     from it.
+             */
+            version: number;
+            /** @description The pull cursor that continues from this snapshot. */
+            cursor: string;
+            /**
+             * Format: uuid
+             * @description Whose data it is.
+             */
+            userId: string;
+            createdAt: components["schemas"]["Timestamp"];
+            /** @description Every live row, by entity name, in the REST API's form (as pull returns `data`). */
+            entities: {
+                [key: string]: components["schemas"]["kernel.JsonValue"];
+            };
+            /** @description SHA-256 (hex) of the canonical JSON of every other member (see `checksum`). */
+            checksum: string;
+        };
         Status: {
             /** @description `ok` or `ready`. */
             status: string;
+        };
+        /** @description One syncable entity: the name mutations and changes use, and its JSON schemas. */
+        SyncEntityInfo: {
+            /** @description snake_case singular (`day_type`). */
+            name: string;
+            schema: components["schemas"]["SyncEntitySchemas"];
+        };
+        /** @description The schemas of one entity; `$ref`s point into this API's OpenAPI components. */
+        SyncEntitySchemas: {
+            /** @description A pulled change's `data` (the REST API's GET body). */
+            data: Record<string, never>;
+            /** @description A push's `fields` for a new row (the create body). */
+            create: Record<string, never>;
+            /** @description A push's `fields` for an existing row (the patch body). */
+            update: Record<string, never>;
         };
         /**
          * Format: date-time
@@ -2566,6 +3075,11 @@ export interface components {
             exportedAt: components["schemas"]["Timestamp"];
             /** @description One section per domain (`identity`, `platform`, ...). */
             data: Record<string, never>;
+            /**
+             * @description The synced data as a sync snapshot (`GET /sync/snapshot`'s body), which
+             *     `POST /sync/import` accepts.
+             */
+            sync?: Record<string, never> | null;
         };
         "identity.LoginRequest": {
             email: string;
@@ -5087,6 +5601,106 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Devices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Device"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createDevice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewDevice"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `device_id_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    revokeDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     listDocs: {
         parameters: {
             query?: {
@@ -7108,6 +7722,357 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listSyncConflicts: {
+        parameters: {
+            query?: {
+                /** @description `open` (default), `resolved` or `all`. */
+                status?: "open" | "resolved" | "all";
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (base64url); empty or absent for the first page. A cursor the API did not issue is a 422 `invalid_query`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Conflicts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Conflict"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSyncConflict: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Conflict */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    resolveSyncConflict: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Resolve"];
+            };
+        };
+        responses: {
+            /** @description Resolved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `conflict_already_resolved` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listSyncEntities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entities */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SyncEntityInfo"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    syncEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of `poke` events, `data: {"version": n}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    syncImport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportRequest"];
+            };
+        };
+        responses: {
+            /** @description What the import changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `snapshot_checksum_mismatch`, `snapshot_schema_unsupported`, `sync_unknown_entity`, `snapshot_import_rejected` or `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    syncPull: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PullRequest"];
+            };
+        };
+        responses: {
+            /** @description One page of changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PullResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            /** @description `cursor_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `cursor_invalid`, `sync_unknown_entity` or `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    syncPush: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushRequest"];
+            };
+        };
+        responses: {
+            /** @description What became of each mutation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `device_revoked` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such device of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `mutation_gap` (with `expectedMutationId`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    syncSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Snapshot"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
