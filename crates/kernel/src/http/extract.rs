@@ -141,6 +141,11 @@ fn data_error(message: String) -> AppError {
     if message.contains(crate::date::OUT_OF_RANGE) {
         return date_out_of_range(field, message);
     }
+    // The detail names the field once: `plannedType: unknown variant ..`.
+    let message = match message.strip_prefix(&format!("{field}: ")) {
+        Some(rest) => rest.to_owned(),
+        None => message,
+    };
     let mut error = AppError::validation(vec![FieldError { field, message }]);
     error.code = CommonCode::InvalidBody.as_str();
     error

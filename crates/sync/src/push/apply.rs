@@ -41,6 +41,16 @@ impl Outcome {
     }
 }
 
+/// How a mutation's effects are undone when its entity refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// In a savepoint of its own: a refusal rolls back to it and the transaction goes on.
+    Savepoint,
+    /// Without one (two round trips fewer): a refusal after the entity may have written
+    /// is answered `None`, and the caller redoes its whole transaction with savepoints.
+    Optimistic,
+}
+
 /// Applies `incoming` for `user_id` at `at` in `tx` (which holds the user's lock): see
 /// ADR 0016 for the rules. A store failure is an `Err` and aborts the caller's work.
 pub async fn apply(
@@ -50,46 +60,69 @@ pub async fn apply(
     incoming: Incoming<'_>,
     at: Timestamp,
 ) -> Result<Outcome> {
+    apply_guarded(tx, entities, user_id, incoming, at, Guard::Savepoint)
+        .await?
+        .ok_or_else(|| SyncError::Entity(AppError::internal("a guarded mutation went unanswered")))
+}
+
+/// [`apply`] with the choice of [`Guard`]; `None` only under [`Guard::Optimistic`], when
+/// the entity refused the mutation and the transaction must be redone.
+pub async fn apply_guarded(
+    tx: &mut Tx,
+    entities: &EntityRegistry,
+    user_id: Uuid,
+    incoming: Incoming<'_>,
+    at: Timestamp,
+    guard: Guard,
+) -> Result<Option<Outcome>> {
     let Some(entity) = entities.get(incoming.entity) else {
-        return Ok(Outcome::rejected(
+        return Ok(Some(Outcome::rejected(
             SyncCode::UnknownEntity,
             format!("this server does not sync `{}`", incoming.entity),
-        ));
+        )));
     };
     let entity: &dyn SyncEntity = entity.as_ref();
     let table = entity.table();
     let before = row_state(tx, table, incoming.entity_id).await?;
     let action = decide(incoming.op, before, user_id, incoming.base_version);
     if let Action::Reject(code) = action {
-        return Ok(Outcome::rejected(code, rejection_message(code)));
+        return Ok(Some(Outcome::rejected(code, rejection_message(code))));
     }
-    let savepoint = Savepoint::begin(tx).await?;
+    let savepoint = match guard {
+        Guard::Savepoint => Some(Savepoint::begin(tx).await?),
+        Guard::Optimistic => None,
+    };
     match run(tx, entity, user_id, &incoming, action, at).await {
         Ok(conflict) => {
             let conflict_id = match conflict {
                 Some(conflict) => Some(conflicts::insert(tx, user_id, &conflict, at).await?),
                 None => None,
             };
-            savepoint.release(tx).await?;
+            if let Some(savepoint) = savepoint {
+                savepoint.release(tx).await?;
+            }
             let version = row_state(tx, table, incoming.entity_id)
                 .await?
                 .map_or(0, |row| row.version);
-            Ok(match conflict_id {
+            Ok(Some(match conflict_id {
                 Some(conflict_id) => Outcome::Conflict {
                     version,
                     conflict_id,
                 },
                 None => Outcome::Applied { version },
-            })
+            }))
         }
         Err(error) if aborts(&error) => Err(SyncError::Entity(error)),
-        Err(error) => {
-            savepoint.rollback(tx).await?;
-            Ok(Outcome::Rejected {
-                code: error.code,
-                message: message_of(&error),
-            })
-        }
+        Err(error) => match savepoint {
+            Some(savepoint) => {
+                savepoint.rollback(tx).await?;
+                Ok(Some(Outcome::Rejected {
+                    code: error.code,
+                    message: message_of(&error),
+                }))
+            }
+            None => Ok(None),
+        },
     }
 }
 
@@ -182,8 +215,10 @@ fn aborts(error: &AppError) -> bool {
 /// The entity's detail, with the first field it names.
 fn message_of(error: &AppError) -> String {
     match error.errors.first() {
-        Some(field) => format!("{} ({}: {})", error.detail, field.field, field.message),
-        None => error.detail.clone(),
+        Some(field) if !error.detail.contains(&field.message) => {
+            format!("{} ({}: {})", error.detail, field.field, field.message)
+        }
+        _ => error.detail.clone(),
     }
 }
 

@@ -2,16 +2,16 @@
 //! the device's progress and the batch's record, so a retry finds either all of it or
 //! none of it.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use async_trait::async_trait;
 use lifeos_kernel::syncable::EntityRegistry;
-use lifeos_kernel::{Db, SharedClock, Timestamp, Tx, sync_row};
+use lifeos_kernel::{AppError, Db, SharedClock, Timestamp, Tx, sync_row};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::apply::{Incoming, Outcome, apply, missing_fields};
+use super::apply::{Guard, Incoming, Outcome, apply_guarded, missing_fields};
 use super::{
     Mutation, MutationResult, MutationStatus, Op, PushRequest, PushResponse, merge, store,
 };
@@ -31,6 +31,7 @@ pub struct Push {
     clock: SharedClock,
     entities: EntityRegistry,
     hub: Arc<Hub>,
+    queues: UserQueues,
 }
 
 impl Push {
@@ -40,7 +41,32 @@ impl Push {
             clock,
             entities,
             hub,
+            queues: UserQueues::default(),
         }
+    }
+}
+
+/// One user's pushes on this process take turns here, before they take a database
+/// connection: they would queue on the user's counter row anyway, and queueing there
+/// would hold pooled connections that other users' requests need.
+#[derive(Default)]
+struct UserQueues(Mutex<HashMap<Uuid, Weak<tokio::sync::Mutex<()>>>>);
+
+impl UserQueues {
+    /// Forgotten queues are swept once the map holds this many.
+    const SWEEP_AT: usize = 1024;
+
+    fn of(&self, user_id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+        let mut queues = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(queue) = queues.get(&user_id).and_then(Weak::upgrade) {
+            return queue;
+        }
+        if queues.len() >= Self::SWEEP_AT {
+            queues.retain(|_, queue| queue.strong_count() > 0);
+        }
+        let queue = Arc::new(tokio::sync::Mutex::new(()));
+        queues.insert(user_id, Arc::downgrade(&queue));
+        queue
     }
 }
 
@@ -56,10 +82,23 @@ struct Done {
 impl PushService for Push {
     async fn push(&self, user_id: Uuid, request: PushRequest) -> Result<PushResponse> {
         merge::validate_batch(&request.mutations)?;
+        let queue = self.queues.of(user_id);
+        let _turn = queue.lock().await;
         let now = self.clock.now();
-        let mut tx = self.db.begin().await?;
-        let done = self.in_tx(&mut tx, user_id, &request, now).await?;
-        tx.commit().await?;
+        let done = match self
+            .attempt(user_id, &request, now, Guard::Optimistic)
+            .await?
+        {
+            Some(done) => done,
+            // An entity refused a mutation after it may have written: the batch again,
+            // each mutation in a savepoint this time.
+            None => self
+                .attempt(user_id, &request, now, Guard::Savepoint)
+                .await?
+                .ok_or_else(|| {
+                    SyncError::Entity(AppError::internal("a guarded push went unanswered"))
+                })?,
+        };
         if done.latest > done.before {
             self.hub.announce(user_id, done.latest).await;
         }
@@ -74,13 +113,31 @@ impl PushService for Push {
 }
 
 impl Push {
+    /// The batch in one transaction, committed unless a mutation needs the transaction
+    /// redone (`None`, only under [`Guard::Optimistic`]).
+    async fn attempt(
+        &self,
+        user_id: Uuid,
+        request: &PushRequest,
+        now: Timestamp,
+        guard: Guard,
+    ) -> Result<Option<Done>> {
+        let mut tx = self.db.begin().await?;
+        let done = self.in_tx(&mut tx, user_id, request, now, guard).await?;
+        if done.is_some() {
+            tx.commit().await?;
+        }
+        Ok(done)
+    }
+
     async fn in_tx(
         &self,
         tx: &mut Tx,
         user_id: Uuid,
         request: &PushRequest,
         now: Timestamp,
-    ) -> Result<Done> {
+        guard: Guard,
+    ) -> Result<Option<Done>> {
         // The lock first: the device's progress read below is then the latest, and a
         // concurrent push of the same device waits for this one to commit.
         sync_row::lock_user(tx, user_id).await?;
@@ -94,21 +151,24 @@ impl Push {
         let last = device.last_mutation_id;
         let mutations = &request.mutations;
         let Some(first) = mutations.first().map(|m| m.mutation_id) else {
-            return Ok(Done {
+            return Ok(Some(Done {
                 results: Vec::new(),
                 last_mutation_id: last,
                 before,
                 latest: before,
-            });
+            }));
         };
         let seen = merge::already_processed(last, first, mutations.len())?;
         let (old, new) = mutations.split_at(seen);
         let mut results = self.duplicates(tx, request.device_id, old).await?;
         let mut records = Vec::with_capacity(new.len());
         for mutation in new {
-            let outcome = self
-                .apply_one(tx, user_id, request.device_id, mutation, now)
-                .await?;
+            let Some(outcome) = self
+                .apply_one(tx, user_id, request.device_id, mutation, now, guard)
+                .await?
+            else {
+                return Ok(None);
+            };
             records.push(record_of(mutation, &outcome));
             results.push(result_of(mutation.mutation_id, outcome));
         }
@@ -131,12 +191,12 @@ impl Push {
             .await?;
         }
         let latest = sync_row::current_version(tx, user_id).await?;
-        Ok(Done {
+        Ok(Some(Done {
             results,
             last_mutation_id,
             before,
             latest,
-        })
+        }))
     }
 
     async fn apply_one(
@@ -146,10 +206,11 @@ impl Push {
         device_id: Uuid,
         mutation: &Mutation,
         now: Timestamp,
-    ) -> Result<Outcome> {
+        guard: Guard,
+    ) -> Result<Option<Outcome>> {
         let empty = serde_json::Map::new();
         let fields = match (mutation.op, &mutation.fields) {
-            (Op::Upsert, None) => return Ok(missing_fields()),
+            (Op::Upsert, None) => return Ok(Some(missing_fields())),
             (_, Some(fields)) => fields,
             (Op::Delete, None) => &empty,
         };
@@ -161,7 +222,7 @@ impl Push {
             base_version: mutation.base_version,
             origin: Some((device_id, mutation.mutation_id)),
         };
-        apply(tx, &self.entities, user_id, incoming, now).await
+        apply_guarded(tx, &self.entities, user_id, incoming, now, guard).await
     }
 
     /// The answers for mutations an earlier push processed: `duplicate`, with the
