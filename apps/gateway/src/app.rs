@@ -317,11 +317,8 @@ const COMPACT_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 /// period after start (ADR 0016).
 fn spawn_compaction(db: Db, entities: EntityRegistry, clock: SharedClock) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let start = tokio::time::Instant::now() + COMPACT_EVERY;
-        let mut every = tokio::time::interval_at(start, COMPACT_EVERY);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            every.tick().await;
+            tokio::time::sleep(COMPACT_EVERY).await;
             let keep = lifeos_sync::compaction::KEEP;
             match lifeos_sync::compaction::compact(&db, &entities, clock.now(), keep).await {
                 Ok(report) => tracing::info!(

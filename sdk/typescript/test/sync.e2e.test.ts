@@ -344,7 +344,7 @@ describe("the offline client against the server", () => {
     const pushed = (await b.client.sync()).push;
     assert.deepEqual(pushed.results.map((r) => r.status), ["rejected", "rejected", "applied"]);
     assert.deepEqual(b.issues.map((i) => [i.kind, i.mutation.entityId, i.result.code]), [
-      ["rejected", nap, "validation_failed"],
+      ["rejected", nap, "invalid_body"],
       ["rejected", twice, "day_already_planned"],
     ]);
     // The reason, for the app to show.
