@@ -163,13 +163,7 @@ impl SyncEntity for CompletionEntity {
         store::live_between(tx, user_id, after, upto)
             .await?
             .into_iter()
-            .map(|row| {
-                Ok(Versioned {
-                    id: row.id,
-                    version: row.version,
-                    data: serde_json::to_value(row.view())?,
-                })
-            })
+            .map(|row| Versioned::of(row.id, row.version, &row.view()))
             .collect()
     }
 

@@ -50,6 +50,30 @@ pub struct Versioned {
     pub data: Value,
 }
 
+impl Versioned {
+    /// `row` in the API's form with its id and version: one row of a pull.
+    pub fn of<T: serde::Serialize>(id: Uuid, version: i64, row: &T) -> Result<Self, StoreError> {
+        Ok(Self {
+            id,
+            version,
+            data: serde_json::to_value(row)?,
+        })
+    }
+}
+
+/// A live row (if any) in the API's form: what its REST GET answers.
+pub fn api_form<T: serde::Serialize>(row: Option<T>) -> Result<Option<Value>, StoreError> {
+    Ok(row.map(|row| serde_json::to_value(row)).transpose()?)
+}
+
+/// A create body's `fields` with its `id` set to the entity's: the row sync creates is the
+/// one the client named, whatever `fields` say.
+pub fn with_id(fields: &Map<String, Value>, id: Uuid) -> Map<String, Value> {
+    let mut fields = fields.clone();
+    fields.insert("id".to_owned(), Value::String(id.to_string()));
+    fields
+}
+
 /// One syncable entity of one domain.
 #[async_trait]
 pub trait SyncEntity: Send + Sync + 'static {

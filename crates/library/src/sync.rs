@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use lifeos_kernel::sync_row::AnyRow;
-use lifeos_kernel::syncable::{EntitySchema, SharedEntity, SyncEntity, Versioned, parse_fields};
+use lifeos_kernel::syncable::{
+    EntitySchema, SharedEntity, SyncEntity, Versioned, api_form, parse_fields,
+};
 use lifeos_kernel::user_data::UserTable;
 use lifeos_kernel::{AppError, StoreError, Timestamp, Tx, with_tx};
 use serde::Serialize;
@@ -73,22 +75,14 @@ fn store_error(error: LibraryError) -> StoreError {
     }
 }
 
-fn json<T: Serialize>(value: &T) -> Result<Value, StoreError> {
-    Ok(serde_json::to_value(value)?)
-}
-
 fn versioned<T: Serialize>(
     rows: Vec<T>,
     key: impl Fn(&T) -> (Uuid, i64),
 ) -> Result<Vec<Versioned>, StoreError> {
-    rows.into_iter()
+    rows.iter()
         .map(|row| {
-            let (id, version) = key(&row);
-            Ok(Versioned {
-                id,
-                version,
-                data: json(&row)?,
-            })
+            let (id, version) = key(row);
+            Versioned::of(id, version, row)
         })
         .collect()
 }
@@ -109,7 +103,7 @@ impl SyncEntity for MealEntity {
         let meal = meals::service::get_in(tx, user_id, id)
             .await
             .map_err(store_error)?;
-        meal.as_ref().map(json).transpose()
+        api_form(meal)
     }
 
     async fn live_between(
@@ -172,7 +166,7 @@ impl SyncEntity for SupplementLogEntity {
 
     async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError> {
         let log = supplement_logs::store::get(tx, user_id, id).await?;
-        log.as_ref().map(json).transpose()
+        api_form(log)
     }
 
     async fn live_between(
@@ -236,7 +230,7 @@ impl SyncEntity for WorkoutEntity {
 
     async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError> {
         let workout = workouts::store::get(tx, user_id, id).await?;
-        workout.as_ref().map(json).transpose()
+        api_form(workout)
     }
 
     async fn live_between(
@@ -298,7 +292,7 @@ impl SyncEntity for NutritionTargetEntity {
 
     async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError> {
         let targets = nutrition::store::get(tx, user_id, id).await?;
-        targets.as_ref().map(json).transpose()
+        api_form(targets)
     }
 
     async fn live_between(

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use lifeos_kernel::error::Validator;
 use lifeos_kernel::sync_row;
-use lifeos_kernel::syncable::{EntitySchema, SharedEntity, SyncEntity, Versioned, parse_fields};
+use lifeos_kernel::syncable::{
+    EntitySchema, SharedEntity, SyncEntity, Versioned, api_form, parse_fields,
+};
 use lifeos_kernel::user_data::UserTable;
 use lifeos_kernel::{AppError, ErrorKind, StoreError, Timestamp, Tx};
 use serde_json::{Map, Value};
@@ -26,10 +28,6 @@ pub fn entity() -> Option<SharedEntity> {
 /// Documents as a [`SyncEntity`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DocumentEntity;
-
-fn data_form(document: &Document) -> Result<Value, StoreError> {
-    Ok(serde_json::to_value(document)?)
-}
 
 fn check_key(key: &str) -> Result<(), AppError> {
     Validator::new()
@@ -121,10 +119,11 @@ impl SyncEntity for DocumentEntity {
     }
 
     async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError> {
-        store::get(tx, user_id, id)
-            .await?
-            .map(|stored| data_form(&stored.document))
-            .transpose()
+        api_form(
+            store::get(tx, user_id, id)
+                .await?
+                .map(|stored| stored.document),
+        )
     }
 
     async fn live_between(
@@ -138,11 +137,8 @@ impl SyncEntity for DocumentEntity {
             .await?
             .into_iter()
             .map(|stored| {
-                Ok(Versioned {
-                    id: stored.document.id,
-                    version: stored.document.version,
-                    data: data_form(&stored.document)?,
-                })
+                let document = &stored.document;
+                Versioned::of(document.id, document.version, document)
             })
             .collect()
     }

@@ -3,10 +3,11 @@
 //! tracking's other entities share.
 
 use async_trait::async_trait;
-use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, parse_fields};
+use lifeos_kernel::syncable::{
+    EntitySchema, SyncEntity, Versioned, api_form, parse_fields, with_id,
+};
 use lifeos_kernel::user_data::UserTable;
 use lifeos_kernel::{AppError, StoreError, Timestamp, Tx};
-use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -29,11 +30,7 @@ impl SyncEntity for DayTypeEntity {
     }
 
     async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError> {
-        store::get(tx, user_id, id)
-            .await?
-            .as_ref()
-            .map(data)
-            .transpose()
+        api_form(store::get(tx, user_id, id).await?)
     }
 
     async fn live_between(
@@ -46,7 +43,7 @@ impl SyncEntity for DayTypeEntity {
         store::live_between(tx, user_id, after, upto)
             .await?
             .iter()
-            .map(|day| versioned(day.id, day.version, day))
+            .map(|day| Versioned::of(day.id, day.version, day))
             .collect()
     }
 
@@ -79,32 +76,6 @@ impl SyncEntity for DayTypeEntity {
         delete_in(tx, user_id, id, at).await?;
         Ok(())
     }
-}
-
-/// A row's API form: what its REST GET answers.
-pub(crate) fn data<T: Serialize>(row: &T) -> Result<Value, StoreError> {
-    Ok(serde_json::to_value(row)?)
-}
-
-/// A row's API form with its id and version, as pull returns it.
-pub(crate) fn versioned<T: Serialize>(
-    id: Uuid,
-    version: i64,
-    row: &T,
-) -> Result<Versioned, StoreError> {
-    Ok(Versioned {
-        id,
-        version,
-        data: data(row)?,
-    })
-}
-
-/// A create body's fields with its `id` set to the entity's: the row sync creates is the
-/// one the client named, whatever `fields` say.
-pub(crate) fn with_id(fields: &Map<String, Value>, id: Uuid) -> Map<String, Value> {
-    let mut fields = fields.clone();
-    fields.insert("id".to_owned(), Value::String(id.to_string()));
-    fields
 }
 
 #[cfg(test)]

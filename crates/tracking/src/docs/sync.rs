@@ -3,14 +3,13 @@
 //! the REST bodies.
 
 use async_trait::async_trait;
-use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, parse_fields};
+use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, api_form, parse_fields};
 use lifeos_kernel::user_data::UserTable;
 use lifeos_kernel::{AppError, StoreError, Timestamp, Tx};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::{Doc, DocPatch, NewDoc, service, store};
-use crate::plans::sync::{api_form, versioned};
 use crate::user_data::DOCS;
 
 /// The `doc` entity.
@@ -40,7 +39,7 @@ impl SyncEntity for DocEntity {
     ) -> Result<Vec<Versioned>, StoreError> {
         let docs = store::between(tx, user_id, after, upto).await?;
         docs.iter()
-            .map(|doc| versioned(doc.id, doc.version, doc))
+            .map(|doc| Versioned::of(doc.id, doc.version, doc))
             .collect()
     }
 

@@ -10,7 +10,7 @@
 //! deleted node as it is.
 
 use async_trait::async_trait;
-use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, parse_fields};
+use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, api_form, parse_fields};
 use lifeos_kernel::user_data::UserTable;
 use lifeos_kernel::{AppError, StoreError, Timestamp, Tx, sync_row};
 use serde::Deserialize;
@@ -20,7 +20,6 @@ use uuid::Uuid;
 
 use super::service::{NOT_FOUND, delete_in, put_in};
 use super::{HabitScheduleView, ScheduleInput, store};
-use crate::day_types::sync::{data, versioned};
 use crate::error::TrackingError;
 use crate::plans::store::get_node;
 use crate::user_data::HABIT_SCHEDULES;
@@ -59,11 +58,7 @@ impl SyncEntity for HabitScheduleEntity {
     }
 
     async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError> {
-        store::get_by_id(tx, user_id, id)
-            .await?
-            .as_ref()
-            .map(data)
-            .transpose()
+        api_form(store::get_by_id(tx, user_id, id).await?)
     }
 
     async fn live_between(
@@ -76,7 +71,7 @@ impl SyncEntity for HabitScheduleEntity {
         store::live_between(tx, user_id, after, upto)
             .await?
             .iter()
-            .map(|(id, view)| versioned(*id, view.version, view))
+            .map(|(id, view)| Versioned::of(*id, view.version, view))
             .collect()
     }
 

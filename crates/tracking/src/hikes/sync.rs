@@ -5,7 +5,9 @@
 
 use async_trait::async_trait;
 use lifeos_kernel::outbox::Outbox;
-use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, parse_fields};
+use lifeos_kernel::syncable::{
+    EntitySchema, SyncEntity, Versioned, api_form, parse_fields, with_id,
+};
 use lifeos_kernel::user_data::UserTable;
 use lifeos_kernel::{AppError, StoreError, Timestamp, Tx};
 use serde_json::{Map, Value};
@@ -13,7 +15,6 @@ use uuid::Uuid;
 
 use super::service::{create_in, delete_in, update_in};
 use super::{Hike, HikePatch, NewHike, store};
-use crate::day_types::sync::{data, versioned, with_id};
 use crate::error::TrackingError;
 use crate::user_data::HIKES;
 
@@ -40,11 +41,7 @@ impl SyncEntity for HikeEntity {
     }
 
     async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError> {
-        store::get(tx, user_id, id)
-            .await?
-            .as_ref()
-            .map(data)
-            .transpose()
+        api_form(store::get(tx, user_id, id).await?)
     }
 
     async fn live_between(
@@ -57,7 +54,7 @@ impl SyncEntity for HikeEntity {
         store::live_between(tx, user_id, after, upto)
             .await?
             .iter()
-            .map(|hike| versioned(hike.id, hike.version, hike))
+            .map(|hike| Versioned::of(hike.id, hike.version, hike))
             .collect()
     }
 

@@ -7,10 +7,12 @@
 
 use async_trait::async_trait;
 use lifeos_kernel::outbox::Outbox;
-use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, differing, parse_fields};
+use lifeos_kernel::syncable::{
+    EntitySchema, SyncEntity, Versioned, api_form, differing, parse_fields,
+};
 use lifeos_kernel::user_data::UserTable;
 use lifeos_kernel::{AppError, StoreError, Timestamp, Tx};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use time::Date;
 use utoipa::ToSchema;
@@ -18,24 +20,6 @@ use uuid::Uuid;
 
 use super::{NewNode, NewTrack, Node, NodePatch, NodeType, Track, TrackPatch, service, store};
 use crate::user_data::{NODES, TRACKS};
-
-/// `value` in API form with its id and version: one row of a pull.
-pub(crate) fn versioned<T: Serialize>(
-    id: Uuid,
-    version: i64,
-    value: &T,
-) -> Result<Versioned, StoreError> {
-    Ok(Versioned {
-        id,
-        version,
-        data: serde_json::to_value(value)?,
-    })
-}
-
-/// `value` (a live row, if any) in API form.
-pub(crate) fn api_form<T: Serialize>(value: Option<T>) -> Result<Option<Value>, StoreError> {
-    Ok(value.map(|v| serde_json::to_value(v)).transpose()?)
-}
 
 /// The `track` entity.
 #[derive(Debug, Clone, Copy, Default)]
@@ -65,7 +49,7 @@ impl SyncEntity for TrackEntity {
         let tracks = store::tracks_between(tx, user_id, after, upto).await?;
         tracks
             .iter()
-            .map(|track| versioned(track.id, track.version, track))
+            .map(|track| Versioned::of(track.id, track.version, track))
             .collect()
     }
 
@@ -198,7 +182,7 @@ impl SyncEntity for NodeEntity {
         let nodes = store::nodes_between(tx, user_id, after, upto).await?;
         nodes
             .iter()
-            .map(|node| versioned(node.id, node.version, node))
+            .map(|node| Versioned::of(node.id, node.version, node))
             .collect()
     }
 

@@ -7,14 +7,13 @@
 
 use async_trait::async_trait;
 use lifeos_kernel::outbox::Outbox;
-use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, parse_fields};
+use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, api_form, parse_fields};
 use lifeos_kernel::user_data::UserTable;
 use lifeos_kernel::{AppError, StoreError, Timestamp, Tx};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::{NewTimeEntry, TimeEntry, TimeEntryPatch, service, store};
-use crate::plans::sync::{api_form, versioned};
 use crate::user_data::TIME_ENTRIES;
 
 /// The `time_entry` entity. A created entry publishes `tracking.time_entry_stopped`, as
@@ -54,7 +53,7 @@ impl SyncEntity for TimeEntryEntity {
         let entries = store::between(tx, user_id, after, upto).await?;
         entries
             .iter()
-            .map(|entry| versioned(entry.id, entry.version, entry))
+            .map(|entry| Versioned::of(entry.id, entry.version, entry))
             .collect()
     }
 

@@ -4,7 +4,9 @@
 //! a batch (or an import) creates it before the records that name it.
 
 use async_trait::async_trait;
-use lifeos_kernel::syncable::{EntitySchema, SyncEntity, Versioned, parse_fields};
+use lifeos_kernel::syncable::{
+    EntitySchema, SyncEntity, Versioned, api_form, parse_fields, with_id,
+};
 use lifeos_kernel::user_data::UserTable;
 use lifeos_kernel::{AppError, StoreError, Timestamp, Tx};
 use serde_json::{Map, Value};
@@ -17,7 +19,6 @@ use super::service::{
 use super::{
     Maintenance, MaintenancePatch, NewMaintenance, NewVehicle, Vehicle, VehiclePatch, store,
 };
-use crate::day_types::sync::{data, versioned, with_id};
 use crate::user_data::{VEHICLE_MAINTENANCE, VEHICLES};
 
 /// The `vehicle` entity.
@@ -39,11 +40,7 @@ impl SyncEntity for VehicleEntity {
     }
 
     async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError> {
-        store::get_vehicle(tx, user_id, id)
-            .await?
-            .as_ref()
-            .map(data)
-            .transpose()
+        api_form(store::get_vehicle(tx, user_id, id).await?)
     }
 
     async fn live_between(
@@ -56,7 +53,7 @@ impl SyncEntity for VehicleEntity {
         store::vehicles_between(tx, user_id, after, upto)
             .await?
             .iter()
-            .map(|vehicle| versioned(vehicle.id, vehicle.version, vehicle))
+            .map(|vehicle| Versioned::of(vehicle.id, vehicle.version, vehicle))
             .collect()
     }
 
@@ -102,11 +99,7 @@ impl SyncEntity for MaintenanceEntity {
     }
 
     async fn get(&self, tx: &mut Tx, user_id: Uuid, id: Uuid) -> Result<Option<Value>, StoreError> {
-        store::get_maintenance(tx, user_id, id)
-            .await?
-            .as_ref()
-            .map(data)
-            .transpose()
+        api_form(store::get_maintenance(tx, user_id, id).await?)
     }
 
     async fn live_between(
@@ -119,7 +112,7 @@ impl SyncEntity for MaintenanceEntity {
         store::maintenance_between(tx, user_id, after, upto)
             .await?
             .iter()
-            .map(|record| versioned(record.id, record.version, record))
+            .map(|record| Versioned::of(record.id, record.version, record))
             .collect()
     }
 
