@@ -2018,7 +2018,7 @@ export interface components {
         NewDevice: {
             /** Format: uuid */
             id?: string | null;
-            /** @description 1 to 100 characters. */
+            /** @description 1 to 100 characters, not all blank. */
             name: string;
             platform: string;
         };
@@ -2553,7 +2553,7 @@ export interface components {
              *     last version.
              */
             limit?: number | null;
-            /** @description Only these entities (default: all). */
+            /** @description Only these entities (default: all), named as `GET /sync/entities` lists them. */
             entities?: string[] | null;
         };
         PullResponse: {
@@ -2599,7 +2599,10 @@ export interface components {
         /** @enum {string} */
         Side: "server" | "client";
         Snapshot: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The format's version: 1.
+             */
             schemaVersion: number;
             /**
              * Format: int64

@@ -34,7 +34,9 @@ pub struct Device {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewDevice {
     pub id: Option<Uuid>,
-    /// 1 to 100 characters.
+    /// 1 to 100 characters, not all blank.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    #[schema(pattern = "^(web|ios|android|voice|desktop|other)$")]
     pub platform: String,
 }

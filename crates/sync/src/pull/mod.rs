@@ -26,8 +26,10 @@ pub struct PullRequest {
     pub cursor: Option<String>,
     /// 1 to 5000 changes (default 500); a page may hold a few more when rows share the
     /// last version.
+    #[schema(minimum = 1, maximum = 5000)]
     pub limit: Option<u32>,
-    /// Only these entities (default: all).
+    /// Only these entities (default: all), named as `GET /sync/entities` lists them.
+    #[schema(min_items = 1)]
     pub entities: Option<Vec<String>>,
 }
 

@@ -48,6 +48,7 @@ lifeos_kernel::text_enum! {
 pub struct PushRequest {
     pub device_id: Uuid,
     /// At most 500, in increasing `mutationId` order without gaps.
+    #[schema(max_items = 500)]
     pub mutations: Vec<Mutation>,
 }
 
@@ -55,6 +56,7 @@ pub struct PushRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Mutation {
     /// Increases by one per device, from 1.
+    #[schema(minimum = 1)]
     pub mutation_id: i64,
     /// An entity name from `GET /sync/entities` (`day_type`, `document`...).
     pub entity: String,

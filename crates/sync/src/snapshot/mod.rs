@@ -19,6 +19,8 @@ pub const SCHEMA_VERSION: i64 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Snapshot {
+    /// The format's version: 1.
+    #[schema(minimum = 1, maximum = 1)]
     pub schema_version: i64,
     /// The user's version the snapshot was taken at: a pull from its `cursor` continues
     /// from it.
