@@ -14,6 +14,11 @@ use serde_json::{Value, json};
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 pub const PASSWORD: &str = "correct horse battery";
 
+/// A fresh id (UUID v7) as text, for rows a test names before it writes them.
+pub fn new_id() -> String {
+    lifeos_kernel::id::new_id().to_string()
+}
+
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
@@ -69,6 +74,25 @@ impl TestApp {
 
     pub fn db(&self) -> &Db {
         &self.server.as_ref().expect("running").db
+    }
+
+    /// Registers a sync device named `name` for the token's user; its id.
+    pub async fn device(&self, token: &str, name: &str) -> String {
+        let reply = self
+            .post(
+                "/api/v1/devices",
+                Some(token),
+                json!({ "name": name, "platform": "web" }),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            self.label,
+            reply.body
+        );
+        reply.body["id"].as_str().unwrap().to_owned()
     }
 
     /// Sync's services: its hub and entity registry, for jobs a test runs itself.

@@ -6,28 +6,8 @@ use lifeos_kernel::testing::TestDatabase;
 use lifeos_sync::documents::MAX_DATA_BYTES;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
-use crate::common::TestApp;
-
-/// A device of the token's user; its id.
-async fn device(app: &TestApp, token: &str, name: &str) -> String {
-    let reply = app
-        .post(
-            "/api/v1/devices",
-            Some(token),
-            json!({ "name": name, "platform": "web" }),
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::CREATED,
-        "{}: {}",
-        app.label,
-        reply.body
-    );
-    reply.body["id"].as_str().unwrap().to_owned()
-}
+use crate::common::{TestApp, new_id};
 
 /// Pushes `mutations` (which must answer 200); the results.
 async fn push(app: &TestApp, token: &str, device: &str, mutations: Vec<Value>) -> Vec<Value> {
@@ -60,10 +40,6 @@ fn delete(app: &TestApp, mutation_id: i64, id: &str, base: Option<i64>) -> Value
         "mutationId": mutation_id, "entity": "document", "entityId": id, "op": "delete",
         "baseVersion": base, "clientTimestamp": app.now(),
     })
-}
-
-fn new_id() -> String {
-    Uuid::now_v7().to_string()
 }
 
 /// The user's live documents from a full pull, by id.
@@ -116,7 +92,7 @@ lifeos_kernel::dialect_test! {
     async fn documents_are_created_patched_per_field_and_deleted(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         let id = new_id();
 
         let created = push(&app, &ada, &phone, vec![upsert(
@@ -168,8 +144,8 @@ lifeos_kernel::dialect_test! {
     async fn offline_edits_merge_per_field_and_conflict_only_on_the_same_field(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
-        let laptop = device(&app, &ada, "laptop").await;
+        let phone = app.device(&ada, "phone").await;
+        let laptop = app.device(&ada, "laptop").await;
         let id = new_id();
         let created = push(&app, &ada, &phone, vec![upsert(
             &app, 1, &id,
@@ -235,7 +211,7 @@ lifeos_kernel::dialect_test! {
     async fn document_rules_reject_with_their_codes(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         let first = new_id();
         let big = "x".repeat(MAX_DATA_BYTES);
         let results = push(&app, &ada, &phone, vec![
@@ -282,8 +258,8 @@ lifeos_kernel::dialect_test! {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let bob = app.user("bob@example.com").await;
-        let ada_phone = device(&app, &ada, "phone").await;
-        let bob_phone = device(&app, &bob, "phone").await;
+        let ada_phone = app.device(&ada, "phone").await;
+        let bob_phone = app.device(&bob, "phone").await;
         let id = new_id();
         let created = push(&app, &ada, &ada_phone, vec![upsert(
             &app, 1, &id, json!({ "key": "mine", "data": { "a": 1 } }), None,

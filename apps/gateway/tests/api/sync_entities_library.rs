@@ -7,7 +7,7 @@ use lifeos_kernel::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::TestApp;
+use crate::common::{TestApp, new_id};
 use crate::plans::{node, track};
 
 const FOODS: &str = include_str!(concat!(
@@ -53,10 +53,6 @@ fn iron_tablet() -> String {
 
 fn back_squat() -> String {
     seed_id(EXERCISES, "name", "Back Squat")
-}
-
-fn new_id() -> String {
-    lifeos_kernel::id::new_id().to_string()
 }
 
 /// A user at a fixed instant (UTC, day starting at midnight).

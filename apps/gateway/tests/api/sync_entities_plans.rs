@@ -7,24 +7,8 @@ use lifeos_kernel::{Db, with_db};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::TestApp;
+use crate::common::{TestApp, new_id};
 use crate::plans::{node, track};
-
-fn new_id() -> String {
-    lifeos_kernel::id::new_id().to_string()
-}
-
-async fn device(app: &TestApp, token: &str) -> String {
-    let reply = app
-        .post(
-            "/api/v1/devices",
-            Some(token),
-            json!({ "name": "Phone", "platform": "ios" }),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
-}
 
 /// One device's mutations, numbered from 1 across its pushes.
 struct Device<'a> {
@@ -36,7 +20,7 @@ struct Device<'a> {
 
 impl<'a> Device<'a> {
     async fn new(app: &'a TestApp, token: &'a str) -> Self {
-        let id = device(app, token).await;
+        let id = app.device(token, "phone").await;
         Self {
             app,
             token,

@@ -7,12 +7,8 @@ use lifeos_kernel::{Db, with_db};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::TestApp;
+use crate::common::{TestApp, new_id};
 use crate::plans::{node, track};
-
-fn new_id() -> String {
-    lifeos_kernel::id::new_id().to_string()
-}
 
 /// One device's mutations, numbered from 1 across its pushes.
 struct Device<'a> {

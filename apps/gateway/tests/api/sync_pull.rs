@@ -175,24 +175,6 @@ async fn plan_days(app: &TestApp, token: &str, first: u16, n: u16) -> Vec<Value>
     rows
 }
 
-async fn register_device(app: &TestApp, token: &str) -> String {
-    let reply = app
-        .post(
-            "/api/v1/devices",
-            Some(token),
-            json!({ "name": "phone", "platform": "ios" }),
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::CREATED,
-        "{}: {}",
-        app.label,
-        reply.body
-    );
-    id(&reply.body)
-}
-
 async fn push_document(app: &TestApp, token: &str, device: &str, mutation_id: i64, key: &str) {
     let reply = app
         .post(
@@ -348,7 +330,7 @@ lifeos_kernel::dialect_test! {
     async fn the_entities_filter_picks_entities(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let device = register_device(&app, &ada).await;
+        let device = app.device(&ada, "phone").await;
         plan_days(&app, &ada, 60, 2).await;
         push_document(&app, &ada, &device, 1, "settings").await;
         plan_days(&app, &ada, 70, 1).await;
@@ -560,8 +542,8 @@ lifeos_kernel::dialect_test! {
     async fn last_mutation_ids_name_the_live_devices(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = register_device(&app, &ada).await;
-        let laptop = register_device(&app, &ada).await;
+        let phone = app.device(&ada, "phone").await;
+        let laptop = app.device(&ada, "phone").await;
         push_document(&app, &ada, &phone, 1, "one").await;
         push_document(&app, &ada, &phone, 2, "two").await;
         let full = page(&app, &ada, json!({})).await;

@@ -12,25 +12,6 @@ use uuid::Uuid;
 
 use crate::common::{Reply, TestApp};
 
-/// Registers a device for the token's user; its id.
-async fn device(app: &TestApp, token: &str, name: &str) -> String {
-    let reply = app
-        .post(
-            "/api/v1/devices",
-            Some(token),
-            json!({ "name": name, "platform": "web" }),
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::CREATED,
-        "{}: {}",
-        app.label,
-        reply.body
-    );
-    reply.body["id"].as_str().unwrap().to_owned()
-}
-
 async fn push(app: &TestApp, token: &str, device: &str, mutations: Vec<Value>) -> Reply {
     app.post(
         "/api/v1/sync/push",
@@ -196,7 +177,7 @@ lifeos_kernel::dialect_test! {
             .assert_problem(StatusCode::CONFLICT, "device_id_conflict");
         }
         app.clock.advance(time::Duration::seconds(1));
-        let laptop = device(&app, &ada, "laptop").await;
+        let laptop = app.device(&ada, "laptop").await;
 
         let listed = devices(&app, &ada).await;
         let names: Vec<_> = listed.iter().map(|d| d["name"].as_str().unwrap()).collect();
@@ -242,7 +223,7 @@ lifeos_kernel::dialect_test! {
     async fn a_retried_batch_is_duplicate_and_changes_nothing(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         let (one, two) = (fresh_id(), fresh_id());
         let batch = vec![
             upsert(&app, 1, &one, new_doc("one", json!({"n": 1})), None),
@@ -283,7 +264,7 @@ lifeos_kernel::dialect_test! {
     async fn an_overlapping_retry_applies_only_the_new_tail(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         let id = fresh_id();
         let first = push_ok(&app, &ada, &phone, vec![
             upsert(&app, 1, &id, new_doc("counter", json!({"n": 1})), None),
@@ -308,7 +289,7 @@ lifeos_kernel::dialect_test! {
     async fn a_gap_applies_nothing_and_names_the_expected_id(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         let id = fresh_id();
         push_ok(&app, &ada, &phone, vec![upsert(&app, 1, &id, new_doc("k", json!({"a": 1})), None)]).await;
         let before = state(&app, &ada).await;
@@ -340,7 +321,7 @@ lifeos_kernel::dialect_test! {
     async fn rejected_mutations_say_why_and_still_advance_the_device(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         let good = fresh_id();
         let body = push_ok(&app, &ada, &phone, vec![
             upsert(&app, 1, &fresh_id(), new_doc("", json!({})), None),
@@ -378,8 +359,8 @@ lifeos_kernel::dialect_test! {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let bob = app.user("bob@example.com").await;
-        let adas = device(&app, &ada, "ada's phone").await;
-        let bobs = device(&app, &bob, "bob's phone").await;
+        let adas = app.device(&ada, "ada's phone").await;
+        let bobs = app.device(&bob, "bob's phone").await;
         let id = fresh_id();
         push_ok(&app, &bob, &bobs, vec![upsert(&app, 1, &id, new_doc("bob", json!({"secret": 1})), None)]).await;
         let bob_before = state(&app, &bob).await;
@@ -404,8 +385,8 @@ lifeos_kernel::dialect_test! {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let bob = app.user("bob@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
-        let laptop = device(&app, &ada, "laptop").await;
+        let phone = app.device(&ada, "phone").await;
+        let laptop = app.device(&ada, "laptop").await;
         let id = fresh_id();
         let created = push_ok(&app, &ada, &phone, vec![
             upsert(&app, 1, &id, new_doc("settings", json!({"theme": "dark", "lang": "en", "size": 1})), None),
@@ -493,8 +474,8 @@ lifeos_kernel::dialect_test! {
     async fn a_delete_wins_over_a_concurrent_update_both_ways(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
-        let laptop = device(&app, &ada, "laptop").await;
+        let phone = app.device(&ada, "phone").await;
+        let laptop = app.device(&ada, "laptop").await;
         let (gone, kept) = (fresh_id(), fresh_id());
         let created = push_ok(&app, &ada, &phone, vec![
             upsert(&app, 1, &gone, new_doc("gone", json!({"a": 1})), None),
@@ -558,7 +539,7 @@ lifeos_kernel::dialect_test! {
     async fn a_wrong_client_clock_is_reported(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         let at = |offset: i64| -> Timestamp {
             Timestamp::from_unix_seconds(app.now().unix_seconds() + offset).unwrap()
         };
@@ -603,8 +584,8 @@ lifeos_kernel::dialect_test! {
     async fn racing_devices_on_one_row_end_consistent_with_one_conflict(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
-        let laptop = device(&app, &ada, "laptop").await;
+        let phone = app.device(&ada, "phone").await;
+        let laptop = app.device(&ada, "laptop").await;
         let id = fresh_id();
         let created = push_ok(&app, &ada, &phone, vec![upsert(&app, 1, &id, new_doc("race", json!({"v": "start"})), None)]).await;
         let mut base = created["results"][0]["version"].as_i64().unwrap();
@@ -678,7 +659,7 @@ lifeos_kernel::dialect_test! {
     async fn one_device_racing_itself_applies_each_mutation_once(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         let ids: Vec<_> = (0..4).map(|_| fresh_id()).collect();
         let batch: Vec<_> = ids
             .iter()
@@ -732,7 +713,7 @@ lifeos_kernel::dialect_test! {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
         let bob = app.user("bob@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         let day = plan_day(&app, &ada, "2026-05-01").await;
         let id = day["id"].as_str().unwrap().to_owned();
         let base = day["version"].as_i64().unwrap();
@@ -756,7 +737,7 @@ lifeos_kernel::dialect_test! {
         assert_eq!(conflict["serverFields"]["notes"], "from the web");
 
         // Bob cannot touch it, through push or conflicts.
-        let bobs = device(&app, &bob, "bob's phone").await;
+        let bobs = app.device(&bob, "bob's phone").await;
         let theirs = push_ok(&app, &bob, &bobs, vec![
             day_type(&app, 1, &id, "upsert", json!({ "notes": "bob was here" }), base),
             day_type(&app, 2, &id, "delete", Value::Null, base),

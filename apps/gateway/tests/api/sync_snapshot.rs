@@ -14,24 +14,6 @@ use uuid::Uuid;
 use crate::common::{Reply, TestApp};
 use crate::plans::{node, track};
 
-async fn device(app: &TestApp, token: &str, name: &str) -> String {
-    let reply = app
-        .post(
-            "/api/v1/devices",
-            Some(token),
-            json!({ "name": name, "platform": "web" }),
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::CREATED,
-        "{}: {}",
-        app.label,
-        reply.body
-    );
-    reply.body["id"].as_str().unwrap().to_owned()
-}
-
 /// Pushes document upserts from `device`, numbered from `first`; each must apply.
 async fn documents(app: &TestApp, token: &str, device: &str, first: i64, docs: &[(&str, Value)]) {
     let mutations: Vec<Value> = docs
@@ -329,7 +311,7 @@ lifeos_kernel::dialect_test! {
     async fn a_snapshot_is_checksummed_and_pulls_continue_from_its_cursor(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         some_data(&app, &ada, &phone).await;
 
         let body = snapshot(&app, &ada).await;
@@ -384,7 +366,7 @@ lifeos_kernel::dialect_test! {
     async fn a_snapshot_round_trips_into_a_fresh_account_and_reaches_its_devices(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         some_data(&app, &ada, &phone).await;
         let original = snapshot(&app, &ada).await;
         let kinds = ["track", "node", "doc", "time_entry", "day_type", "hike", "vehicle", "vehicle_maintenance", "meal", "document"];
@@ -395,7 +377,7 @@ lifeos_kernel::dialect_test! {
         assert!(original["entities"].as_object().unwrap().len() >= 8, "{}: {original}", app.label);
 
         let bob = app.user("bob@example.com").await;
-        let _tablet = device(&app, &bob, "tablet").await;
+        let _tablet = app.device(&bob, "tablet").await;
         let start = pull(&app, &bob, None).await;
         assert_eq!(start["changes"], json!([]));
 
@@ -451,7 +433,7 @@ lifeos_kernel::dialect_test! {
     async fn an_invalid_snapshot_is_refused_whole(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         some_data(&app, &ada, &phone).await;
         let original = snapshot(&app, &ada).await;
         let bob = app.user("bob@example.com").await;
@@ -515,7 +497,7 @@ lifeos_kernel::dialect_test! {
     async fn replace_restores_the_snapshot_and_deletes_what_it_lacks(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         some_data(&app, &ada, &phone).await;
         let saved = snapshot(&app, &ada).await;
 
@@ -574,7 +556,7 @@ lifeos_kernel::dialect_test! {
     async fn the_account_export_carries_the_snapshot(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         some_data(&app, &ada, &phone).await;
         let export = app.get("/api/v1/me/export", &ada).await;
         assert_eq!(export.status, StatusCode::OK, "{}", export.body);
@@ -597,13 +579,13 @@ lifeos_kernel::dialect_test! {
     async fn replace_makes_room_for_what_merge_refuses(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         some_data(&app, &ada, &phone).await;
         let original = snapshot(&app, &ada).await;
 
         // Bob already has a document under one of the snapshot's keys.
         let bob = app.user("bob@example.com").await;
-        let tablet = device(&app, &bob, "tablet").await;
+        let tablet = app.device(&bob, "tablet").await;
         documents(&app, &bob, &tablet, 1, &[("settings", json!({ "mine": true }))]).await;
         let reply = import(&app, &bob, "merge", &original).await;
         reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "snapshot_import_rejected");
@@ -622,7 +604,7 @@ lifeos_kernel::dialect_test! {
     async fn an_import_may_be_larger_than_other_requests(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         // Six documents of 200 KB each: a snapshot over the API's 1 MiB body limit.
         for i in 0..6 {
             let key = format!("big-{i}");
@@ -642,7 +624,7 @@ lifeos_kernel::dialect_test! {
     async fn a_deleted_row_whose_key_was_retaken_blocks_a_merge(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let ada = app.user("ada@example.com").await;
-        let phone = device(&app, &ada, "phone").await;
+        let phone = app.device(&ada, "phone").await;
         documents(&app, &ada, &phone, 1, &[("top3", json!({ "a": 1 }))]).await;
         let saved = snapshot(&app, &ada).await;
         let id = rows(&saved, "document")[0]["id"].clone();
