@@ -27,6 +27,7 @@ mod readiness;
 mod robustness;
 mod schema;
 mod session_cache;
+mod sync_device;
 mod sync_documents;
 mod sync_entities_library;
 mod sync_entities_plans;

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::common::{TestApp, new_id};
 use crate::plans::{node, track};
+use crate::sync_device::{Device, assert_applied, assert_rejected};
 
 const FOODS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -60,90 +61,6 @@ async fn user(app: &TestApp, email: &str) -> String {
     app.clock
         .set(Timestamp::parse("2026-12-10T12:00:00Z").unwrap());
     app.user(email).await
-}
-
-/// One device's mutations, numbered from 1 across its pushes.
-struct Device<'a> {
-    app: &'a TestApp,
-    token: &'a str,
-    id: String,
-    next: i64,
-}
-
-/// One mutation: entity, id, op, fields (null: none).
-type Mutation<'m> = (&'m str, &'m str, &'m str, Value);
-
-impl<'a> Device<'a> {
-    async fn new(app: &'a TestApp, token: &'a str) -> Self {
-        let reply = app
-            .post(
-                "/api/v1/devices",
-                Some(token),
-                json!({ "name": "Phone", "platform": "android" }),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-        Self {
-            app,
-            token,
-            id: reply.body["id"].as_str().unwrap().to_owned(),
-            next: 1,
-        }
-    }
-
-    async fn push(&mut self, mutations: &[Mutation<'_>]) -> Vec<Value> {
-        let at = self.app.now();
-        let mutations: Vec<Value> = mutations
-            .iter()
-            .map(|(entity, id, op, fields)| {
-                let mut m = json!({
-                    "mutationId": self.next, "entity": entity, "entityId": id, "op": op,
-                    "clientTimestamp": at,
-                });
-                self.next += 1;
-                if !fields.is_null() {
-                    m["fields"] = fields.clone();
-                }
-                m
-            })
-            .collect();
-        let count = mutations.len();
-        let reply = self
-            .app
-            .post(
-                "/api/v1/sync/push",
-                Some(self.token),
-                json!({ "deviceId": self.id, "mutations": mutations }),
-            )
-            .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::OK,
-            "{}: push: {}",
-            self.app.label,
-            reply.body
-        );
-        let results = reply.body["results"].as_array().unwrap().clone();
-        assert_eq!(results.len(), count, "{}", reply.body);
-        results
-    }
-
-    async fn push_one(&mut self, mutation: Mutation<'_>) -> Value {
-        self.push(&[mutation]).await.remove(0)
-    }
-}
-
-#[track_caller]
-fn assert_applied(result: &Value) -> i64 {
-    assert_eq!(result["status"], "applied", "{result}");
-    result["version"].as_i64().expect("version")
-}
-
-#[track_caller]
-fn assert_rejected(result: &Value, code: &str) -> String {
-    assert_eq!(result["status"], "rejected", "{result}");
-    assert_eq!(result["code"], code, "{result}");
-    result["message"].as_str().expect("a message").to_owned()
 }
 
 /// Every change of `entities` (a full pull, all pages).
@@ -212,7 +129,7 @@ async fn life_cycle(app: &TestApp, token: &str, device: &mut Device<'_>, case: L
     let rest_path = format!("{}/{id}", case.path);
     let created = assert_applied(
         &device
-            .push_one((case.entity, &id, "upsert", case.create))
+            .push_one((case.entity, &id, "upsert", case.create, None))
             .await,
     );
     let body = rest(app, token, &rest_path).await;
@@ -227,7 +144,7 @@ async fn life_cycle(app: &TestApp, token: &str, device: &mut Device<'_>, case: L
 
     let updated = assert_applied(
         &device
-            .push_one((case.entity, &id, "upsert", case.update))
+            .push_one((case.entity, &id, "upsert", case.update, None))
             .await,
     );
     assert!(updated > created);
@@ -242,7 +159,7 @@ async fn life_cycle(app: &TestApp, token: &str, device: &mut Device<'_>, case: L
 
     assert_applied(
         &device
-            .push_one((case.entity, &id, "delete", Value::Null))
+            .push_one((case.entity, &id, "delete", Value::Null, None))
             .await,
     );
     app.get(&rest_path, token)
@@ -317,20 +234,20 @@ lifeos_kernel::dialect_test! {
                 ("meal", &meal, "upsert", json!({
                     "eatenAt": "2026-12-10T11:00:00Z",
                     "items": [{ "foodId": rice(), "grams": 10 }, { "foodId": unknown, "grams": 10 }]
-                })),
+                }), None),
                 ("meal", &new_id(), "upsert", json!({
                     "eatenAt": "2026-12-11T11:00:00Z", "items": [{ "foodId": rice(), "grams": 10 }]
-                })),
+                }), None),
                 ("supplement_log", &log, "upsert", json!({
                     "supplementId": unknown, "amount": 1, "unit": "serving",
                     "takenAt": "2026-12-10T08:00:00Z"
-                })),
+                }), None),
                 ("workout", &workout, "upsert", json!({
                     "startedAt": "2026-12-10T07:00:00Z",
                     "exercises": [{ "exerciseId": unknown, "sets": [{ "reps": 5 }] }]
-                })),
-                ("meal", &new_id(), "upsert", json!({ "eatenAt": "2026-12-10T11:00:00Z", "items": [], "colour": "red" })),
-                ("meal", &new_id(), "delete", Value::Null),
+                }), None),
+                ("meal", &new_id(), "upsert", json!({ "eatenAt": "2026-12-10T11:00:00Z", "items": [], "colour": "red" }), None),
+                ("meal", &new_id(), "delete", Value::Null, None),
             ])
             .await;
         // The same codes and fields as REST: 422 with the field that is wrong.
@@ -359,9 +276,9 @@ lifeos_kernel::dialect_test! {
         let fine = new_id();
         assert_applied(&phone.push_one(("meal", &fine, "upsert", json!({
             "eatenAt": "2026-12-10T11:00:00Z", "items": [{ "foodId": rice(), "grams": 10 }]
-        }))).await);
+        }), None)).await);
         let result = phone
-            .push_one(("meal", &fine, "upsert", json!({ "items": [{ "foodId": rice(), "grams": 0 }] })))
+            .push_one(("meal", &fine, "upsert", json!({ "items": [{ "foodId": rice(), "grams": 0 }] }), None))
             .await;
         let message = assert_rejected(&result, "validation_failed");
         assert!(message.contains("items[0].grams"), "{message}");
@@ -376,7 +293,7 @@ lifeos_kernel::dialect_test! {
         let bob = app.user("bob@example.com").await;
         let mut bobs = Device::new(&app, &bob).await;
         assert_rejected(
-            &bobs.push_one(("meal", &fine, "upsert", json!({ "notes": "mine" }))).await,
+            &bobs.push_one(("meal", &fine, "upsert", json!({ "notes": "mine" }), None)).await,
             "sync_id_conflict",
         );
     }
@@ -391,7 +308,7 @@ lifeos_kernel::dialect_test! {
 
         // A device's targets take its id; REST reads them and a PUT keeps the id.
         let first = new_id();
-        assert_applied(&phone.push_one(("nutrition_target", &first, "upsert", targets.clone())).await);
+        assert_applied(&phone.push_one(("nutrition_target", &first, "upsert", targets.clone(), None)).await);
         let body = rest(&app, &ada, "/api/v1/nutrition/targets").await;
         assert_eq!(body["id"], first.as_str());
         assert_eq!(pulled(&app, &ada, "nutrition_target", &first).await, Some(body));
@@ -404,17 +321,17 @@ lifeos_kernel::dialect_test! {
         assert_eq!(pulled(&app, &ada, "nutrition_target", &first).await, Some(put.body));
 
         // An update patches any of the PUT body's fields, by the PUT's rules.
-        assert_applied(&phone.push_one(("nutrition_target", &first, "upsert", json!({ "proteinG": 150 }))).await);
+        assert_applied(&phone.push_one(("nutrition_target", &first, "upsert", json!({ "proteinG": 150 }), None)).await);
         let body = rest(&app, &ada, "/api/v1/nutrition/targets").await;
         assert_eq!((body["proteinG"].clone(), body["energyKcal"].clone()), (json!(150.0), json!(2000.0)));
         let message = assert_rejected(
-            &phone.push_one(("nutrition_target", &first, "upsert", json!({ "energyKcal": 0 }))).await,
+            &phone.push_one(("nutrition_target", &first, "upsert", json!({ "energyKcal": 0 }), None)).await,
             "validation_failed",
         );
         assert!(message.contains("energyKcal"), "{message}");
         // A create is a whole PUT body; REST answers a body missing a member alike.
         assert_rejected(
-            &phone.push_one(("nutrition_target", &new_id(), "upsert", json!({ "energyKcal": 2000 }))).await,
+            &phone.push_one(("nutrition_target", &new_id(), "upsert", json!({ "energyKcal": 2000 }), None)).await,
             "invalid_body",
         );
 
@@ -422,7 +339,7 @@ lifeos_kernel::dialect_test! {
         // live row, the old one a tombstone in the pull.
         let mut tablet = Device::new(&app, &ada).await;
         let second = new_id();
-        assert_applied(&tablet.push_one(("nutrition_target", &second, "upsert", targets.clone())).await);
+        assert_applied(&tablet.push_one(("nutrition_target", &second, "upsert", targets.clone(), None)).await);
         let body = rest(&app, &ada, "/api/v1/nutrition/targets").await;
         assert_eq!(body["id"], second.as_str());
         assert_eq!(body["energyKcal"], 2200.0);
@@ -430,10 +347,10 @@ lifeos_kernel::dialect_test! {
         let live: Vec<&Value> = changes.iter().filter(|c| c["op"] == "upsert").collect();
         assert_eq!(live.len(), 1, "{changes:?}");
         assert_eq!(live[0]["data"], body);
-        assert_applied(&phone.push_one(("nutrition_target", &first, "delete", Value::Null)).await);
+        assert_applied(&phone.push_one(("nutrition_target", &first, "delete", Value::Null, None)).await);
 
         // A delete clears them (REST has none; the daily view then has no targets).
-        assert_applied(&tablet.push_one(("nutrition_target", &second, "delete", Value::Null)).await);
+        assert_applied(&tablet.push_one(("nutrition_target", &second, "delete", Value::Null, None)).await);
         app.get("/api/v1/nutrition/targets", &ada)
             .await
             .assert_problem(StatusCode::NOT_FOUND, "not_found");
@@ -487,9 +404,9 @@ lifeos_kernel::dialect_test! {
         let results = phone
             .push(&[
                 ("completion", &task_done, "upsert",
-                    json!({ "nodeId": bob_task, "completedAt": "2026-12-10T11:00:00Z", "note": "done" })),
+                    json!({ "nodeId": bob_task, "completedAt": "2026-12-10T11:00:00Z", "note": "done" }), None),
                 ("completion", &habit_done, "upsert",
-                    json!({ "nodeId": bob_habit, "completedAt": "2026-12-10T11:00:00Z", "note": "done" })),
+                    json!({ "nodeId": bob_habit, "completedAt": "2026-12-10T11:00:00Z", "note": "done" }), None),
             ])
             .await;
         assert_applied(&results[0]);
@@ -519,12 +436,12 @@ lifeos_kernel::dialect_test! {
         // The REST rules, with the REST codes.
         let results = phone
             .push(&[
-                ("completion", &new_id(), "upsert", json!({ "nodeId": bob_task })),
-                ("completion", &new_id(), "upsert", json!({ "nodeId": bob_habit, "localDate": "2026-12-01" })),
-                ("completion", &new_id(), "upsert", json!({ "nodeId": new_id() })),
-                ("completion", &new_id(), "upsert", json!({ "nodeId": bob_habit, "value": -1 })),
-                ("completion", &task_done, "upsert", json!({ "note": "changed my mind" })),
-                ("completion", &task_done, "upsert", json!({ "nodeId": bob_task, "note": "done" })),
+                ("completion", &new_id(), "upsert", json!({ "nodeId": bob_task }), None),
+                ("completion", &new_id(), "upsert", json!({ "nodeId": bob_habit, "localDate": "2026-12-01" }), None),
+                ("completion", &new_id(), "upsert", json!({ "nodeId": new_id() }), None),
+                ("completion", &new_id(), "upsert", json!({ "nodeId": bob_habit, "value": -1 }), None),
+                ("completion", &task_done, "upsert", json!({ "note": "changed my mind" }), None),
+                ("completion", &task_done, "upsert", json!({ "nodeId": bob_task, "note": "done" }), None),
             ])
             .await;
         assert_rejected(&results[0], "already_completed");
@@ -541,7 +458,7 @@ lifeos_kernel::dialect_test! {
             .call(Method::DELETE, &format!("/api/v1/completions/{}", completion_of(&app, &ada, ada_task).await), Some(&ada), None)
             .await;
         assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
-        assert_applied(&phone.push_one(("completion", &task_done, "delete", Value::Null)).await);
+        assert_applied(&phone.push_one(("completion", &task_done, "delete", Value::Null, None)).await);
         assert_eq!(xp(&app, &bob).await, xp(&app, &ada).await);
         assert_eq!(rest(&app, &bob, &format!("/api/v1/nodes/{bob_task}")).await["status"], "open");
         assert_eq!(pulled(&app, &bob, "completion", &task_done).await, None);
@@ -551,7 +468,7 @@ lifeos_kernel::dialect_test! {
         let bob = app.login("bob@example.com").await;
         let mut laptop = Device::new(&app, &bob).await;
         assert_rejected(
-            &laptop.push_one(("completion", &habit_done, "delete", Value::Null)).await,
+            &laptop.push_one(("completion", &habit_done, "delete", Value::Null, None)).await,
             "undo_window_passed",
         );
         assert!(pulled(&app, &bob, "completion", &habit_done).await.is_some());
@@ -574,7 +491,7 @@ lifeos_kernel::dialect_test! {
         let done = new_id();
         assert_applied(
             &phone
-                .push_one(("completion", &done, "upsert", json!({ "nodeId": task, "note": "shipped" })))
+                .push_one(("completion", &done, "upsert", json!({ "nodeId": task, "note": "shipped" }), None))
                 .await,
         );
         let earned = xp(&app, &ada).await;
@@ -585,7 +502,7 @@ lifeos_kernel::dialect_test! {
 
         // An offline device's edit of the completion loses to the undo...
         let result = phone
-            .push_one(("completion", &done, "upsert", json!({ "note": "shipped!" })))
+            .push_one(("completion", &done, "upsert", json!({ "note": "shipped!" }), None))
             .await;
         assert_eq!(result["status"], "conflict", "{result}");
         let conflict = result["conflictId"].as_str().unwrap();
