@@ -24,6 +24,7 @@ use lifeos_kernel::user_data::UserDataRegistry;
 use lifeos_kernel::{AppError, Db, SharedClock};
 use lifeos_library::{LibraryState, LoadMode, load_seed};
 use lifeos_omtobe_brake::{Brake, SharedBrake};
+use lifeos_recommender::RecommenderState;
 use lifeos_sync::SyncState;
 use lifeos_tracking::TrackingState;
 use tokio::net::TcpListener;
@@ -57,6 +58,7 @@ pub struct AppState {
     pub gamification: SharedGamification,
     pub library: LibraryState,
     pub sync: SyncState,
+    pub recommender: RecommenderState,
     pub authenticator: SharedAuthenticator,
     /// The outbox, for subscribers the app runs.
     pub outbox: Outbox,
@@ -164,9 +166,16 @@ fn wire(
             .chain(lifeos_library::sync::entities())
             .chain(lifeos_sync::documents::entity()),
     );
-    let sync = SyncState::new(db.clone(), clock, entities, outbox.clone());
+    let sync = SyncState::new(db.clone(), clock.clone(), entities, outbox.clone());
     // The account export carries the sync snapshot, built by sync's one exporter.
     user_data.set_snapshots(sync.snapshots.clone());
+    let recommender = RecommenderState::new(
+        db.clone(),
+        clock,
+        outbox.clone(),
+        recommender_ports(config, &db, &identity, &gamification),
+        config.recommender.clone(),
+    );
     let state = AppState {
         db,
         identity: identity.clone(),
@@ -175,11 +184,33 @@ fn wire(
         gamification,
         library,
         sync,
+        recommender,
         authenticator: identity,
         outbox,
         metrics: Arc::new(Metrics::new()),
     };
     Ok((state, sessions))
+}
+
+/// What the recommender reads from the other domains, through the gateway's adapters.
+fn recommender_ports(
+    config: &Config,
+    db: &Db,
+    identity: &Arc<Identity>,
+    gamification: &SharedGamification,
+) -> lifeos_recommender::ports::Ports {
+    use crate::adapters::for_recommender::{admins, brake, gamification as game, nutrition, plans};
+    let _ = (db, gamification);
+    lifeos_recommender::ports::Ports {
+        plans: Arc::new(plans::PlansAdapter),
+        gamification: Arc::new(game::GamificationAdapter),
+        brake: Arc::new(brake::BrakeAdapter),
+        nutrition: Arc::new(nutrition::NutritionAdapter),
+        consent: identity.clone(),
+        admins: Arc::new(admins::AdminsAdapter {
+            emails: config.admin_emails.clone(),
+        }),
+    }
 }
 
 /// The API routes and their contract.

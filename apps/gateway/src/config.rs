@@ -59,6 +59,12 @@ pub struct Config {
     /// How long a live session or API key is trusted without a query
     /// (`LIFEOS_AUTH_CACHE_TTL_MS`, ADR 0012); zero asks the database on every request.
     pub auth_cache_ttl: Duration,
+    /// `LIFEOS_ADMIN_EMAILS`: the accounts (comma separated) that may use `/admin/*`.
+    pub admin_emails: Vec<String>,
+    /// `LIFEOS_NATS_URL`: when set, the outbox's events are also relayed to NATS JetStream.
+    pub nats_url: Option<String>,
+    /// The recommender: its sidecar, forced incumbent, promotion thresholds, web push.
+    pub recommender: lifeos_recommender::RecommenderConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -160,14 +166,7 @@ impl Config {
             mail,
             mail_from: var("LIFEOS_MAIL_FROM")
                 .unwrap_or_else(|| "lifeos <no-reply@localhost>".into()),
-            cors_origins: var("LIFEOS_CORS_ORIGINS")
-                .map(|v| {
-                    v.split(',')
-                        .map(|o| o.trim().to_owned())
-                        .filter(|o| !o.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default(),
+            cors_origins: list(&var, "LIFEOS_CORS_ORIGINS"),
             body_limit_bytes: parse(&var, "LIFEOS_BODY_LIMIT_BYTES", "1048576")?,
             request_timeout: Duration::from_secs(parse(&var, "LIFEOS_REQUEST_TIMEOUT_SECS", "30")?),
             db_max_connections: var("LIFEOS_DB_MAX_CONNECTIONS")
@@ -181,8 +180,65 @@ impl Config {
             brake_checks_per_minute: parse(&var, "LIFEOS_BRAKE_CHECKS_PER_MINUTE", "120")?,
             completions_per_minute: parse(&var, "LIFEOS_COMPLETIONS_PER_MINUTE", "120")?,
             auth_cache_ttl: Duration::from_millis(parse(&var, "LIFEOS_AUTH_CACHE_TTL_MS", "5000")?),
+            admin_emails: list(&var, "LIFEOS_ADMIN_EMAILS")
+                .into_iter()
+                .map(|email| email.to_lowercase())
+                .collect(),
+            nats_url: var("LIFEOS_NATS_URL"),
+            recommender: recommender(&var)?,
         })
     }
+}
+
+/// A comma-separated list, trimmed, without empty entries.
+fn list(var: &impl Fn(&str) -> Option<String>, name: &str) -> Vec<String> {
+    var(name)
+        .map(|v| {
+            v.split(',')
+                .map(|o| o.trim().to_owned())
+                .filter(|o| !o.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `LIFEOS_ML_SERVING_*`, `LIFEOS_RECOMMENDER_INCUMBENT`, `LIFEOS_PROMOTION_*`, `LIFEOS_VAPID_*`.
+fn recommender(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<lifeos_recommender::RecommenderConfig, ConfigError> {
+    use lifeos_recommender::{
+        RecommenderConfig, RemoteConfig, admin::Thresholds, push::PushConfig,
+    };
+    let defaults = Thresholds::default();
+    let timeout_ms: u64 = parse(var, "LIFEOS_ML_SERVING_TIMEOUT_MS", "50")?;
+    Ok(RecommenderConfig {
+        remote: var("LIFEOS_ML_SERVING_URL").map(|url| RemoteConfig {
+            url,
+            timeout: Duration::from_millis(timeout_ms),
+        }),
+        forced_incumbent: var("LIFEOS_RECOMMENDER_INCUMBENT"),
+        promotion: Thresholds {
+            min_decisions: parse(
+                var,
+                "LIFEOS_PROMOTION_MIN_DECISIONS",
+                &defaults.min_decisions.to_string(),
+            )?,
+            min_agreement: parse(
+                var,
+                "LIFEOS_PROMOTION_MIN_AGREEMENT",
+                &defaults.min_agreement.to_string(),
+            )?,
+            min_lift: parse(
+                var,
+                "LIFEOS_PROMOTION_MIN_LIFT",
+                &defaults.min_lift.to_string(),
+            )?,
+        },
+        push: PushConfig {
+            vapid_private_key: var("LIFEOS_VAPID_PRIVATE_KEY"),
+            subject: var("LIFEOS_VAPID_SUBJECT").unwrap_or_else(|| "mailto:admin@localhost".into()),
+        },
+    })
 }
 
 fn invalid(name: &'static str, reason: String) -> ConfigError {

@@ -100,6 +100,20 @@ pub fn all() -> Vec<Domain> {
             router: lifeos_sync::router::<AppState>,
             subscribers: none,
         },
+        Domain {
+            name: "recommender",
+            tags: lifeos_recommender::TAGS,
+            migrations: lifeos_recommender::migrations,
+            tables: lifeos_recommender::TABLES,
+            codes: lifeos_recommender::CODES,
+            router: lifeos_recommender::router::<AppState>,
+            subscribers: |state| {
+                vec![Arc::new(lifeos_recommender::signals::SignalListener::new(
+                    state.db.clone(),
+                    state.recommender.clock.clone(),
+                ))]
+            },
+        },
     ]
 }
 

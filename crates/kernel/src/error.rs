@@ -93,6 +93,8 @@ crate::error_codes! {
         NotFound = "not_found",
         /// A node is locked: tracking refuses changes to it, gamification completions.
         NodeLocked = "node_locked",
+        /// A purpose the person has not consented to (health data, recommendations).
+        ConsentRequired = "consent_required",
         MethodNotAllowed = "method_not_allowed",
         PayloadTooLarge = "payload_too_large",
         UnsupportedMediaType = "unsupported_media_type",

@@ -27,7 +27,6 @@ pub enum BrakeError {
 lifeos_kernel::error_codes! {
     /// The codes the brake answers with.
     pub enum BrakeCode {
-        ConsentRequired = "consent_required",
         NoBrakeDisplayed = "no_brake_displayed",
         ReflectionNotDue = "reflection_not_due",
         BrakeBusy = "brake_busy",
@@ -51,7 +50,7 @@ impl From<BrakeError> for AppError {
         let detail = error.to_string();
         match error {
             BrakeError::ConsentRequired => {
-                AppError::new(ErrorKind::Forbidden, BrakeCode::ConsentRequired, detail)
+                AppError::new(ErrorKind::Forbidden, CommonCode::ConsentRequired, detail)
             }
             BrakeError::NoBrakeDisplayed => {
                 AppError::new(ErrorKind::Conflict, BrakeCode::NoBrakeDisplayed, detail)

@@ -68,6 +68,7 @@ fn every_operation_is_documented() {
         .chain(lifeos_gamification::error::GamificationCode::CODES)
         .chain(lifeos_library::error::LibraryCode::CODES)
         .chain(lifeos_sync::error::SyncCode::CODES)
+        .chain(lifeos_recommender::error::RecommenderCode::CODES)
         .copied()
         .collect();
     assert_eq!(

@@ -1,0 +1,1 @@
+//! Reads of the decision log for the report: SQL only.

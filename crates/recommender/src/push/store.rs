@@ -1,0 +1,1 @@
+//! Web push: store.

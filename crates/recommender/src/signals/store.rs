@@ -1,0 +1,1 @@
+//! `rec_signals` and the consent-withdrawal deletes: SQL only.

@@ -1,0 +1,1 @@
+//! The decision log and suppressions: SQL only.
