@@ -305,6 +305,8 @@ pub struct Server {
     pub db: Db,
     /// Sync's services (its hub and entity registry), for jobs and tests.
     pub sync: SyncState,
+    /// The recommender's services (its push scheduler), for jobs and tests.
+    pub recommender: RecommenderState,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     /// The outbox subscribers and the session cache's invalidation listener.
@@ -411,6 +413,7 @@ pub async fn start(
         clock.clone(),
     ));
     let sync = state.sync.clone();
+    let recommender = state.recommender.clone();
     let hub = state.sync.hub.clone();
     let app = router(config, state, clock);
     let listener = TcpListener::bind(config.bind)
@@ -441,6 +444,7 @@ pub async fn start(
         local_addr,
         db,
         sync,
+        recommender,
         shutdown: Some(shutdown),
         task,
         subscribers,

@@ -46,8 +46,14 @@ pub fn config(database_url: &str, mail_dir: &std::path::Path) -> Config {
         brake_checks_per_minute: 120,
         completions_per_minute: 120,
         auth_cache_ttl: Duration::from_secs(5),
+        admin_emails: vec![ADMIN_EMAIL.into()],
+        nats_url: None,
+        recommender: lifeos_recommender::RecommenderConfig::default(),
     }
 }
+
+/// The account `LIFEOS_ADMIN_EMAILS` names in every test app.
+pub const ADMIN_EMAIL: &str = "admin@lifeos.test";
 
 impl TestApp {
     pub async fn spawn(db: &TestDatabase) -> TestApp {
@@ -98,6 +104,11 @@ impl TestApp {
     /// Sync's services: its hub and entity registry, for jobs a test runs itself.
     pub fn sync(&self) -> &lifeos_sync::SyncState {
         &self.server.as_ref().expect("running").sync
+    }
+
+    /// The recommender's services: its push scheduler, for decision points a test runs itself.
+    pub fn recommender(&self) -> &lifeos_recommender::RecommenderState {
+        &self.server.as_ref().expect("running").recommender
     }
 
     pub async fn stop(mut self) {

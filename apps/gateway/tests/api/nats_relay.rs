@@ -1,0 +1,1 @@
+//! The outbox's NATS JetStream relay against the machine's NATS server.

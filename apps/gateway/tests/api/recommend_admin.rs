@@ -1,0 +1,1 @@
+//! The policy report and promotion: admins only, evidence thresholds.

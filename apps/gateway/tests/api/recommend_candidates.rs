@@ -1,0 +1,1 @@
+//! Candidates from real domain data through the gateway's ports.

@@ -1,0 +1,1 @@
+//! The recommender's signals from other domains' events, and consent withdrawal.
