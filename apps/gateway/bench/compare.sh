@@ -58,6 +58,9 @@
 #   BENCH_ONLY=search   only the library search, on both dialects (no peer, no node needed):
 #                       a fresh server and database each, one registration, one table
 #   BENCH_ONLY=sync     only the sync workloads (8), on both dialects (no peer, no wrk needed)
+#   BENCH_ONLY=recommend  only `POST /api/v1/recommend` at 64 connections (9), on both
+#                       dialects, with the in-process policy and with the scoring sidecar
+#                       (apps/ml-serving, installed into a venv by its ci.sh) as the incumbent
 #   BENCH_PERF=<dir>    record a profile of lifeos during the first lifeos run of each
 #                       PostgreSQL workload: perf record -F 999 -g into <dir>/<workload>.data
 #                       (point, range, create, me, health, search, complete), with the
@@ -97,6 +100,10 @@ SYNC_SEED="apps/gateway/bench/sync_seed.sh"
 SYNC_CATCHUP=200000 # changes of the catch-up user
 SYNC_HISTORY_SMALL=10000
 SYNC_HISTORY_LARGE=1000000
+RECOMMEND_LOAD="apps/gateway/bench/recommend_load.mjs"
+RECOMMEND_USERS=64
+START_ENV=() # extra VAR=value pairs for the next lifeos start
+SIDECAR=""
 ONLY="${BENCH_ONLY:-}"
 WARMUP=2 # seconds of unrecorded load before the first measured run of each server
 SECRET="bench-secret-bench-secret-bench-secret-0123456789"
@@ -157,6 +164,7 @@ cleanup() {
   stop_pid "$PERF" INT
   stop_server
   stop_pid "$PEER"
+  stop_pid "$SIDECAR"
   [[ -z "$LIFEOS_DB" ]] || drop_db "$LIFEOS_DB"
   [[ -z "$PEER_DB" ]] || drop_db "$PEER_DB"
   rm -rf "$WORK"
@@ -311,7 +319,7 @@ start() {
   begin=$(date +%s%N)
   # Registrations come from distinct X-Forwarded-For addresses (registration is limited per
   # address), so the server trusts the header here.
-  DATABASE_URL="$url" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_JWT_SECRET="$SECRET" \
+  env "${START_ENV[@]}" DATABASE_URL="$url" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_JWT_SECRET="$SECRET" \
     LIFEOS_TRUST_PROXY=true LIFEOS_MAIL_DIR="$WORK/mail" LIFEOS_BRAKE_CHECKS_PER_MINUTE=100000000 \
     LIFEOS_COMPLETIONS_PER_MINUTE=100000000 RUST_LOG=warn "$BIN" serve >"$WORK/server-$name.log" 2>&1 &
   SERVER=$!
@@ -447,6 +455,61 @@ bench_sync() {
   sync_seeded "$database" "$token" "$SYNC_HISTORY_LARGE"
   sync_run pulls "${name}_sync_pull_large" "$BASE" "$token" "$SYNC_HISTORY_LARGE" 100 "$DURATION" 1
   stop_server
+}
+
+# recommend_run ARGS...: one measuring run of recommend_load.mjs, its RESULTS line recorded.
+recommend_run() {
+  local line key rps p50 p99 failed errs
+  line=$(node "$RECOMMEND_LOAD" "$@") || fail "recommend_load.mjs $1 failed"
+  printf '%s\n' "$line" >>"$RESULTS"
+  IFS=$'\t' read -r key rps p50 p99 failed errs <<<"$line"
+  printf '   %-58s %10s/s  p50 %7s ms  p99 %7s ms' "$key" "$rps" "$p50" "$p99" >&2
+  [[ "$failed" == 0 && "$errs" == - ]] || printf '   ERRORS: failed %s, %s' "$failed" "$errs" >&2
+  printf '\n' >&2
+}
+
+# The scoring sidecar on a free port, from the venv apps/ml-serving/ci.sh builds.
+start_sidecar() {
+  local port venv="${ML_SERVING_VENV:-${TMPDIR:-/tmp}/lifeos-ml-serving-venv}"
+  [[ -x "$venv/bin/uvicorn" ]] || fail "no sidecar venv at $venv: run bash apps/ml-serving/ci.sh first (or set ML_SERVING_VENV)"
+  port=$(free_port)
+  (cd apps/ml-serving && exec "$venv/bin/uvicorn" app.main:app --host 127.0.0.1 --port "$port" --log-level warning) \
+    >"$WORK/sidecar.log" 2>&1 &
+  SIDECAR=$!
+  SIDECAR_URL="http://127.0.0.1:$port"
+  for _ in $(seq 200); do curl -fs -o /dev/null "$SIDECAR_URL/health" && return 0; sleep 0.05; done
+  cat "$WORK/sidecar.log" >&2; fail "the sidecar did not become healthy"
+}
+
+# bench_recommend NAME URL: `POST /recommend` at 64 connections on a fresh server, first with
+# the in-process incumbent, then (a second server on the same data) with the sidecar's.
+bench_recommend() {
+  local name="$1" url="$2" tokens="$WORK/$1-recommend-tokens.txt"
+  START_ENV=()
+  start "$url" "${name}_recommend"
+  python3 "$SEED" register "$BASE" "$RECOMMEND_USERS" "$tokens" >&2
+  node "$RECOMMEND_LOAD" setup "$BASE" "$tokens" "$RECOMMEND_USERS"
+  log "== $name recommend, ${DURATION} s a run"
+  node "$RECOMMEND_LOAD" load warmup "$BASE" "$tokens" "$RECOMMEND_USERS" "$CONNECTIONS" "$WARMUP" >/dev/null
+  recommend_run load "${name}_recommend" "$BASE" "$tokens" "$RECOMMEND_USERS" "$CONNECTIONS" "$DURATION"
+  stop_server
+  start_sidecar
+  START_ENV=(LIFEOS_ML_SERVING_URL="$SIDECAR_URL" LIFEOS_RECOMMENDER_INCUMBENT=remote)
+  start "$url" "${name}_recommend_sidecar"
+  START_ENV=()
+  node "$RECOMMEND_LOAD" load warmup "$BASE" "$tokens" "$RECOMMEND_USERS" "$CONNECTIONS" "$WARMUP" >/dev/null
+  recommend_run load "${name}_recommend_sidecar" "$BASE" "$tokens" "$RECOMMEND_USERS" "$CONNECTIONS" "$DURATION"
+  stop_server
+  stop_pid "$SIDECAR"; SIDECAR=""
+}
+
+bench_recommend_all() {
+  LIFEOS_DB=lifeos_bench_recommend
+  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $LIFEOS_DB WITH (FORCE)" -c "CREATE DATABASE $LIFEOS_DB" >/dev/null
+  bench_recommend pg "$PG_BASE/$LIFEOS_DB"
+  drop_db "$LIFEOS_DB"
+  LIFEOS_DB=""
+  bench_recommend sqlite "sqlite://$WORK/recommend.db"
 }
 
 # The sync workloads on each dialect: a database and server of their own.
@@ -716,6 +779,20 @@ if sys.argv[3] == "search":
     searched("SQLite", "sqlite_search")
     print("\n".join(rows))
     sys.exit(0)
+def recommended(dialect, name):
+    for key, what in ((f"{name}_recommend", "in-process policy"), (f"{name}_recommend_sidecar", "sidecar policy (VW, 50 ms budget)")):
+        r = results[key]
+        errs = errors(key)
+        goal = "p99 ≤ 20 ms" if key.endswith("_recommend") else "—"
+        ok = r["p99"] <= 20
+        row(f"{dialect} `POST /api/v1/recommend`, 64 users, 64 conns, {what}", rate(key), "", "—", "—",
+            f"{r['p99']:.1f} ms (p50 {r['p50']:.2f} ms)", goal,
+            (verdict(ok, errs) if goal != "—" else ("⚠ errors" if errs else "—")), errs or "none")
+if sys.argv[3] == "recommend":
+    recommended("PostgreSQL", "pg")
+    recommended("SQLite", "sqlite")
+    print("\n".join(rows))
+    sys.exit(0)
 if sys.argv[3] == "sync":
     synced("PostgreSQL", "pg")
     synced("SQLite", "sqlite")
@@ -778,8 +855,9 @@ PY
 
 # ---------------------------------------------------------------------------------------
 
-[[ "$ONLY" == sync ]] || command -v wrk >/dev/null || fail "wrk is not installed (apt-get install wrk)"
-[[ -z "$ONLY" || "$ONLY" == search || "$ONLY" == sync ]] || fail "BENCH_ONLY=$ONLY: the selections are search and sync"
+[[ "$ONLY" == sync || "$ONLY" == recommend ]] || command -v wrk >/dev/null || fail "wrk is not installed (apt-get install wrk)"
+[[ -z "$ONLY" || "$ONLY" == search || "$ONLY" == sync || "$ONLY" == recommend ]] ||
+  fail "BENCH_ONLY=$ONLY: the selections are search, sync and recommend"
 command -v node >/dev/null || fail "node (20 or later) is needed for the sync workloads"
 if [[ -z "$ONLY" ]]; then
   command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are needed for the peer"
@@ -804,6 +882,9 @@ if [[ "$ONLY" == search ]]; then
 elif [[ "$ONLY" == sync ]]; then
   bench_sync_all
   against="alone (BENCH_ONLY=sync)"
+elif [[ "$ONLY" == recommend ]]; then
+  bench_recommend_all
+  against="alone (BENCH_ONLY=recommend)"
 else
   start_peer
   bench_postgres
