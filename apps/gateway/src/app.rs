@@ -80,6 +80,8 @@ pub enum StartError {
     Seed(#[from] lifeos_library::LibraryError),
     #[error("could not set up mail: {0}")]
     Mail(String),
+    #[error(transparent)]
+    Nats(#[from] crate::relay::RelayError),
     #[error("could not listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -173,7 +175,7 @@ fn wire(
         db.clone(),
         clock,
         outbox.clone(),
-        recommender_ports(config, &db, &identity, &gamification),
+        recommender_ports(config, &db, &identity, (&gamification, &brake, &library)),
         config.recommender.clone(),
     );
     let state = AppState {
@@ -197,19 +199,16 @@ fn recommender_ports(
     config: &Config,
     db: &Db,
     identity: &Arc<Identity>,
-    gamification: &SharedGamification,
+    (gamification, brake, library): (&SharedGamification, &SharedBrake, &LibraryState),
 ) -> lifeos_recommender::ports::Ports {
-    use crate::adapters::for_recommender::{admins, brake, gamification as game, nutrition, plans};
-    let _ = (db, gamification);
+    use crate::adapters::for_recommender::{admins, brake as brakes, gamification as game, nutrition, plans};
     lifeos_recommender::ports::Ports {
-        plans: Arc::new(plans::PlansAdapter),
-        gamification: Arc::new(game::GamificationAdapter),
-        brake: Arc::new(brake::BrakeAdapter),
-        nutrition: Arc::new(nutrition::NutritionAdapter),
+        plans: Arc::new(plans::PlansAdapter::new(db.clone(), gamification.clone())),
+        gamification: Arc::new(game::GamificationAdapter::new(gamification.clone())),
+        brake: Arc::new(brakes::BrakeAdapter::new(db.clone(), brake.clone())),
+        nutrition: Arc::new(nutrition::NutritionAdapter::new(library.clone())),
         consent: identity.clone(),
-        admins: Arc::new(admins::AdminsAdapter {
-            emails: config.admin_emails.clone(),
-        }),
+        admins: Arc::new(admins::AdminsAdapter::new(&config.admin_emails, identity.clone())),
     }
 }
 
@@ -396,6 +395,11 @@ pub async fn start(
         .flat_map(|domain| (domain.subscribers)(&state))
         .map(|subscriber| spawn_subscriber(source.clone(), clock.clone(), subscriber))
         .collect();
+    // The JetStream relay: an unreachable NATS fails the start rather than piling up events.
+    if let Some(nats) = &config.nats {
+        let relay = Arc::new(crate::relay::NatsRelay::connect(nats).await?);
+        subscribers.push(spawn_subscriber(source.clone(), clock.clone(), relay));
+    }
     // Other replicas' revocations reach the session cache by NOTIFY (PostgreSQL only).
     if sessions.enabled() {
         subscribers.extend(invalidation::spawn_listener(
@@ -411,6 +415,10 @@ pub async fn start(
         db.clone(),
         state.sync.entities.clone(),
         clock.clone(),
+    ));
+    // Web push at decision points (every replica may run it: a point is claimed once).
+    subscribers.extend(lifeos_recommender::push::scheduler::spawn(
+        state.recommender.push.clone(),
     ));
     let sync = state.sync.clone();
     let recommender = state.recommender.clone();
