@@ -80,8 +80,6 @@ pub enum StartError {
     Seed(#[from] lifeos_library::LibraryError),
     #[error("could not set up mail: {0}")]
     Mail(String),
-    #[error(transparent)]
-    Nats(#[from] crate::relay::RelayError),
     #[error("could not listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -395,11 +393,6 @@ pub async fn start(
         .flat_map(|domain| (domain.subscribers)(&state))
         .map(|subscriber| spawn_subscriber(source.clone(), clock.clone(), subscriber))
         .collect();
-    // The JetStream relay: an unreachable NATS fails the start rather than piling up events.
-    if let Some(nats) = &config.nats {
-        let relay = Arc::new(crate::relay::NatsRelay::connect(nats).await?);
-        subscribers.push(spawn_subscriber(source.clone(), clock.clone(), relay));
-    }
     // Other replicas' revocations reach the session cache by NOTIFY (PostgreSQL only).
     if sessions.enabled() {
         subscribers.extend(invalidation::spawn_listener(
@@ -415,10 +408,6 @@ pub async fn start(
         db.clone(),
         state.sync.entities.clone(),
         clock.clone(),
-    ));
-    // Web push at decision points (every replica may run it: a point is claimed once).
-    subscribers.extend(lifeos_recommender::push::scheduler::spawn(
-        state.recommender.push.clone(),
     ));
     let sync = state.sync.clone();
     let recommender = state.recommender.clone();
