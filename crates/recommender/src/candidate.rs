@@ -87,4 +87,7 @@ pub struct Situation {
     /// Minutes until the local day ends (at the next day-start hour).
     pub minutes_left_in_day: i64,
     pub context: Context,
+    /// A pseudonym of the person (`policy::remote::user_key`: sha256 hex of the user id)
+    /// for policies that personalise; `None` where there is no person (simulation).
+    pub user_key: Option<String>,
 }

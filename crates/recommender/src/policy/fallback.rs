@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::remote::{Outcome, validate};
 use super::{Policy, PolicyError};
 use crate::candidate::{Candidate, Situation};
 
@@ -41,14 +42,40 @@ impl Policy for Fallback {
         self.primary.id()
     }
 
+    /// Never slower than `timeout` plus the fallback's own time; never the primary's error.
     async fn probabilities(
         &self,
         candidates: &[Candidate],
         situation: &Situation,
     ) -> Result<Vec<f64>, PolicyError> {
-        match self.primary.probabilities(candidates, situation).await {
+        let answer = tokio::time::timeout(
+            self.timeout,
+            self.primary.probabilities(candidates, situation),
+        )
+        .await
+        .unwrap_or(Err(PolicyError::Timeout(self.timeout)))
+        // Whatever the primary is, a tip is only chosen from a distribution over these candidates.
+        .and_then(|p| validate(p, candidates.len()));
+        match answer {
             Ok(p) => Ok(p),
-            Err(_) => self.fallback.probabilities(candidates, situation).await,
+            Err(error) => {
+                // Policy ids and the failure only: the situation is the person's.
+                tracing::warn!(
+                    policy = self.primary.id(),
+                    fallback = self.fallback.id(),
+                    error = %error,
+                    "policy fell back"
+                );
+                self.fallback.probabilities(candidates, situation).await
+            }
         }
     }
+
+    fn learn(&self, outcome: &Outcome) {
+        self.primary.learn(outcome);
+    }
 }
+
+#[cfg(test)]
+#[path = "fallback_tests.rs"]
+mod tests;

@@ -34,6 +34,9 @@ pub trait Policy: Send + Sync {
         candidates: &[Candidate],
         situation: &Situation,
     ) -> Result<Vec<f64>, PolicyError>;
+    /// What came of a logged decision (whichever policy chose it), for a policy that learns
+    /// online. Returns at once (a learner spawns its work) and never fails the feedback.
+    fn learn(&self, _outcome: &remote::Outcome) {}
 }
 
 /// The index `u` (uniform in 0..1) falls on when walking the cumulative `probabilities`.
