@@ -1,0 +1,1 @@
+"""lifeos scoring sidecar: Vowpal Wabbit contextual bandit behind the remote policy."""
