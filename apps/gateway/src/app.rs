@@ -409,6 +409,10 @@ pub async fn start(
         state.sync.entities.clone(),
         clock.clone(),
     ));
+    // Web push at decision points (every replica may run it: a point is claimed once).
+    subscribers.extend(lifeos_recommender::push::scheduler::spawn(
+        state.recommender.push.clone(),
+    ));
     let sync = state.sync.clone();
     let recommender = state.recommender.clone();
     let hub = state.sync.hub.clone();

@@ -237,6 +237,7 @@ fn recommender(
         push: PushConfig {
             vapid_private_key: var("LIFEOS_VAPID_PRIVATE_KEY"),
             subject: var("LIFEOS_VAPID_SUBJECT").unwrap_or_else(|| "mailto:admin@localhost".into()),
+            ..PushConfig::default()
         },
     })
 }
