@@ -1,5 +1,9 @@
 //! Work and chores: open tasks by due date, a timer left running, vehicle service due.
 
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
 use super::habits::titled;
 use super::{Draft, days, gates, span};
 use crate::candidate::{Situation, Source, TipKind};
@@ -7,22 +11,40 @@ use crate::ports::{DayKind, OpenTask, RunningTimer, ServiceDue};
 
 /// A timer running longer than this is probably forgotten, or a break is overdue.
 const TIMER_MINUTES: i64 = 2 * 60;
+/// Tasks offered per track, at most.
+const PER_TRACK: usize = 3;
 /// Vehicle service is worth a todo from this many days before it is due.
 const SERVICE_DAYS: i64 = 7;
 
 /// One todo per open task or milestone that can be done now (not locked). Overdue first,
 /// then by how soon it is due; an undated task sits just above the quiet threshold.
-/// A focus day is for work: its tasks weigh a little more.
+/// A focus day is for work: its tasks weigh a little more. At most [`PER_TRACK`] per
+/// track, the most urgent, so one crowded track does not fill every slot.
 pub(super) fn open(tasks: &[OpenTask], day: Option<DayKind>, situation: &Situation) -> Vec<Draft> {
     let bonus = if day == Some(DayKind::Focus) {
         0.1
     } else {
         0.0
     };
-    tasks
+    let mut drafts: Vec<(Uuid, Draft)> = tasks
         .iter()
         .filter(|task| gates::offerable(task))
-        .map(|task| open_task(task, bonus, situation))
+        .map(|task| (task.track_id, open_task(task, bonus, situation)))
+        .collect();
+    drafts.sort_by(|a, b| {
+        b.1.priority()
+            .total_cmp(&a.1.priority())
+            .then_with(|| a.1.source.cmp(&b.1.source))
+    });
+    let mut per_track: HashMap<Uuid, usize> = HashMap::new();
+    drafts
+        .into_iter()
+        .filter(|(track, _)| {
+            let seen = per_track.entry(*track).or_default();
+            *seen += 1;
+            *seen <= PER_TRACK
+        })
+        .map(|(_, draft)| draft)
         .collect()
 }
 

@@ -233,6 +233,32 @@ fn tasks_say_when_they_are_due_and_overdue_ones_come_first() {
 }
 
 #[test]
+fn one_track_offers_its_three_most_urgent_tasks() {
+    let mut facts = Facts::default();
+    let track = next_id();
+    facts.plans.tasks = (0..6)
+        .map(|d| OpenTask {
+            track_id: track,
+            ..task(&format!("Step {d}"), Some(TODAY + Duration::days(d)))
+        })
+        .chain([task("Elsewhere", Some(TODAY + Duration::days(5)))])
+        .collect();
+    let texts: Vec<String> = gather(&facts, &at(10, 0))
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Step 0 (Work)",
+            "Step 1 (Work)",
+            "Step 2 (Work)",
+            "Elsewhere (Work)"
+        ]
+    );
+}
+
+#[test]
 fn a_milestone_says_so_and_a_focus_day_lifts_work() {
     let mut facts = Facts::default();
     let mut milestone = task("Launch", Some(TODAY + Duration::days(1)));
