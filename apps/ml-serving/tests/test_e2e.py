@@ -93,6 +93,8 @@ def test_the_gateway_scores_with_the_sidecar_and_feeds_it_back(tmp_path):
         wait_until_up(f"{gateway}/health", gateway_process)
         try:
             run_scenario(gateway, sidecar)
+            # The sidecar's answer chose the tip: the fallback to rules-v0 never ran.
+            assert "policy fell back" not in (tmp_path / "gateway.log").read_text(errors="replace")
         except Exception:
             for log in ("gateway.log", "sidecar.log"):
                 print(f"--- {log}\n" + (tmp_path / log).read_text(errors="replace")[-4000:])
