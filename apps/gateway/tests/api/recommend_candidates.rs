@@ -295,3 +295,138 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+/// The logged candidate from `key` (`entity:id`), if the decision had one.
+async fn candidate(app: &TestApp, decision: &Value, key: &str) -> Option<Value> {
+    logged(app, decision).await.into_iter().find(|c| {
+        format!(
+            "{}:{}",
+            c["source"]["entity"].as_str().unwrap(),
+            c["source"]["id"].as_str().unwrap()
+        ) == key
+    })
+}
+
+lifeos_kernel::dialect_test! {
+    async fn a_streak_at_risk_late_in_the_day(db: TestDatabase) {
+        let app = quiet_app(&db).await;
+        app.clock.set(at("2026-03-08T10:00:00Z"));
+        let ada = consenting(&app, ADA).await;
+        let me = app
+            .call(Method::PATCH, "/api/v1/me", Some(&ada), Some(json!({ "dayStartHour": 0 })))
+            .await;
+        assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+        let life = track(&app, &ada, "Life").await;
+        let walk = daily_habit(&app, &ada, &life, "Walk").await;
+        for morning in ["2026-03-08T10:00:00Z", "2026-03-09T10:00:00Z"] {
+            app.clock.set(at(morning));
+            let ada = app.login(ADA).await;
+            let done = app
+                .post(&format!("/api/v1/nodes/{walk}/complete"), Some(&ada), json!({}))
+                .await;
+            assert_eq!(done.status, StatusCode::CREATED, "{}", done.body);
+        }
+
+        // Mid-morning of the third day: the habit, no alarm yet.
+        app.clock.set(at("2026-03-10T10:00:00Z"));
+        let ada = app.login(ADA).await;
+        let morning = recommend(&app, &ada).await;
+        assert_tip(&morning, "todo", "node", &walk);
+        assert_eq!(morning["tip"]["reason"], "due today, streak 2", "{}", app.label);
+
+        // Three hours before the day ends, nothing done yet.
+        app.clock.set(at("2026-03-10T21:00:00Z"));
+        let ada = app.login(ADA).await;
+        let evening = recommend(&app, &ada).await;
+        let streak = candidate(&app, &evening, "streak:current").await.expect("the streak advice");
+        assert_eq!(streak["reason"], "streak 2 at risk, 3 h left today", "{streak}");
+        let habit = candidate(&app, &evening, &format!("node:{walk}")).await.expect("the habit");
+        assert_eq!(habit["reason"], "due today, streak 2 at risk", "{habit}");
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
+    async fn the_evening_brings_the_protein_gap_and_supplements(db: TestDatabase) {
+        let app = quiet_app(&db).await;
+        app.clock.set(at("2026-03-10T19:00:00Z"));
+        let targets = json!({ "energyKcal": 2200, "proteinG": 140, "fatG": 70, "carbsG": 250 });
+        let ada = consenting(&app, ADA).await;
+        let put = app
+            .call(Method::PUT, "/api/v1/nutrition/targets", Some(&ada), Some(targets.clone()))
+            .await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+        let lunch = json!({
+            "eatenAt": "2026-03-10T12:00:00Z",
+            "items": [{ "text": "Chicken salad", "energyKcal": 450, "proteinG": 30 }],
+        });
+        let meal = app.post("/api/v1/meals", Some(&ada), lunch).await;
+        assert_eq!(meal.status, StatusCode::CREATED, "{}", meal.body);
+
+        let decision = recommend(&app, &ada).await;
+        let protein = candidate(&app, &decision, "advice_rule:protein_gap").await.expect("protein");
+        assert_eq!(protein["reason"], "110 g of protein still to go today", "{protein}");
+        assert!(candidate(&app, &decision, "advice_rule:supplements").await.is_some(), "{}", app.label);
+
+        // Targets but no meal today: the whole target is missing, and no supplement nudge
+        // for a day nobody logs.
+        let carol = consenting(&app, "carol@example.com").await;
+        app.call(Method::PUT, "/api/v1/nutrition/targets", Some(&carol), Some(targets)).await;
+        let hers = recommend(&app, &carol).await;
+        assert_eq!(sources(&app, &hers).await, vec!["advice_rule:protein_gap".to_owned()]);
+        assert_eq!(hers["tip"]["reason"], "140 g of protein still to go today", "{hers}");
+
+        // Someone who never logs food hears nothing about it.
+        let bob = consenting(&app, "bob@example.com").await;
+        let his = recommend(&app, &bob).await;
+        assert!(his["tip"].is_null(), "{his}");
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
+    async fn a_delay_brings_calm_once_the_meeting_is_over(db: TestDatabase) {
+        let app = quiet_app(&db).await;
+        app.clock.set(at("2026-03-25T08:40:00Z"));
+        let ada = crate::brake::consenting_user(&app, ADA, "2026-03-23").await;
+        let consent = app
+            .call(
+                Method::PUT,
+                "/api/v1/me/consents/recommendations",
+                Some(&ada),
+                Some(json!({ "granted": true })),
+            )
+            .await;
+        assert_eq!(consent.status, StatusCode::OK, "{}", consent.body);
+        crate::brake::baseline(&app, &ada).await;
+        let events = json!({ "events": [
+            { "externalId": "evt-board", "title": "Q1 Board review", "startsAt": "2026-03-25T08:30:00Z", "endsAt": "2026-03-25T10:30:00Z" },
+        ]});
+        let reply = app.post("/api/v1/brake/calendar-events", Some(&ada), events).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let hrv = json!({ "hrvSample": { "measuredAt": app.now(), "valueMs": 45.0, "metric": "rmssd", "source": "oura" } });
+        let shown = app.post("/api/v1/brake/check", Some(&ada), hrv).await;
+        assert_eq!(shown.body["shouldDisplay"], true, "{}: {}", app.label, shown.body);
+        let delay = app
+            .post(
+                "/api/v1/brake/decisions",
+                Some(&ada),
+                json!({ "decisionType": "delay", "eventId": "evt-board" }),
+            )
+            .await;
+        assert_eq!(delay.status, StatusCode::OK, "{}", delay.body);
+
+        app.clock.set(at("2026-03-25T10:35:00Z"));
+        let ada = app.login(ADA).await;
+        let decision = recommend(&app, &ada).await;
+        let tip = assert_tip(&decision, "advice", "advice_rule", "after_delay");
+        assert_eq!(tip["reason"], "you chose Delay 1 h 55 min ago", "{tip}");
+
+        // Past two hours the calm advice is gone.
+        app.clock.set(at("2026-03-25T10:45:00Z"));
+        let ada = app.login(ADA).await;
+        let later = recommend(&app, &ada).await;
+        assert!(later["tip"].is_null(), "{later}");
+        app.stop().await;
+    }
+}
