@@ -13,6 +13,14 @@ use uuid::Uuid;
 
 use crate::candidate::{Context, Source, TipKind};
 
+/// The outbox topics the tips service publishes.
+pub mod topics {
+    /// A tip was shown: `{decisionId, tipId, policyId, source}`.
+    pub const TIP_SHOWN: &str = "recommender.tip_shown";
+    /// Feedback on a shown tip: `{decisionId, tipId, kind, reward, policyId}`.
+    pub const FEEDBACK_RECORDED: &str = "recommender.feedback_recorded";
+}
+
 /// `POST /recommend`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -99,6 +107,17 @@ impl FeedbackKind {
 
     pub fn parse(text: &str) -> Option<FeedbackKind> {
         FeedbackKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// How long the tip's source rests after this feedback. `done` sets none: a done
+    /// todo is no longer due, so it is not offered again anyway.
+    pub fn suppression(self) -> Option<time::Duration> {
+        match self {
+            FeedbackKind::Done => None,
+            FeedbackKind::NotNow => Some(time::Duration::hours(4)),
+            FeedbackKind::Dismissed => Some(time::Duration::hours(24)),
+            FeedbackKind::NotUseful => Some(time::Duration::days(30)),
+        }
     }
 
     /// The reward the off-policy log records: 1 for done, else 0.
