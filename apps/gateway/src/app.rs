@@ -80,6 +80,8 @@ pub enum StartError {
     Seed(#[from] lifeos_library::LibraryError),
     #[error("could not set up mail: {0}")]
     Mail(String),
+    #[error(transparent)]
+    Nats(#[from] crate::relay::RelayError),
     #[error("could not listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -393,6 +395,11 @@ pub async fn start(
         .flat_map(|domain| (domain.subscribers)(&state))
         .map(|subscriber| spawn_subscriber(source.clone(), clock.clone(), subscriber))
         .collect();
+    // The JetStream relay: an unreachable NATS fails the start rather than piling up events.
+    if let Some(nats) = &config.nats {
+        let relay = Arc::new(crate::relay::NatsRelay::connect(nats).await?);
+        subscribers.push(spawn_subscriber(source.clone(), clock.clone(), relay));
+    }
     // Other replicas' revocations reach the session cache by NOTIFY (PostgreSQL only).
     if sessions.enabled() {
         subscribers.extend(invalidation::spawn_listener(

@@ -61,10 +61,47 @@ pub struct Config {
     pub auth_cache_ttl: Duration,
     /// `LIFEOS_ADMIN_EMAILS`: the accounts (comma separated) that may use `/admin/*`.
     pub admin_emails: Vec<String>,
-    /// `LIFEOS_NATS_URL`: when set, the outbox's events are also relayed to NATS JetStream.
-    pub nats_url: Option<String>,
+    /// `LIFEOS_NATS_URL` (+ `_STREAM`, `_SUBJECT_PREFIX`): when set, the outbox's events
+    /// are also relayed to NATS JetStream.
+    pub nats: Option<NatsConfig>,
     /// The recommender: its sidecar, forced incumbent, promotion thresholds, web push.
     pub recommender: lifeos_recommender::RecommenderConfig,
+}
+
+/// Where the outbox relay publishes (`apps/gateway/src/relay.rs`).
+#[derive(Clone)]
+pub struct NatsConfig {
+    /// `LIFEOS_NATS_URL`, e.g. `nats://127.0.0.1:4222`.
+    pub url: String,
+    /// `LIFEOS_NATS_STREAM`: the JetStream stream, created if missing.
+    pub stream: String,
+    /// `LIFEOS_NATS_SUBJECT_PREFIX`: events go to `<prefix>.<topic>`.
+    pub subject_prefix: String,
+}
+
+impl NatsConfig {
+    pub const STREAM: &str = "LIFEOS_EVENTS";
+    pub const SUBJECT_PREFIX: &str = "lifeos.events";
+
+    /// The defaults' stream and prefix on `url`.
+    pub fn new(url: impl Into<String>) -> NatsConfig {
+        NatsConfig {
+            url: url.into(),
+            stream: Self::STREAM.to_owned(),
+            subject_prefix: Self::SUBJECT_PREFIX.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for NatsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold credentials (nats://user:pass@host).
+        f.debug_struct("NatsConfig")
+            .field("url", &redact_url(&self.url))
+            .field("stream", &self.stream)
+            .field("subject_prefix", &self.subject_prefix)
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -184,10 +221,21 @@ impl Config {
                 .into_iter()
                 .map(|email| email.to_lowercase())
                 .collect(),
-            nats_url: var("LIFEOS_NATS_URL"),
+            nats: nats(&var),
             recommender: recommender(&var)?,
         })
     }
+}
+
+/// The relay's settings, when `LIFEOS_NATS_URL` is set.
+fn nats(var: &impl Fn(&str) -> Option<String>) -> Option<NatsConfig> {
+    let url = var("LIFEOS_NATS_URL")?;
+    Some(NatsConfig {
+        url,
+        stream: var("LIFEOS_NATS_STREAM").unwrap_or_else(|| NatsConfig::STREAM.to_owned()),
+        subject_prefix: var("LIFEOS_NATS_SUBJECT_PREFIX")
+            .unwrap_or_else(|| NatsConfig::SUBJECT_PREFIX.to_owned()),
+    })
 }
 
 /// A comma-separated list, trimmed, without empty entries.

@@ -8,4 +8,5 @@ pub mod health;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod relay;
 pub mod telemetry;

@@ -47,7 +47,7 @@ pub fn config(database_url: &str, mail_dir: &std::path::Path) -> Config {
         completions_per_minute: 120,
         auth_cache_ttl: Duration::from_secs(5),
         admin_emails: vec![ADMIN_EMAIL.into()],
-        nats_url: None,
+        nats: None,
         recommender: lifeos_recommender::RecommenderConfig::default(),
     }
 }
