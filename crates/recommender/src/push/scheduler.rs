@@ -133,7 +133,11 @@ impl Push {
             Ok(recommendation) => recommendation,
             // Withdrawn between the check and the decision: nothing to say.
             Err(RecommenderError::ConsentRequired) => return Ok(report),
-            Err(error) => return Err(error),
+            // The point stays claimed: a retry would decide late, or twice.
+            Err(error) => {
+                tracing::warn!(%error, %user_id, "no decision at a push point");
+                return Ok(report);
+            }
         };
         let Some(tip) = recommendation.tip else {
             return Ok(report);
