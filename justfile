@@ -54,3 +54,7 @@ fuzz examples="20":
 # Sync's property test at soak strength: 10,000 cases on SQLite (and PostgreSQL when TEST_DATABASE_URL is set)
 soak cases="10000":
     PROPTEST_CASES={{cases}} cargo test --release -p lifeos-gateway --test api sync_property -- --nocapture
+
+# Off-policy evaluation on a simulated population: rules-v0 logs, every policy is estimated (IPS, SNIPS) beside its true value
+simulate *args:
+    cargo run -q --release -p lifeos-recommender --example simulate -- {{args}}
