@@ -430,3 +430,50 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn done_on_a_node_tip_completes_it_through_gamification(db: TestDatabase) {
+        let app = quiet_app(&db).await;
+        let ada = consenting(&app, ADA).await;
+        let life = track(&app, &ada, "Life").await;
+        let walk = daily_habit(&app, &ada, &life, "Walk").await;
+        let shown = recommend(&app, &ada).await;
+        assert_tip(&shown, "todo", "node", &walk);
+        let tip = shown["tip"]["id"].as_str().unwrap();
+        let feedback = app
+            .post(&format!("/api/v1/tips/{tip}/feedback"), Some(&ada), json!({ "kind": "done" }))
+            .await;
+        assert_eq!(feedback.status, StatusCode::OK, "{}: {}", app.label, feedback.body);
+        let completions = app.get("/api/v1/completions", &ada).await;
+        let items = completions.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{}", completions.body);
+        assert_eq!(items[0]["nodeId"], walk.as_str());
+        let stats = app.get("/api/v1/me/stats", &ada).await;
+        assert!(stats.body["xp"].as_i64().unwrap() > 0, "{}", stats.body);
+
+        // A task locked after its tip was shown: the completion route's refusal, verbatim.
+        let report = app
+            .post(
+                &format!("/api/v1/tracks/{life}/nodes"),
+                Some(&ada),
+                json!({ "type": "task", "title": "Quarterly report", "dueOn": TODAY }),
+            )
+            .await;
+        let report = report.body["id"].as_str().unwrap().to_owned();
+        let shown = recommend(&app, &ada).await;
+        assert_tip(&shown, "todo", "node", &report);
+        let lock = app
+            .call(Method::POST, &format!("/api/v1/nodes/{report}/lock"), Some(&ada), None)
+            .await;
+        assert_eq!(lock.status, StatusCode::OK, "{}", lock.body);
+        let tip = shown["tip"]["id"].as_str().unwrap();
+        app.post(&format!("/api/v1/tips/{tip}/feedback"), Some(&ada), json!({ "kind": "done" }))
+            .await
+            .assert_problem(StatusCode::CONFLICT, "node_locked");
+        let direct = app
+            .post(&format!("/api/v1/nodes/{report}/complete"), Some(&ada), json!({}))
+            .await;
+        direct.assert_problem(StatusCode::CONFLICT, "node_locked");
+        app.stop().await;
+    }
+}

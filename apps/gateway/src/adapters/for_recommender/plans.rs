@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use lifeos_gamification::SharedGamification;
+use lifeos_gamification::{GamificationError, SharedGamification};
 use lifeos_kernel::page::PageRequest;
 use lifeos_kernel::{Db, StoreError, Timestamp, Tx};
 use lifeos_recommender::ports::{
@@ -230,11 +230,12 @@ impl PlansAdapter {
     ) -> Result<Vec<DueHabit>, StoreError> {
         let mut due = Vec::with_capacity(habits.len());
         for node in habits {
-            let stats = self
-                .gamification
-                .habit_stats(user_id, node.id)
-                .await
-                .map_err(store_error)?;
+            let stats = match self.gamification.habit_stats(user_id, node.id).await {
+                Ok(stats) => stats,
+                // Deleted since tracking listed it: nothing to offer.
+                Err(GamificationError::NotFound(_)) => continue,
+                Err(error) => return Err(store_error(error)),
+            };
             due.push(DueHabit {
                 done: stats.history.iter().any(|d| d.date == date && d.done),
                 strength: stats.strength,
