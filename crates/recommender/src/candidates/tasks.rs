@@ -54,6 +54,7 @@ fn open_task(task: &OpenTask, bonus: f64, situation: &Situation) -> Draft {
     let priority = until.map_or(0.16, task_urgency) + milestone + bonus;
     let when = match until {
         Some(d) => due_phrase(d),
+        None if task.track_title.trim().is_empty() => "open, no due date".to_owned(),
         None => format!("open in {}, no due date", task.track_title),
     };
     let reason = if task.milestone {
@@ -142,13 +143,21 @@ fn service_due(service: &ServiceDue, d: i64) -> Draft {
     Draft::new(
         TipKind::Todo,
         Source::new("vehicle_maintenance", service.maintenance_id),
-        format!("Book the {} for your {}.", service.service, service.vehicle),
+        book(service),
         format!("{} {}", service.service, due_phrase(d)),
         priority,
     )
     .with("due_today", super::flag(d == 0))
     .with("service_days", d.max(0) as f64)
     .with("overdue_days", overdue(d))
+}
+
+/// "Book the oil change for your Golf."
+fn book(service: &ServiceDue) -> String {
+    match service.vehicle.trim() {
+        "" => format!("Book the {}.", service.service),
+        vehicle => format!("Book the {} for your {vehicle}.", service.service),
+    }
 }
 
 /// "overdue by 2 days", "due today", "due tomorrow", "due in 4 days".

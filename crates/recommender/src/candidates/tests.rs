@@ -342,6 +342,9 @@ fn vehicle_service_due_within_a_week_is_a_todo() {
     assert_eq!(service.text, "Book the oil change for your Golf.");
     assert_eq!(service.reason, "oil change due in 3 days");
     assert_eq!(feature(service, "service_days"), 3.0);
+    facts.plans.services[0].vehicle = " ".to_owned();
+    let unnamed = gather(&facts, &at(10, 0));
+    assert!(unnamed.iter().any(|c| c.text == "Book the oil change."));
     facts.plans.services[0].due_on = TODAY + Duration::days(10);
     let far = gather(&facts, &at(10, 0));
     assert!(far.iter().all(|c| c.source.entity != "vehicle_maintenance"));
