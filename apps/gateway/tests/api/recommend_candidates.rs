@@ -477,3 +477,23 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn a_focus_day_suggests_a_focus_session(db: TestDatabase) {
+        let app = quiet_app(&db).await;
+        let ada = consenting(&app, ADA).await;
+        let plain = recommend(&app, &ada).await;
+        assert!(plain["tip"].is_null(), "{plain}");
+        let focus = app
+            .post("/api/v1/day-types", Some(&ada), json!({ "date": TODAY, "plannedType": "focus" }))
+            .await;
+        assert_eq!(focus.status, StatusCode::CREATED, "{}", focus.body);
+        let decision = recommend(&app, &ada).await;
+        let tip = assert_tip(&decision, "advice", "advice_rule", "focus_session");
+        assert_eq!(tip["reason"], "today is a focus day", "{tip}");
+        let features = &logged(&app, &decision).await[0]["features"];
+        assert_eq!(features["focus_day"], 1.0, "{features}");
+        assert_eq!(features["free_day"], 0.0, "{features}");
+        app.stop().await;
+    }
+}
