@@ -183,7 +183,9 @@ pub struct Message {
 /// Posts messages to push services.
 #[derive(Debug, Clone)]
 pub struct Sender {
-    http: reqwest::Client,
+    /// `None` if the TLS stack could not start: every message then fails (and says so)
+    /// rather than the server panicking at start.
+    http: Option<reqwest::Client>,
 }
 
 impl Default for Sender {
@@ -193,15 +195,18 @@ impl Default for Sender {
             .timeout(SEND_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .unwrap_or_default();
+            .inspect_err(|error| tracing::error!(%error, "no HTTP client for web push"))
+            .ok();
         Sender { http }
     }
 }
 
 impl Sender {
     pub async fn send(&self, endpoint: Url, message: Message) -> Outcome {
-        let sent = self
-            .http
+        let Some(http) = &self.http else {
+            return Outcome::Failed("no HTTP client (TLS did not start)".into());
+        };
+        let sent = http
             .post(endpoint)
             .header("TTL", message.ttl.as_secs().to_string())
             .header("Urgency", "normal")
