@@ -499,9 +499,7 @@ lifeos_kernel::dialect_test! {
             json!({ "context": { "mood": 300 } }),
         ] {
             let reply = app.post("/api/v1/recommend", Some(&ada), body.clone()).await;
-            assert!(reply.status.is_client_error(), "{body}: {}", reply.body);
-            assert_eq!(reply.content_type(), "application/problem+json", "{body}");
-            assert!(reply.body["code"].is_string(), "{body}: {}", reply.body);
+            reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
         }
         for (body, field) in [
             (json!({ "context": { "mood": 9 } }), "context.mood"),
@@ -516,14 +514,23 @@ lifeos_kernel::dialect_test! {
             let reply = app
                 .post(&format!("/api/v1/tips/{tip}/feedback"), Some(&ada), body.clone())
                 .await;
-            assert!(reply.status.is_client_error(), "{body}: {}", reply.body);
-            assert!(reply.body["code"].is_string(), "{body}: {}", reply.body);
+            reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
         }
         let reply = app
             .post("/api/v1/tips/not-a-uuid/feedback", Some(&ada), json!({ "kind": "done" }))
             .await;
-        assert!(reply.status.is_client_error(), "{}", reply.body);
-        assert!(reply.body["code"].is_string(), "{}", reply.body);
+        reply.assert_problem(StatusCode::BAD_REQUEST, "invalid_path_parameter");
+        let text = app
+            .http
+            .post(app.url("/api/v1/recommend"))
+            .bearer_auth(&ada)
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        crate::common::Reply::from(text)
+            .await
+            .assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
         app.post("/api/v1/recommend", None, json!({}))
             .await
             .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
