@@ -556,3 +556,27 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn decision_points_follow_the_persons_zone_across_dst(db: TestDatabase) {
+        let fake = FakePush::start().await;
+        let app = push_app(&db).await;
+        at(&app, "2026-10-24T06:00:00Z");
+        let ada = person(&app, "ada@example.com", true).await;
+        subscribe(&app, &ada, fake.subscription("laptop")).await;
+        put_schedule(&app, &ada, json!({ "times": ["08:30"], "quietHours": null })).await;
+
+        // Saturday, summer time: 08:30 is 06:30Z.
+        assert_eq!(run_at(&app, "2026-10-24T06:31:00Z").await.points, 1);
+        // Sunday 2026-10-25 the clocks went back: 06:31Z is only 07:31, 08:30 is 07:30Z.
+        assert_eq!(run_at(&app, "2026-10-25T06:31:00Z").await.points, 0);
+        assert_eq!(run_at(&app, "2026-10-25T07:31:00Z").await.points, 1);
+        let ada = app.login("ada@example.com").await;
+        assert_eq!(
+            last_point(&app, &ada).await.as_deref(),
+            Some("2026-10-25T07:30:00Z")
+        );
+        assert_eq!(fake.rejected(), 0);
+        app.stop().await;
+    }
+}
