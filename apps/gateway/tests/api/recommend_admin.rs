@@ -289,3 +289,25 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+lifeos_kernel::dialect_test! {
+    async fn a_forced_incumbent_wins_over_a_promotion(db: TestDatabase) {
+        let app = TestApp::spawn_with(&db, |config| {
+            config.recommender.forced_incumbent = Some("rules-v0".into());
+        })
+        .await;
+        let (admin, admin_id) = admin(&app).await;
+        let listed: Vec<String> = ids(&report(&app, &admin).await)
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let shadows: Vec<&str> = listed[1..].iter().map(String::as_str).collect();
+        log_decisions(&app, admin_id, &shadows, &shadow_wins(300)).await;
+        let refused = promote(&app, &admin, shadows[0]).await;
+        refused.assert_problem(StatusCode::CONFLICT, "promotion_not_supported_by_evidence");
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(detail.contains("LIFEOS_RECOMMENDER_INCUMBENT forces rules-v0"), "{detail}");
+        assert_eq!(ids(&report(&app, &admin).await)[0], "rules-v0");
+        app.stop().await;
+    }
+}

@@ -44,8 +44,8 @@ pub enum Role {
     Shadow,
 }
 
-/// How one policy does on the decision log's recent window (the last
-/// [`store::WINDOW`] decisions with a shown tip).
+/// How one policy does on the decision log's recent window: the newest 100 000
+/// decisions with a shown tip.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = recommender::PolicyReport)]

@@ -76,6 +76,17 @@ impl Admin {
             })?;
             self.policies.promote(id, user_id, self.clock.now()).await?;
             tracing::info!(policy = id, from = %incumbent_id, by = %user_id, "policy promoted");
+            // Only a forced incumbent (configuration) wins over a promotion.
+            let now = self.policies.incumbent_id().await?;
+            if now != id {
+                return Err(RecommenderError::PromotionRefused {
+                    policy: id.to_owned(),
+                    reason: format!(
+                        "LIFEOS_RECOMMENDER_INCUMBENT forces {now}; the promotion is recorded \
+                         and applies once that setting is removed"
+                    ),
+                });
+            }
         }
         Ok(candidate.report(id, Role::Incumbent))
     }

@@ -88,3 +88,12 @@ fn undecodable(what: String) -> StoreError {
         format!("{what} does not decode").into(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_window_is_what_the_contract_says() {
+        // The report's OpenAPI descriptions name the figure.
+        assert_eq!(super::WINDOW, 100_000);
+    }
+}
