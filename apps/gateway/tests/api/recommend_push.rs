@@ -352,8 +352,16 @@ lifeos_kernel::dialect_test! {
         assert_eq!(run_at(&app, "2026-06-10T06:40:00Z").await, RunReport::default());
         assert_eq!(fake.received().len(), 2);
         assert_eq!(run_at(&app, "2026-06-10T10:45:00Z").await.points, 0, "past the grace");
+        // The laptop's browser renews its keys: same endpoint, same id, the new keys used.
+        let token = app.login("ada@example.com").await;
+        let renewed = app
+            .post("/api/v1/push/subscriptions", Some(&token), fake.subscription("laptop"))
+            .await;
+        assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
+        assert_eq!(renewed.body["id"], created.body["id"]);
         assert_eq!(run_at(&app, "2026-06-10T10:00:00Z").await.points, 1);
         assert_eq!(fake.received().len(), 4);
+        assert_eq!(fake.rejected(), 0, "the renewed keys open the message");
         app.stop().await;
     }
 }
