@@ -311,3 +311,64 @@ lifeos_kernel::dialect_test! {
         app.stop().await;
     }
 }
+
+/// A habit due every day, through the plans API.
+async fn daily_habit(app: &TestApp, token: &str, title: &str) {
+    let track = crate::plans::track(app, token, &format!("{title} track")).await;
+    let habit = crate::plans::node(app, token, &track, "habit", title).await;
+    let schedule = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/nodes/{habit}/habit-schedule"),
+            Some(token),
+            Some(json!({ "frequency": "daily" })),
+        )
+        .await;
+    assert_eq!(schedule.status, StatusCode::OK, "{}", schedule.body);
+}
+
+lifeos_kernel::dialect_test! {
+    async fn the_report_reads_what_the_tips_service_logged(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        // A Tuesday mid-morning: no seeded advice applies, the habits are the candidates.
+        app.clock.set(lifeos_kernel::Timestamp::parse("2026-03-10T10:30:00Z").unwrap());
+        let ada = app.user("ada@example.com").await;
+        let consent = app
+            .call(
+                Method::PUT,
+                "/api/v1/me/consents/recommendations",
+                Some(&ada),
+                Some(json!({ "granted": true })),
+            )
+            .await;
+        assert_eq!(consent.status, StatusCode::OK, "{}", consent.body);
+        daily_habit(&app, &ada, "Stretch").await;
+        daily_habit(&app, &ada, "Read").await;
+        let decision = app.post("/api/v1/recommend", Some(&ada), json!({})).await;
+        assert_eq!(decision.status, StatusCode::OK, "{}", decision.body);
+        let tip = decision.body["tip"]["id"].as_str().unwrap();
+        let done = app
+            .post(
+                &format!("/api/v1/tips/{tip}/feedback"),
+                Some(&ada),
+                json!({ "kind": "done" }),
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+
+        let (admin, _) = admin(&app).await;
+        let body = report(&app, &admin).await;
+        let rules = &body["items"][0];
+        assert_eq!(rules["id"], "rules-v0");
+        assert_eq!(rules["decisions"], 1, "{body}");
+        assert_eq!(rules["shown"], 1);
+        assert_eq!(rules["feedbackRates"]["done"], 1.0);
+        assert_eq!(rules["ips"]["estimate"], 1.0);
+        assert_eq!(rules["snips"]["estimate"], 1.0);
+        for shadow in &body["items"].as_array().unwrap()[1..] {
+            assert_eq!(shadow["decisions"], 1, "every shadow scored it: {body}");
+            assert_eq!(shadow["shown"], 0);
+        }
+        app.stop().await;
+    }
+}
