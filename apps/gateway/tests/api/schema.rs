@@ -366,7 +366,92 @@ async fn a_user_with_everything(app: &TestApp) -> String {
     .await
     .unwrap();
     assert_eq!(report.deleted, 1, "the scratch document's tombstone");
+    recommender_story(app, &ada).await;
     ada
+}
+
+/// The recommender's part: a decision with a tip, feedback that rests it, a browser's push
+/// subscription (RFC 8291's example keys), a schedule, and the signals its subscriber
+/// counted from the story's completion and brake decision.
+async fn recommender_story(app: &TestApp, ada: &str) {
+    let write = |method: Method, path: &'static str, body: Value| async move {
+        let reply = app.call(method, path, Some(ada), Some(body)).await;
+        assert!(
+            reply.status.is_success(),
+            "{}: {path}: {} {}",
+            app.label,
+            reply.status,
+            reply.body
+        );
+        reply.body
+    };
+    write(
+        Method::PUT,
+        "/api/v1/me/consents/recommendations",
+        json!({ "granted": true }),
+    )
+    .await;
+    let track = write(
+        Method::POST,
+        "/api/v1/tracks",
+        json!({ "title": "Mornings" }),
+    )
+    .await;
+    let path = format!("/api/v1/tracks/{}/nodes", track["id"].as_str().unwrap());
+    let stretch = app
+        .post(
+            &path,
+            Some(ada),
+            json!({ "type": "habit", "title": "Stretch" }),
+        )
+        .await;
+    assert_eq!(stretch.status, StatusCode::CREATED, "{}", stretch.body);
+    let decision = write(
+        Method::POST,
+        "/api/v1/recommend",
+        json!({ "context": { "energy": 3 } }),
+    )
+    .await;
+    let tip = decision["tip"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}: a due habit gives a tip: {decision}", app.label));
+    let feedback = app
+        .post(
+            &format!("/api/v1/tips/{tip}/feedback"),
+            Some(ada),
+            json!({ "kind": "not_now" }),
+        )
+        .await;
+    assert_eq!(feedback.status, StatusCode::OK, "{}", feedback.body);
+    write(Method::POST, "/api/v1/push/subscriptions", json!({
+        "endpoint": "https://push.example.test/send/ada",
+        "expirationTime": null,
+        "keys": {
+            "p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+            "auth": "BTBZMqHH6r4Tts7J_aSIgg"
+        }
+    })).await;
+    write(
+        Method::PUT,
+        "/api/v1/push/schedule",
+        json!({ "times": ["08:30", "19:30"], "quietHours": { "start": "22:00", "end": "07:00" } }),
+    )
+    .await;
+    // The signals subscriber runs beside the requests: wait for its rows.
+    for _ in 0..100 {
+        let export = app.get("/api/v1/me/export", ada).await;
+        if export.body["data"]["recommender"]["rec_signals"]
+            .as_array()
+            .is_some_and(|rows| !rows.is_empty())
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "{}: the recommender counted no signal from the story's completion",
+        app.label
+    );
 }
 
 lifeos_kernel::dialect_test! {
