@@ -4,6 +4,52 @@
  */
 
 export interface paths {
+    "/api/v1/admin/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How every policy does on the newest 100 000 decisions with a shown tip: the tips it
+         *     chose and what people did with them, its agreement with what was shown, and IPS and
+         *     self-normalised IPS estimates of its reward rate (done = 1) with 95 % normal
+         *     intervals. Administrators only (403 `admin_required`).
+         */
+        get: operations["listPolicies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/policies/{id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a policy the incumbent, for every replica within seconds. Refused (409
+         *     `promotion_not_supported_by_evidence`, the detail names the failing threshold and the
+         *     figures) unless it scored at least `minDecisions` decisions with a shown tip, agrees
+         *     with what was shown in at least `minAgreement` of them, and the lower end of its SNIPS
+         *     interval clears the incumbent's observed reward rate by more than `minLift`.
+         *     Promoting the incumbent changes nothing. Administrators only (403 `admin_required`).
+         */
+        post: operations["promotePolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -1204,6 +1250,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/push/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The person's decision points: local times and quiet hours (five points, quiet
+         *     22:00-07:00, until they set theirs).
+         */
+        get: operations["getPushSchedule"];
+        /**
+         * Set the decision points: 1 to 12 ascending distinct "HH:MM" local times, and quiet
+         *     hours (or null) during which none fires.
+         */
+        put: operations["putPushSchedule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The person's subscribed browsers, oldest first. */
+        get: operations["listPushSubscriptions"];
+        put?: never;
+        /**
+         * Subscribe a browser (its `PushSubscription.toJSON()`): the scheduler pushes tips to
+         *     it at the person's decision points. The same endpoint again answers 200 with the same
+         *     id; an endpoint another account subscribed moves to this one (201, a new id).
+         */
+        post: operations["createPushSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unsubscribe a browser (404 if it is not this person's). */
+        delete: operations["deletePushSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/vapid-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's VAPID public key, for `pushManager.subscribe({applicationServerKey})`. */
+        get: operations["getVapidPublicKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recommend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * At most one tip for now, or `tip: null` when nothing is worth saying. Every answer,
+         *     a quiet one too, is logged with its candidates and propensity. Send `{}` for no context.
+         */
+        post: operations["recommend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/recommendations/nutrition": {
         parameters: {
             query?: never;
@@ -1602,6 +1748,28 @@ export interface paths {
          * @description Rules the schema cannot state (422 `validation_failed`): `endedAt` must be after the start and not in the future.
          */
         post: operations["stopTimer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tips/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the person did with a tip. `done` on a todo from a node completes the node
+         *     (XP included; the game layer's refusal, e.g. 409 `node_locked`, is the answer and
+         *     nothing is recorded). `not_now` rests the tip's source for 4 hours, `dismissed` for
+         *     24 hours, `not_useful` for 30 days.
+         */
+        post: operations["sendTipFeedback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2337,6 +2505,16 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor?: string | null;
         };
+        "Page_recommender.PushSubscription": {
+            items: {
+                /** Format: uuid */
+                id: string;
+                endpoint: string;
+                createdAt: components["schemas"]["Timestamp"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+        };
         "Page_tracking.DayType": {
             items: {
                 /** Format: uuid */
@@ -2538,7 +2716,7 @@ export interface components {
              * @description Stable machine-readable code; clients branch on this.
              * @enum {string}
              */
-            code: "already_completed" | "bad_request" | "brake_busy" | "completion_id_taken" | "completion_immutable" | "completion_in_future" | "completion_too_late" | "conflict_already_resolved" | "conflict_restore_blocked" | "consent_required" | "cursor_expired" | "cursor_invalid" | "date_out_of_range" | "day_already_planned" | "device_id_conflict" | "device_revoked" | "document_key_taken" | "document_too_large" | "email_taken" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_not_due" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "library_id_conflict" | "malformed_json" | "method_not_allowed" | "mutation_gap" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "snapshot_checksum_mismatch" | "snapshot_import_rejected" | "snapshot_schema_unsupported" | "sync_entity_not_found" | "sync_id_conflict" | "sync_unknown_entity" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "unauthenticated" | "undo_window_passed" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
+            code: "admin_required" | "already_completed" | "bad_request" | "brake_busy" | "completion_id_taken" | "completion_immutable" | "completion_in_future" | "completion_too_late" | "conflict_already_resolved" | "conflict_restore_blocked" | "consent_required" | "cursor_expired" | "cursor_invalid" | "date_out_of_range" | "day_already_planned" | "device_id_conflict" | "device_revoked" | "document_key_taken" | "document_too_large" | "email_taken" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_not_due" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "library_id_conflict" | "malformed_json" | "method_not_allowed" | "mutation_gap" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "promotion_not_supported_by_evidence" | "push_not_configured" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "snapshot_checksum_mismatch" | "snapshot_import_rejected" | "snapshot_schema_unsupported" | "sync_entity_not_found" | "sync_id_conflict" | "sync_unknown_entity" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "tip_feedback_recorded" | "unauthenticated" | "undo_window_passed" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
             /** @description The request's `x-request-id`, for support and logs. */
             requestId?: string | null;
             /** @description Invalid fields, for validation problems. */
@@ -3844,6 +4022,217 @@ export interface components {
              */
             rpe?: number | null;
         };
+        /** @description What the client may say about the moment (`POST /recommend`'s `context`). */
+        "recommender.Context": {
+            /** @description Where the person is, in their own word (`home`, `work`, `outside`...), 1 to 64 characters. */
+            location?: string | null;
+            /**
+             * Format: int32
+             * @description 1 (low) to 5 (great).
+             */
+            mood?: number | null;
+            /**
+             * Format: int32
+             * @description 1 (drained) to 5 (full of energy).
+             */
+            energy?: number | null;
+        };
+        /** @description The recorded feedback. */
+        "recommender.Feedback": {
+            /** Format: uuid */
+            tipId: string;
+            kind: components["schemas"]["recommender.FeedbackKind"];
+            recordedAt: components["schemas"]["Timestamp"];
+            /**
+             * Format: uuid
+             * @description For `done` on a node todo: the completion it made.
+             */
+            completionId?: string | null;
+            /**
+             * Format: int64
+             * @description For `done` on a node todo: the XP it earned.
+             */
+            xpAwarded?: number | null;
+            suppressedUntil?: components["schemas"]["Timestamp"] | null;
+        };
+        /**
+         * @description What the person did with a tip.
+         * @enum {string}
+         */
+        "recommender.FeedbackKind": "done" | "dismissed" | "not_now" | "not_useful";
+        /** @description What people did with shown tips: each kind's share, and the share left without feedback. */
+        "recommender.FeedbackRates": {
+            /** Format: double */
+            done: number;
+            /** Format: double */
+            dismissed: number;
+            /** Format: double */
+            notNow: number;
+            /** Format: double */
+            notUseful: number;
+            /** Format: double */
+            none: number;
+        };
+        /** @description An estimate with its 95 % interval. */
+        "recommender.Interval": {
+            /** Format: double */
+            estimate: number;
+            /** Format: double */
+            low: number;
+            /** Format: double */
+            high: number;
+        };
+        /** @description `POST /tips/{id}/feedback`. */
+        "recommender.NewFeedback": {
+            kind: components["schemas"]["recommender.FeedbackKind"];
+        };
+        /**
+         * @description A browser's `PushSubscription.toJSON()`. Unknown members are ignored (not refused)
+         *     so that a browser adding one does not break subscribing.
+         */
+        "recommender.NewPushSubscription": {
+            /** @description The push service's URL for this browser (https; at most 2048 characters). */
+            endpoint: string;
+            /**
+             * Format: double
+             * @description When the browser says the subscription lapses (ms since the epoch); informative.
+             */
+            expirationTime?: number | null;
+            keys: components["schemas"]["recommender.PushSubscriptionKeys"];
+        } & {
+            [key: string]: components["schemas"]["kernel.JsonValue"];
+        };
+        /**
+         * @description How one policy does on the decision log's recent window: the newest 100 000
+         *     decisions with a shown tip.
+         */
+        "recommender.PolicyReport": {
+            id: string;
+            role: components["schemas"]["recommender.PolicyRole"];
+            /**
+             * Format: int64
+             * @description Decisions with a shown tip this policy scored (as incumbent or shadow): what the
+             *     estimates rest on.
+             */
+            decisions: number;
+            /**
+             * Format: int64
+             * @description Tips this policy chose itself (while it was the incumbent).
+             */
+            shown: number;
+            /** @description What people did with the tips this policy chose itself (all 0 when `shown` is 0). */
+            feedbackRates: components["schemas"]["recommender.FeedbackRates"];
+            /**
+             * Format: double
+             * @description Share of `decisions` where this policy's most probable candidate is the one shown.
+             */
+            agreement: number;
+            ips?: components["schemas"]["recommender.Interval"] | null;
+            snips?: components["schemas"]["recommender.Interval"] | null;
+            /**
+             * Format: double
+             * @description Kish's (Σw)²/Σw²: how many decisions the weighted estimates are worth.
+             */
+            effectiveSampleSize: number;
+        };
+        /** @description `GET /admin/policies`: the incumbent first, then the shadows. */
+        "recommender.PolicyReports": {
+            items: components["schemas"]["recommender.PolicyReport"][];
+            thresholds: components["schemas"]["recommender.PromotionThresholds"];
+        };
+        /**
+         * @description What a policy does now.
+         * @enum {string}
+         */
+        "recommender.PolicyRole": "incumbent" | "shadow";
+        /** @description The promotion thresholds, as the report shows them. */
+        "recommender.PromotionThresholds": {
+            /** Format: int64 */
+            minDecisions: number;
+            /** Format: double */
+            minAgreement: number;
+            /** Format: double */
+            minLift: number;
+        };
+        /** @description `GET`/`PUT /push/schedule`: the local times of the day's decision points. */
+        "recommender.PushSchedule": {
+            /** @description 1 to 12 distinct "HH:MM" local times, in ascending order. */
+            times: string[];
+            quietHours?: components["schemas"]["recommender.QuietHours"] | null;
+        };
+        /** @description A subscription, as the API shows it (never its keys). */
+        "recommender.PushSubscription": {
+            /** Format: uuid */
+            id: string;
+            endpoint: string;
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        /** @description The keys of RFC 8291, base64url as the browser gives them. */
+        "recommender.PushSubscriptionKeys": {
+            /** @description The browser's uncompressed P-256 public key (65 bytes). */
+            p256dh: string;
+            /** @description The authentication secret (16 bytes). */
+            auth: string;
+        } & {
+            [key: string]: components["schemas"]["kernel.JsonValue"];
+        };
+        /**
+         * @description Quiet hours: no decision point from `start` (inclusive) to `end` (exclusive), local
+         *     time; `start` after `end` wraps past midnight (22:00-07:00).
+         */
+        "recommender.QuietHours": {
+            start: string;
+            end: string;
+        };
+        /** @description `POST /recommend`. */
+        "recommender.RecommendRequest": {
+            context?: components["schemas"]["recommender.Context"] | null;
+        };
+        /** @description A decision: the tip, or `null` when nothing is worth saying. */
+        "recommender.Recommendation": {
+            tip?: components["schemas"]["recommender.Tip"] | null;
+            /** Format: uuid */
+            decisionId: string;
+            /** @description The policy that chose (the incumbent). */
+            policyId: string;
+            /**
+             * Format: double
+             * @description The probability the policy gave the shown tip (1 for a quiet answer).
+             */
+            propensity: number;
+        };
+        /** @description The one tip shown. */
+        "recommender.Tip": {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["recommender.TipKind"];
+            text: string;
+            /** @description Why this, why now ("due today, streak 12 at risk"). */
+            reason: string;
+            source: components["schemas"]["recommender.TipSource"];
+        };
+        /**
+         * @description `advice` (something to consider) or `todo` (something to do, which `done` can complete).
+         * @enum {string}
+         */
+        "recommender.TipKind": "advice" | "todo";
+        /**
+         * @description Where a candidate comes from: an entity of another domain (`node`, `time_entry`,
+         *     `vehicle_maintenance`...), or the recommender's own (`advice_rule`, `streak`).
+         */
+        "recommender.TipSource": {
+            entity: string;
+            /** @description The entity's id (a UUID), or an advice rule's code. */
+            id: string;
+        };
+        /** @description `GET /push/vapid-public-key`. */
+        "recommender.VapidPublicKey": {
+            /**
+             * @description The server's uncompressed P-256 public key, base64url without padding: the
+             *     `applicationServerKey` of `pushManager.subscribe`.
+             */
+            publicKey: string;
+        };
         /** @enum {string} */
         "tracking.DayKind": "free" | "focus" | "buffer";
         "tracking.DayKindCounts": {
@@ -4622,6 +5011,99 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The incumbent first, then the shadows, and the promotion thresholds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["recommender.PolicyReports"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    promotePolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The policy id (`rules-v0`, `uniform`...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new incumbent's report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["recommender.PolicyReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such policy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `promotion_not_supported_by_evidence` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -7487,6 +7969,265 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getPushSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["recommender.PushSchedule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    putPushSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["recommender.PushSchedule"];
+            };
+        };
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["recommender.PushSchedule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPushSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Subscriptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_recommender.PushSubscription"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createPushSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["recommender.NewPushSubscription"];
+            };
+        };
+        responses: {
+            /** @description Already subscribed (keys updated) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["recommender.PushSubscription"];
+                };
+            };
+            /** @description Subscribed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["recommender.PushSubscription"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deletePushSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unsubscribed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getVapidPublicKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["recommender.VapidPublicKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description `push_not_configured`: the configured key is unusable */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recommend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["recommender.RecommendRequest"];
+            };
+        };
+        responses: {
+            /** @description The decision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["recommender.Recommendation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `consent_required`: grant `recommendations` first */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `validation_failed` (mood or energy outside 1..5, location length) or `invalid_body` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     recommendNutrition: {
         parameters: {
             query?: never;
@@ -8370,6 +9111,70 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    sendTipFeedback: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The tip's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["recommender.NewFeedback"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["recommender.Feedback"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `not_found`: no tip with this id was shown to the user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `tip_feedback_recorded`, or the game layer's refusal of `done` (`already_completed`, `habit_not_due`, `node_locked`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `invalid_body`: an unknown kind or field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
