@@ -111,6 +111,7 @@ pub fn all() -> Vec<Domain> {
                 vec![Arc::new(lifeos_recommender::signals::SignalListener::new(
                     state.db.clone(),
                     state.recommender.clock.clone(),
+                    state.recommender.consent.clone(),
                 ))]
             },
         },

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::FromRef;
+use lifeos_kernel::consent::ConsentCheck;
 use lifeos_kernel::migrate::MigrationSet;
 use lifeos_kernel::outbox::Outbox;
 use lifeos_kernel::{Db, SharedClock};
@@ -63,6 +64,7 @@ pub struct RecommenderState {
     pub policies: Arc<PolicySet>,
     /// For the subscribers and jobs the gateway runs on the recommender's behalf.
     pub clock: SharedClock,
+    pub consent: Arc<dyn ConsentCheck>,
 }
 
 impl std::fmt::Debug for RecommenderState {
@@ -101,7 +103,7 @@ impl RecommenderState {
             clock.clone(),
             config.push,
             tips.clone(),
-            ports.consent,
+            ports.consent.clone(),
         ));
         Self {
             tips,
@@ -109,6 +111,7 @@ impl RecommenderState {
             push,
             policies,
             clock,
+            consent: ports.consent,
         }
     }
 }

@@ -123,6 +123,7 @@ lifeos_kernel::dialect_test! {
         let app = TestApp::spawn(&db).await;
         let token = app.user("ada@example.com").await;
         let ada = user_id(app.db(), "ada@example.com").await;
+        set_consent(&app, &token, "recommendations", true).await;
         let run = daily_habit(&app, &token, "Run").await;
         let read = daily_habit(&app, &token, "Read").await;
 
@@ -142,7 +143,11 @@ lifeos_kernel::dialect_test! {
         assert_eq!(signal(app.db(), ada, "completion").await.unwrap().0, 2, "an undo is its own signal");
 
         // A redelivered event (the outbox is at least once) changes nothing.
-        let listener = SignalListener::new(app.db().clone(), app.recommender().clock.clone());
+        let listener = SignalListener::new(
+            app.db().clone(),
+            app.recommender().clock.clone(),
+            app.recommender().consent.clone(),
+        );
         let first = outbox_event(app.db(), "gamification.completion_recorded").await;
         listener.handle(&first).await.unwrap();
         listener.handle(&outbox_event(app.db(), "gamification.completion_undone").await).await.unwrap();
@@ -153,10 +158,30 @@ lifeos_kernel::dialect_test! {
 }
 
 lifeos_kernel::dialect_test! {
+    async fn without_the_consent_nothing_is_counted(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        let bob_token = app.user("bob@example.com").await;
+        let bob = user_id(app.db(), "bob@example.com").await;
+        let walk = daily_habit(&app, &bob_token, "Walk").await;
+        complete(&app, &bob_token, &walk).await;
+        // Ada's completion comes after Bob's in the outbox: once it is counted, Bob's was seen.
+        let token = app.user("ada@example.com").await;
+        let ada = user_id(app.db(), "ada@example.com").await;
+        set_consent(&app, &token, "recommendations", true).await;
+        let run = daily_habit(&app, &token, "Run").await;
+        complete(&app, &token, &run).await;
+        wait_for_count(&app, ada, "completion", 1).await;
+        assert_eq!(signal(app.db(), bob, "completion").await, None, "Bob never consented");
+        app.stop().await;
+    }
+}
+
+lifeos_kernel::dialect_test! {
     async fn a_stopped_timer_is_a_time_entry_signal(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
         let token = app.user("ada@example.com").await;
         let ada = user_id(app.db(), "ada@example.com").await;
+        set_consent(&app, &token, "recommendations", true).await;
         let started = app.post("/api/v1/time-entries/start", Some(&token), json!({})).await;
         assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
         app.clock.advance(time::Duration::minutes(30));
@@ -178,6 +203,7 @@ lifeos_kernel::dialect_test! {
         app.clock.set(Timestamp::parse("2026-03-25T08:40:00Z").unwrap());
         let token = crate::brake::consenting_user(&app, "ada@example.com", "2026-03-23").await;
         let ada = user_id(app.db(), "ada@example.com").await;
+        set_consent(&app, &token, "recommendations", true).await;
         crate::brake::baseline(&app, &token).await;
         let events = json!({ "events": [
             { "externalId": "evt-board", "title": "Q1 Board review", "startsAt": "2026-03-25T08:30:00Z", "endsAt": "2026-03-25T10:30:00Z" },

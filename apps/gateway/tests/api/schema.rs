@@ -371,8 +371,8 @@ async fn a_user_with_everything(app: &TestApp) -> String {
 }
 
 /// The recommender's part: a decision with a tip, feedback that rests it, a browser's push
-/// subscription (RFC 8291's example keys), a schedule, and the signals its subscriber
-/// counted from the story's completion and brake decision.
+/// subscription (RFC 8291's example keys), a schedule, and the signal its subscriber
+/// counted from a completion after the consent.
 async fn recommender_story(app: &TestApp, ada: &str) {
     let write = |method: Method, path: &'static str, body: Value| async move {
         let reply = app.call(method, path, Some(ada), Some(body)).await;
@@ -406,6 +406,26 @@ async fn recommender_story(app: &TestApp, ada: &str) {
         )
         .await;
     assert_eq!(stretch.status, StatusCode::CREATED, "{}", stretch.body);
+    // A completion after the consent: the recommender counts it as a signal.
+    let plants = app
+        .post(
+            &path,
+            Some(ada),
+            json!({ "type": "task", "title": "Water the plants" }),
+        )
+        .await;
+    assert_eq!(plants.status, StatusCode::CREATED, "{}", plants.body);
+    let done = app
+        .post(
+            &format!(
+                "/api/v1/nodes/{}/complete",
+                plants.body["id"].as_str().unwrap()
+            ),
+            Some(ada),
+            json!({}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.body);
     let decision = write(
         Method::POST,
         "/api/v1/recommend",

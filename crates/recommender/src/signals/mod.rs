@@ -1,6 +1,7 @@
 //! Signals: the other domains' outbox events the recommender learns from (completions,
 //! undos, time entries, brake decisions), each consumed once with its own cursor; and a
-//! withdrawn `recommendations` consent, which deletes the decision log.
+//! withdrawn `recommendations` consent, which deletes the decision log. Only the events of
+//! people who granted that consent are counted: without it the recommender keeps nothing.
 //!
 //! Exactly once under at-least-once delivery: the outbox redelivers a batch whose ack was
 //! lost. Comparing `occurred_at` with `last_at` would drop distinct events of one instant
@@ -14,8 +15,10 @@
 
 pub mod store;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
-use lifeos_kernel::consent::{CONSENT_CHANGED_TOPIC, Purpose};
+use lifeos_kernel::consent::{CONSENT_CHANGED_TOPIC, ConsentCheck, Purpose};
 use lifeos_kernel::outbox::{Event, Subscriber};
 use lifeos_kernel::{Db, SharedClock, StoreError};
 use uuid::Uuid;
@@ -58,11 +61,12 @@ pub fn effect(topic: &str, payload: &serde_json::Value) -> Option<Effect> {
 pub struct SignalListener {
     db: Db,
     clock: SharedClock,
+    consent: Arc<dyn ConsentCheck>,
 }
 
 impl SignalListener {
-    pub fn new(db: Db, clock: SharedClock) -> Self {
-        Self { db, clock }
+    pub fn new(db: Db, clock: SharedClock, consent: Arc<dyn ConsentCheck>) -> Self {
+        Self { db, clock, consent }
     }
 
     /// Applies `effect` once: nothing when the cursor already passed `event`.
@@ -93,6 +97,14 @@ impl Subscriber for SignalListener {
         else {
             return Ok(());
         };
+        if matches!(effect, Effect::Count(_))
+            && !self
+                .consent
+                .is_granted(user_id, Purpose::Recommendations)
+                .await?
+        {
+            return Ok(());
+        }
         self.apply(user_id, event, effect).await
     }
 }
