@@ -201,14 +201,19 @@ fn recommender_ports(
     identity: &Arc<Identity>,
     (gamification, brake, library): (&SharedGamification, &SharedBrake, &LibraryState),
 ) -> lifeos_recommender::ports::Ports {
-    use crate::adapters::for_recommender::{admins, brake as brakes, gamification as game, nutrition, plans};
+    use crate::adapters::for_recommender::{
+        admins, brake as brakes, gamification as game, nutrition, plans,
+    };
     lifeos_recommender::ports::Ports {
         plans: Arc::new(plans::PlansAdapter::new(db.clone(), gamification.clone())),
         gamification: Arc::new(game::GamificationAdapter::new(gamification.clone())),
         brake: Arc::new(brakes::BrakeAdapter::new(db.clone(), brake.clone())),
         nutrition: Arc::new(nutrition::NutritionAdapter::new(library.clone())),
         consent: identity.clone(),
-        admins: Arc::new(admins::AdminsAdapter::new(&config.admin_emails, identity.clone())),
+        admins: Arc::new(admins::AdminsAdapter::new(
+            &config.admin_emails,
+            identity.clone(),
+        )),
     }
 }
 
