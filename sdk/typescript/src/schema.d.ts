@@ -4082,6 +4082,11 @@ export interface components {
             /** Format: double */
             high: number;
         };
+        /**
+         * @description A local time, HH:MM
+         * @example 08:30
+         */
+        "recommender.LocalTime": string;
         /** @description `POST /tips/{id}/feedback`. */
         "recommender.NewFeedback": {
             kind: components["schemas"]["recommender.FeedbackKind"];
@@ -4157,7 +4162,7 @@ export interface components {
         /** @description `GET`/`PUT /push/schedule`: the local times of the day's decision points. */
         "recommender.PushSchedule": {
             /** @description 1 to 12 distinct "HH:MM" local times, in ascending order. */
-            times: string[];
+            times: components["schemas"]["recommender.LocalTime"][];
             quietHours?: components["schemas"]["recommender.QuietHours"] | null;
         };
         /** @description A subscription, as the API shows it (never its keys). */
@@ -4169,9 +4174,12 @@ export interface components {
         };
         /** @description The keys of RFC 8291, base64url as the browser gives them. */
         "recommender.PushSubscriptionKeys": {
-            /** @description The browser's uncompressed P-256 public key (65 bytes). */
+            /**
+             * @description The browser's uncompressed P-256 public key (65 bytes, the first 0x04: 87 base64url
+             *     characters, unpadded).
+             */
             p256dh: string;
-            /** @description The authentication secret (16 bytes). */
+            /** @description The authentication secret (16 bytes: 22 base64url characters, unpadded). */
             auth: string;
         } & {
             [key: string]: components["schemas"]["kernel.JsonValue"];

@@ -71,7 +71,7 @@ pub struct VapidPublicKey {
 #[schema(as = recommender::NewPushSubscription)]
 pub struct NewPushSubscription {
     /// The push service's URL for this browser (https; at most 2048 characters).
-    #[schema(max_length = 2048)]
+    #[schema(max_length = 2048, pattern = "^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s]*)?$")]
     pub endpoint: String,
     /// When the browser says the subscription lapses (ms since the epoch); informative.
     pub expiration_time: Option<f64>,
@@ -83,9 +83,12 @@ pub struct NewPushSubscription {
 #[serde(rename_all = "camelCase")]
 #[schema(as = recommender::PushSubscriptionKeys)]
 pub struct SubscriptionKeys {
-    /// The browser's uncompressed P-256 public key (65 bytes).
+    /// The browser's uncompressed P-256 public key (65 bytes, the first 0x04: 87 base64url
+    /// characters, unpadded).
+    #[schema(pattern = "^B[A-Za-z0-9_-]{85}[AEIMQUYcgkosw048]$")]
     pub p256dh: String,
-    /// The authentication secret (16 bytes).
+    /// The authentication secret (16 bytes: 22 base64url characters, unpadded).
+    #[schema(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub auth: String,
 }
 
@@ -111,13 +114,35 @@ pub struct QuietHoursBody {
     pub end: String,
 }
 
+/// A local wall-clock time, "HH:MM": the contract's item type of `times` (the body keeps
+/// plain strings, checked by `schedule`).
+pub struct LocalTime;
+
+impl utoipa::PartialSchema for LocalTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^([01][0-9]|2[0-3]):[0-5][0-9]$"))
+            .description(Some("A local time, HH:MM"))
+            .examples(["08:30"])
+            .into()
+    }
+}
+
+impl ToSchema for LocalTime {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "recommender.LocalTime".into()
+    }
+}
+
 /// `GET`/`PUT /push/schedule`: the local times of the day's decision points.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = recommender::PushSchedule)]
 pub struct PushScheduleBody {
     /// 1 to 12 distinct "HH:MM" local times, in ascending order.
-    #[schema(min_items = 1, max_items = 12)]
+    #[schema(min_items = 1, max_items = 12, value_type = Vec<LocalTime>)]
     pub times: Vec<String>,
     /// `null`: no quiet hours.
     pub quiet_hours: Option<QuietHoursBody>,
