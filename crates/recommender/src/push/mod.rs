@@ -71,7 +71,10 @@ pub struct VapidPublicKey {
 #[schema(as = recommender::NewPushSubscription)]
 pub struct NewPushSubscription {
     /// The push service's URL for this browser (https; at most 2048 characters).
-    #[schema(max_length = 2048, pattern = "^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s]*)?$")]
+    #[schema(
+        max_length = 2048,
+        pattern = "^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s]*)?$"
+    )]
     pub endpoint: String,
     /// When the browser says the subscription lapses (ms since the epoch); informative.
     pub expiration_time: Option<f64>,
