@@ -318,10 +318,10 @@ impl Tips {
             };
             self.outbox.append(&mut tx, situation.now, event).await?;
         }
+        // No wake-up: `tip_shown` is a record for the relay and the sidecar, not a change
+        // another domain acts on, and waking every subscriber per decision cost a fetch and
+        // an acknowledging commit each. They take it on their next poll, in a batch.
         tx.commit().await?;
-        if tip.is_some() {
-            self.outbox.wake();
-        }
         Ok(Recommendation {
             tip,
             decision_id,

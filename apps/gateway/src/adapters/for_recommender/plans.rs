@@ -228,9 +228,16 @@ impl PlansAdapter {
         habits: Vec<Node>,
         tracks: &Tracks,
     ) -> Result<Vec<DueHabit>, StoreError> {
+        // One habit's figures are a few reads; the habits' run side by side.
+        let all = futures_util::future::join_all(
+            habits
+                .iter()
+                .map(|node| self.gamification.habit_stats(user_id, node.id)),
+        )
+        .await;
         let mut due = Vec::with_capacity(habits.len());
-        for node in habits {
-            let stats = match self.gamification.habit_stats(user_id, node.id).await {
+        for (node, stats) in habits.into_iter().zip(all) {
+            let stats = match stats {
                 Ok(stats) => stats,
                 // Deleted since tracking listed it: nothing to offer.
                 Err(GamificationError::NotFound(_)) => continue,
