@@ -12,6 +12,7 @@ use lifeos_gamification::{Gamification, SharedGamification};
 use lifeos_identity::mailer::{FileMailer, Mailer, SmtpMailer};
 use lifeos_identity::session_cache::{self, SessionCache};
 use lifeos_identity::{Identity, IdentityConfig, IdentityDeps, SharedIdentity, SqlIdentityStore};
+use lifeos_integrations::IntegrationsState;
 use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::http::auth::{SharedAuthenticator, authenticate};
 use lifeos_kernel::http::idempotency::{IdempotencyState, idempotency};
@@ -32,8 +33,6 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -59,6 +58,7 @@ pub struct AppState {
     pub library: LibraryState,
     pub sync: SyncState,
     pub recommender: RecommenderState,
+    pub integrations: IntegrationsState,
     pub authenticator: SharedAuthenticator,
     /// The outbox, for subscribers the app runs.
     pub outbox: Outbox,
@@ -142,13 +142,15 @@ fn wire(
     let identity = Arc::new(Identity::new(deps, identity_config));
     let sessions = identity.session_cache();
     // The brake asks identity whether health data may be processed.
-    let brake: SharedBrake = Arc::new(Brake::new(
+    let concrete_brake = Brake::new(
         db.clone(),
         clock.clone(),
         outbox.clone(),
         identity.clone(),
         config.brake_checks_per_minute,
-    ));
+    );
+    let calendar_refresh = concrete_brake.calendar_refresh_slot();
+    let brake: SharedBrake = Arc::new(concrete_brake);
     // Gamification reads nodes, habits and plans from tracking through its port.
     let plans = Arc::new(PlansAdapter::new(outbox.clone()));
     let gamification: SharedGamification = Arc::new(Gamification::new(
@@ -171,11 +173,21 @@ fn wire(
     let sync = SyncState::new(db.clone(), clock.clone(), entities, outbox.clone());
     // The account export carries the sync snapshot, built by sync's one exporter.
     user_data.set_snapshots(sync.snapshots.clone());
+    let integrations = integrations(config, &db, &clock, &identity, &brake);
+    // The brake asks integrations for a fresh calendar before a check.
+    let _ = calendar_refresh.set(Arc::new(
+        crate::adapters::for_brake::CalendarRefreshAdapter::new(integrations.clone()),
+    ));
     let recommender = RecommenderState::new(
         db.clone(),
         clock,
         outbox.clone(),
-        recommender_ports(config, &db, &identity, (&gamification, &brake, &library)),
+        recommender_ports(
+            config,
+            &db,
+            &identity,
+            (&gamification, &brake, &library, &integrations),
+        ),
         config.recommender.clone(),
     );
     let state = AppState {
@@ -187,6 +199,7 @@ fn wire(
         library,
         sync,
         recommender,
+        integrations,
         authenticator: identity,
         outbox,
         metrics: Arc::new(Metrics::new()),
@@ -194,15 +207,43 @@ fn wire(
     Ok((state, sessions))
 }
 
+/// Integrations, feeding the brake through the gateway's adapters.
+fn integrations(
+    config: &Config,
+    db: &Db,
+    clock: &SharedClock,
+    identity: &Arc<Identity>,
+    brake: &SharedBrake,
+) -> IntegrationsState {
+    use crate::adapters::for_integrations::{calendar, hrv};
+    let ports = lifeos_integrations::ports::Ports {
+        calendar: Arc::new(calendar::CalendarAdapter::new(brake.clone())),
+        hrv: Arc::new(hrv::HrvAdapter::new(brake.clone())),
+        consent: identity.clone(),
+    };
+    IntegrationsState::new(
+        db.clone(),
+        clock.clone(),
+        config.vault.clone(),
+        ports,
+        config.integrations.clone(),
+    )
+}
+
 /// What the recommender reads from the other domains, through the gateway's adapters.
 fn recommender_ports(
     config: &Config,
     db: &Db,
     identity: &Arc<Identity>,
-    (gamification, brake, library): (&SharedGamification, &SharedBrake, &LibraryState),
+    (gamification, brake, library, integrations): (
+        &SharedGamification,
+        &SharedBrake,
+        &LibraryState,
+        &IntegrationsState,
+    ),
 ) -> lifeos_recommender::ports::Ports {
     use crate::adapters::for_recommender::{
-        admins, brake as brakes, gamification as game, nutrition, plans,
+        admins, brake as brakes, external, gamification as game, nutrition, plans,
     };
     lifeos_recommender::ports::Ports {
         plans: Arc::new(plans::PlansAdapter::new(db.clone(), gamification.clone())),
@@ -214,6 +255,7 @@ fn recommender_ports(
             &config.admin_emails,
             identity.clone(),
         )),
+        external: Arc::new(external::ExternalAdapter::new(integrations.clone())),
     }
 }
 
@@ -259,11 +301,11 @@ pub fn router(config: &Config, state: AppState, clock: SharedClock) -> Router {
 
     // Each `layer` wraps what is above it: the last one sees the request first.
     app.layer(from_fn_with_state(config.trust_proxy, middleware::client_ip))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
         .layer(cors(&config.cors_origins))
-        // A hard cap for every body; the API's own limit (and larger per-route ones, such
-        // as GPX uploads) is enforced by `DefaultBodyLimit` in the extractors.
-        .layer(RequestBodyLimitLayer::new(MAX_ANY_BODY_BYTES.max(config.body_limit_bytes)))
+        // A hard cap for every body and the request timeout, larger for uploads; the API's
+        // own limit (and larger per-route ones, such as GPX uploads) is enforced by
+        // `DefaultBodyLimit` in the extractors.
+        .layer(from_fn_with_state(limits(config), middleware::limits))
         .layer(CompressionLayer::new().gzip(true))
         .layer(from_fn(middleware::security_headers))
         .layer(from_fn(middleware::problem_for_every_error))
@@ -272,6 +314,20 @@ pub fn router(config: &Config, state: AppState, clock: SharedClock) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
         }))
         .layer(from_fn(middleware::request_id))
+}
+
+/// The body caps and timeouts: the API's, and the Apple Health upload's (2 GiB, an hour).
+fn limits(config: &Config) -> middleware::Limits {
+    let max_bytes = MAX_ANY_BODY_BYTES.max(config.body_limit_bytes);
+    middleware::Limits {
+        max_bytes: u64::try_from(max_bytes).unwrap_or(u64::MAX),
+        timeout: config.request_timeout,
+        uploads: Arc::new([middleware::Upload {
+            path: lifeos_integrations::apple_health::IMPORT_PATH,
+            max_bytes: config.integrations.import_max_bytes,
+            timeout: std::time::Duration::from_secs(3600),
+        }]),
+    }
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
@@ -311,6 +367,8 @@ pub struct Server {
     pub sync: SyncState,
     /// The recommender's services (its push scheduler), for jobs and tests.
     pub recommender: RecommenderState,
+    /// Integrations' services (calendar sync, feed refresh, imports), for jobs and tests.
+    pub integrations: IntegrationsState,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     /// The outbox subscribers and the session cache's invalidation listener.
@@ -425,8 +483,11 @@ pub async fn start(
     subscribers.extend(lifeos_recommender::push::scheduler::spawn(
         state.recommender.push.clone(),
     ));
+    // Calendar sync and feed refresh.
+    subscribers.extend(state.integrations.spawn_jobs());
     let sync = state.sync.clone();
     let recommender = state.recommender.clone();
+    let integrations = state.integrations.clone();
     let hub = state.sync.hub.clone();
     let app = router(config, state, clock);
     let listener = TcpListener::bind(config.bind)
@@ -458,6 +519,7 @@ pub async fn start(
         db,
         sync,
         recommender,
+        integrations,
         shutdown: Some(shutdown),
         task,
         subscribers,

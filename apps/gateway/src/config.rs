@@ -2,7 +2,13 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use lifeos_integrations::IntegrationsConfig;
+use lifeos_integrations::ics::address::Network;
+use lifeos_integrations::oauth::{Provider, ProviderConfig};
+use lifeos_integrations::vault::Vault;
 
 use lifeos_kernel::db::DEFAULT_SQLITE_URL;
 
@@ -66,6 +72,10 @@ pub struct Config {
     pub nats: Option<NatsConfig>,
     /// The recommender: its sidecar, forced incumbent, promotion thresholds, web push.
     pub recommender: lifeos_recommender::RecommenderConfig,
+    /// The token vault's keys (`LIFEOS_VAULT_KEYS`; in dev a generated ./data/vault-key).
+    pub vault: Arc<Vault>,
+    /// OAuth providers, ICS fetching, Apple Health uploads.
+    pub integrations: IntegrationsConfig,
 }
 
 /// Where the outbox relay publishes (`apps/gateway/src/relay.rs`).
@@ -136,6 +146,8 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
     #[error("LIFEOS_JWT_SECRET is required when LIFEOS_ENV=prod (at least 32 bytes)")]
     MissingSecret,
+    #[error("LIFEOS_VAULT_KEYS is required when LIFEOS_ENV=prod (id:base64key, 32-byte keys)")]
+    MissingVaultKeys,
     #[error("could not read or create the development JWT secret at {path}: {source}")]
     DevSecret {
         path: String,
@@ -145,6 +157,7 @@ pub enum ConfigError {
 
 pub const MIN_SECRET_BYTES: usize = 32;
 const DEV_SECRET_FILE: &str = "./data/jwt-secret";
+const DEV_VAULT_KEY_FILE: &str = "./data/vault-key";
 
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -194,11 +207,20 @@ impl Config {
                 ));
             }
         };
+        let public_url = var("LIFEOS_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let vault = Arc::new(match var("LIFEOS_VAULT_KEYS") {
+            Some(spec) => {
+                Vault::parse(&spec).map_err(|e| invalid("LIFEOS_VAULT_KEYS", e.to_string()))?
+            }
+            None if env == Env::Prod => return Err(ConfigError::MissingVaultKeys),
+            None => dev_vault(Path::new(DEV_VAULT_KEY_FILE))?,
+        });
+        let integrations = integrations(&var, &public_url)?;
         Ok(Config {
             env,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_SQLITE_URL.into()),
             bind,
-            public_url: var("LIFEOS_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}")),
+            public_url,
             jwt_secret,
             mail,
             mail_from: var("LIFEOS_MAIL_FROM")
@@ -223,8 +245,73 @@ impl Config {
                 .collect(),
             nats: nats(&var),
             recommender: recommender(&var)?,
+            vault,
+            integrations,
         })
     }
+}
+
+/// `LIFEOS_TODOIST_*`, `LIFEOS_GOOGLE_*`, `LIFEOS_INTEGRATIONS_RETURN_URL`,
+/// `LIFEOS_ICS_ALLOW_NETWORKS`, `LIFEOS_IMPORT_DIR`.
+fn integrations(
+    var: &impl Fn(&str) -> Option<String>,
+    public_url: &str,
+) -> Result<IntegrationsConfig, ConfigError> {
+    let mut config = IntegrationsConfig::new(public_url);
+    config.todoist = provider(var, Provider::Todoist);
+    config.google = provider(var, Provider::Google);
+    if let Some(url) = var("LIFEOS_INTEGRATIONS_RETURN_URL") {
+        config.return_url = url;
+    }
+    for network in list(var, "LIFEOS_ICS_ALLOW_NETWORKS") {
+        let parsed = Network::parse(&network).ok_or_else(|| {
+            invalid(
+                "LIFEOS_ICS_ALLOW_NETWORKS",
+                format!("'{network}' is not a CIDR network"),
+            )
+        })?;
+        config.ics.allowed_networks.push(parsed);
+    }
+    config.import_dir = var("LIFEOS_IMPORT_DIR")
+        .unwrap_or_else(|| "./data/imports".into())
+        .into();
+    Ok(config)
+}
+
+/// One provider's `LIFEOS_<PROVIDER>_*`, over the real provider's endpoints.
+fn provider(var: &impl Fn(&str) -> Option<String>, provider: Provider) -> ProviderConfig {
+    let prefix = format!("LIFEOS_{}", provider.as_str().to_ascii_uppercase());
+    let get = |suffix: &str| var(&format!("{prefix}_{suffix}"));
+    let defaults = ProviderConfig::defaults(provider);
+    ProviderConfig {
+        client_id: get("CLIENT_ID"),
+        client_secret: get("CLIENT_SECRET"),
+        auth_url: get("AUTH_URL").unwrap_or(defaults.auth_url),
+        token_url: get("TOKEN_URL").unwrap_or(defaults.token_url),
+        api_url: get("API_URL").unwrap_or(defaults.api_url),
+        revoke_url: get("REVOKE_URL").or(defaults.revoke_url),
+    }
+}
+
+/// The development vault: one key, generated on first run and kept like the JWT secret.
+fn dev_vault(path: &Path) -> Result<Vault, ConfigError> {
+    let error = |source| ConfigError::DevSecret {
+        path: path.display().to_string(),
+        source,
+    };
+    let key = match std::fs::read_to_string(path) {
+        Ok(existing) if !existing.trim().is_empty() => existing.trim().to_owned(),
+        _ => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(error)?;
+            }
+            let key =
+                Vault::generate_key().map_err(|e| error(std::io::Error::other(e.to_string())))?;
+            write_private(path, key.as_bytes()).map_err(error)?;
+            key
+        }
+    };
+    Vault::parse(&format!("dev:{key}")).map_err(|e| invalid("LIFEOS_VAULT_KEYS", e.to_string()))
 }
 
 /// The relay's settings, when `LIFEOS_NATS_URL` is set.
@@ -368,11 +455,23 @@ mod tests {
             Err(ConfigError::MissingSecret)
         ));
         assert!(config(&[("LIFEOS_ENV", "prod"), ("LIFEOS_JWT_SECRET", "short")]).is_err());
+        assert!(matches!(
+            config(&[
+                ("LIFEOS_ENV", "prod"),
+                ("LIFEOS_JWT_SECRET", &"s".repeat(32))
+            ]),
+            Err(ConfigError::MissingVaultKeys)
+        ));
+        let key = Vault::generate_key().unwrap();
+        let keys = format!("k1:{key}");
         let ok = config(&[
             ("LIFEOS_ENV", "prod"),
             ("LIFEOS_JWT_SECRET", &"s".repeat(32)),
+            ("LIFEOS_VAULT_KEYS", &keys),
         ])
         .unwrap();
+        assert_eq!(ok.vault.active_id(), "k1");
+        assert!(!ok.integrations.todoist.is_configured());
         assert_eq!(ok.log_format, LogFormat::Json);
         assert_eq!(ok.database_url, DEFAULT_SQLITE_URL);
         assert_eq!(ok.bind.to_string(), "127.0.0.1:8080");

@@ -115,6 +115,22 @@ pub fn all() -> Vec<Domain> {
                 ))]
             },
         },
+        Domain {
+            name: "integrations",
+            tags: lifeos_integrations::TAGS,
+            migrations: lifeos_integrations::migrations,
+            tables: lifeos_integrations::TABLES,
+            codes: lifeos_integrations::CODES,
+            router: lifeos_integrations::router::<AppState>,
+            subscribers: |state| {
+                vec![Arc::new(
+                    lifeos_integrations::consent::ConsentListener::new(
+                        state.integrations.connections.clone(),
+                        state.integrations.ics.clone(),
+                    ),
+                )]
+            },
+        },
     ]
 }
 

@@ -102,3 +102,47 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// A route that takes more than the API's body cap and time: an upload.
+#[derive(Debug, Clone, Copy)]
+pub struct Upload {
+    pub path: &'static str,
+    pub max_bytes: u64,
+    pub timeout: std::time::Duration,
+}
+
+/// The hard body cap and the request timeout, per route: every route gets `max_bytes`
+/// and `timeout`, an [`Upload`] its own. (One `RequestBodyLimitLayer` and `TimeoutLayer`
+/// for all would cut a 2 GiB health export at 16 MiB and 30 seconds.)
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_bytes: u64,
+    pub timeout: std::time::Duration,
+    pub uploads: std::sync::Arc<[Upload]>,
+}
+
+pub async fn limits(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+    let upload = limits
+        .uploads
+        .iter()
+        .find(|u| u.path == request.uri().path());
+    let (max_bytes, timeout) = upload.map_or((limits.max_bytes, limits.timeout), |u| {
+        (u.max_bytes, u.timeout)
+    });
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > max_bytes) {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, cap)));
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}

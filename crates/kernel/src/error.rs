@@ -20,6 +20,8 @@ pub enum ErrorKind {
     RateLimited,
     Unavailable,
     NotImplemented,
+    /// A third-party service we depend on answered badly or not at all.
+    BadGateway,
     Internal,
 }
 
@@ -220,6 +222,7 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::RateLimited => "rate limited",
         ErrorKind::Unavailable => "unavailable",
         ErrorKind::NotImplemented => "not implemented",
+        ErrorKind::BadGateway => "bad gateway",
         ErrorKind::Internal => "internal",
     }
 }

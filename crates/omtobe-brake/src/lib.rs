@@ -15,7 +15,10 @@ use lifeos_kernel::migrate::MigrationSet;
 
 pub use error::{BrakeError, CODES};
 pub use http::router;
-pub use service::{Brake, BrakeService, ConsentListener, SharedBrake};
+pub use service::{
+    Brake, BrakeService, CalendarRefresh, CalendarRefreshSlot, ConsentListener, EventSync,
+    EventsSynced, SharedBrake,
+};
 pub use user_data::TABLES;
 
 /// The OpenAPI tags of the brake's operations: (name, description).

@@ -74,7 +74,45 @@ pub trait BrakeService: Send + Sync {
     ) -> Result<Page<ReflectionRecord>>;
     /// Deletes the user's HRV samples and baselines (consent withdrawn).
     async fn forget_health_data(&self, user_id: Uuid) -> Result<()>;
+    /// A connected calendar's events (integrations): every external id starts with
+    /// `source` (`google:`, `ics:<feed>:`); `Replace` removes the source's others first.
+    async fn sync_events(
+        &self,
+        user_id: Uuid,
+        source: &str,
+        sync: EventSync,
+    ) -> Result<EventsSynced>;
 }
+
+/// How a calendar source's events change ([`BrakeService::sync_events`]).
+#[derive(Debug, Clone)]
+pub enum EventSync {
+    /// All of the source's events now.
+    Replace(Vec<EventInput>),
+    /// An incremental sync: upsert these, delete those external ids.
+    Changes {
+        upserts: Vec<EventInput>,
+        removed: Vec<String>,
+    },
+}
+
+/// What [`BrakeService::sync_events`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventsSynced {
+    pub upserted: u32,
+    pub removed: u32,
+    pub high_stakes: u32,
+}
+
+/// Asked before a check: refresh the person's connected calendars if their last sync is
+/// stale (integrations implement it; the gateway fills the slot after wiring them).
+#[async_trait]
+pub trait CalendarRefresh: Send + Sync {
+    async fn refresh_if_stale(&self, user_id: Uuid);
+}
+
+/// Where the gateway puts the [`CalendarRefresh`] once integrations exist.
+pub type CalendarRefreshSlot = Arc<std::sync::OnceLock<Arc<dyn CalendarRefresh>>>;
 
 pub type SharedBrake = Arc<dyn BrakeService>;
 
@@ -84,6 +122,7 @@ pub struct Brake {
     outbox: Outbox,
     consent: Arc<dyn ConsentCheck>,
     checks: RateLimiter,
+    calendar_refresh: CalendarRefreshSlot,
 }
 
 impl Brake {
@@ -106,7 +145,13 @@ impl Brake {
             outbox,
             consent,
             checks,
+            calendar_refresh: CalendarRefreshSlot::default(),
         }
+    }
+
+    /// The slot a [`CalendarRefresh`] goes in; checks use it once it is set.
+    pub fn calendar_refresh_slot(&self) -> CalendarRefreshSlot {
+        self.calendar_refresh.clone()
     }
 }
 
@@ -479,6 +524,52 @@ impl Brake {
         })
     }
 
+    async fn try_sync_events(
+        &self,
+        user_id: Uuid,
+        source: &str,
+        sync: &EventSync,
+        zone: &TimeZone,
+    ) -> Result<EventsSynced> {
+        let now = self.clock.now();
+        let mut tx = self.begin_write(user_id).await?;
+        let loaded = self.load(&mut tx, user_id, now, zone).await?;
+        if loaded.version.is_none() {
+            self.save(&mut tx, user_id, &loaded, now).await?;
+        }
+        let mut synced = EventsSynced::default();
+        let upserts = match sync {
+            EventSync::Replace(events) => {
+                let gone = store::delete_events_of_source(&mut tx, user_id, source).await?;
+                synced.removed = u32::try_from(gone).unwrap_or(u32::MAX);
+                events
+            }
+            EventSync::Changes { upserts, removed } => {
+                for external_id in removed {
+                    if store::delete_event(&mut tx, user_id, external_id).await? {
+                        synced.removed += 1;
+                    }
+                }
+                upserts
+            }
+        };
+        for e in upserts {
+            // The title is classified here and never stored.
+            let flagged = is_high_stakes(&e.title, &loaded.settings.keywords);
+            synced.high_stakes += u32::from(flagged);
+            synced.upserted += 1;
+            let event = CalendarEvent {
+                external_id: e.external_id.trim(),
+                starts_at: e.starts_at,
+                ends_at: e.ends_at,
+                high_stakes: flagged,
+            };
+            store::upsert_event(&mut tx, new_id(), user_id, &event, now).await?;
+        }
+        tx.commit().await?;
+        Ok(synced)
+    }
+
     async fn try_decide(
         &self,
         user_id: Uuid,
@@ -637,6 +728,10 @@ impl BrakeService for Brake {
             .check(&user_id.to_string())
             .map_err(|retry_after_secs| BrakeError::RateLimited { retry_after_secs })?;
         validate::check_sample(inline.as_ref(), self.clock.now())?;
+        // A calendar synced more than a few minutes ago may miss the meeting under way.
+        if let Some(refresh) = self.calendar_refresh.get() {
+            refresh.refresh_if_stale(user_id).await;
+        }
         let zone = self.zone(user_id).await?;
         retry_contended!(self.try_check(user_id, inline, &zone))
     }
@@ -690,6 +785,29 @@ impl BrakeService for Brake {
         Ok(Page::from_rows(rows, page.limit, |r: &ReflectionRecord| {
             r.id
         }))
+    }
+
+    async fn sync_events(
+        &self,
+        user_id: Uuid,
+        source: &str,
+        sync: EventSync,
+    ) -> Result<EventsSynced> {
+        let upserts = match &sync {
+            EventSync::Replace(events) => events,
+            EventSync::Changes { upserts, .. } => upserts,
+        };
+        for chunk in upserts.chunks(validate::MAX_BATCH) {
+            validate::events(chunk)?;
+        }
+        if let Some(stray) = upserts.iter().find(|e| !e.external_id.starts_with(source)) {
+            return Err(BrakeError::invalid(
+                "events.externalId",
+                format!("'{}' is not an id of source '{source}'", stray.external_id),
+            ));
+        }
+        let zone = self.zone(user_id).await?;
+        retry_contended!(self.try_sync_events(user_id, source, &sync, &zone))
     }
 
     async fn forget_health_data(&self, user_id: Uuid) -> Result<()> {

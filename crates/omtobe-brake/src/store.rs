@@ -266,6 +266,27 @@ pub async fn upsert_event(
     Ok(())
 }
 
+/// Deletes the user's events whose external id starts with `prefix` (a calendar
+/// source's, before its events are written again); how many.
+pub async fn delete_events_of_source(tx: &mut Tx, user_id: Uuid, prefix: &str) -> Result<u64> {
+    const SQL: &str =
+        "DELETE FROM brake_calendar_events WHERE user_id = $1 AND substr(external_id, 1, $3) = $2";
+    let length = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
+    let done = with_tx!(tx, conn => {
+        sqlx::query(SQL).bind(user_id).bind(prefix).bind(length).execute(&mut *conn).await?.rows_affected()
+    });
+    Ok(done)
+}
+
+/// Deletes the user's event with this external id; whether there was one.
+pub async fn delete_event(tx: &mut Tx, user_id: Uuid, external_id: &str) -> Result<bool> {
+    const SQL: &str = "DELETE FROM brake_calendar_events WHERE user_id = $1 AND external_id = $2";
+    let done = with_tx!(tx, conn => {
+        sqlx::query(SQL).bind(user_id).bind(external_id).execute(&mut *conn).await?.rows_affected()
+    });
+    Ok(done > 0)
+}
+
 /// The external id of the user's high-stakes event going on at `at` (the earliest
 /// started, if several overlap).
 pub async fn active_event(tx: &mut Tx, user_id: Uuid, at: Timestamp) -> Result<Option<String>> {

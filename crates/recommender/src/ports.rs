@@ -154,6 +154,38 @@ pub trait AdminPort: Send + Sync {
     async fn is_admin(&self, user_id: Uuid) -> Result<bool, StoreError>;
 }
 
+/// A task in another service (Todoist), read when a decision is made and never stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalTask {
+    /// `todoist`.
+    pub provider: String,
+    /// The provider's task id.
+    pub id: String,
+    pub title: String,
+    pub project: Option<String>,
+    pub due_on: Option<Date>,
+    /// The provider's priority mapped to 0..=1 (Todoist p1 = 1).
+    pub priority: f64,
+}
+
+/// What connected services add to a decision.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExternalFacts {
+    pub tasks: Vec<ExternalTask>,
+    /// Connections that need the person to sign in again: (provider id, its name), e.g.
+    /// (`todoist`, `Todoist`).
+    pub reconnect: Vec<(String, String)>,
+}
+
+#[async_trait]
+pub trait ExternalPort: Send + Sync {
+    /// The person's open tasks elsewhere and connections needing attention; empty when
+    /// nothing is connected (or the provider is unreachable: a tip never waits on it).
+    async fn facts(&self, user_id: Uuid, now: Timestamp) -> Result<ExternalFacts, StoreError>;
+    /// Closes the task at its provider (`done` on its tip).
+    async fn complete(&self, user_id: Uuid, provider: &str, task_id: &str) -> Result<(), AppError>;
+}
+
 /// Every port, as the gateway wires them.
 #[derive(Clone)]
 pub struct Ports {
@@ -163,6 +195,7 @@ pub struct Ports {
     pub nutrition: Arc<dyn NutritionPort>,
     pub consent: Arc<dyn ConsentCheck>,
     pub admins: Arc<dyn AdminPort>,
+    pub external: Arc<dyn ExternalPort>,
 }
 
 impl std::fmt::Debug for Ports {

@@ -49,7 +49,14 @@ pub fn config(database_url: &str, mail_dir: &std::path::Path) -> Config {
         admin_emails: vec![ADMIN_EMAIL.into()],
         nats: None,
         recommender: lifeos_recommender::RecommenderConfig::default(),
+        vault: Arc::new(test_vault()),
+        integrations: lifeos_integrations::IntegrationsConfig::new("http://lifeos.test"),
     }
+}
+
+/// The vault key every test app seals with (`test:<32 bytes of 0x2a>`).
+pub fn test_vault() -> lifeos_integrations::vault::Vault {
+    lifeos_integrations::vault::Vault::single("test", &[0x2a; 32]).unwrap()
 }
 
 /// The account `LIFEOS_ADMIN_EMAILS` names in every test app.
@@ -109,6 +116,12 @@ impl TestApp {
     /// The recommender's services: its push scheduler, for decision points a test runs itself.
     pub fn recommender(&self) -> &lifeos_recommender::RecommenderState {
         &self.server.as_ref().expect("running").recommender
+    }
+
+    /// Integrations' services: calendar sync, feed refresh and imports, for jobs a test
+    /// runs itself.
+    pub fn integrations(&self) -> &lifeos_integrations::IntegrationsState {
+        &self.server.as_ref().expect("running").integrations
     }
 
     pub async fn stop(mut self) {

@@ -5,6 +5,7 @@ use lifeos_kernel::StoreError;
 
 pub mod admins;
 pub mod brake;
+pub mod external;
 pub mod gamification;
 pub mod nutrition;
 pub mod plans;

@@ -1,0 +1,14 @@
+//! `/api/v1/integrations/apple-health`.
+
+use axum::extract::FromRef;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::IntegrationsState;
+
+pub fn router<S>() -> OpenApiRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    IntegrationsState: FromRef<S>,
+{
+    OpenApiRouter::new()
+}
