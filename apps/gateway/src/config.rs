@@ -440,11 +440,15 @@ mod tests {
 
     use super::*;
 
+    /// The configuration of `vars`, with a vault key unless they name one (so no test
+    /// writes a development key file into the source tree).
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
+        let mut map: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect();
+        map.entry("LIFEOS_VAULT_KEYS".into())
+            .or_insert_with(|| format!("t:{}", Vault::generate_key().unwrap()));
         Config::from_lookup(|name| map.get(name).cloned())
     }
 

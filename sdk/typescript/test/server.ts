@@ -115,6 +115,7 @@ export async function startServer(): Promise<RunningServer> {
         LIFEOS_BIND: `127.0.0.1:${port}`,
         LIFEOS_ENV: "dev",
         LIFEOS_JWT_SECRET: JWT_SECRET,
+        LIFEOS_VAULT_KEYS: "sdk:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
         LIFEOS_MAIL_DIR: join(workDir, "mail"),
         RUST_LOG: "warn",
       },

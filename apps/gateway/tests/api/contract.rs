@@ -69,6 +69,7 @@ fn every_operation_is_documented() {
         .chain(lifeos_library::error::LibraryCode::CODES)
         .chain(lifeos_sync::error::SyncCode::CODES)
         .chain(lifeos_recommender::error::RecommenderCode::CODES)
+        .chain(lifeos_integrations::error::IntegrationsCode::CODES)
         .copied()
         .collect();
     assert_eq!(

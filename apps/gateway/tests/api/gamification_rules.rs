@@ -1180,6 +1180,10 @@ mod stored_stats_equal_a_recomputation {
             .args(["gamification", "recompute", "--user", user_id])
             .current_dir(dir.path())
             .env("LIFEOS_ENV", "dev")
+            .env(
+                "LIFEOS_VAULT_KEYS",
+                "t:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
+            )
             .env("DATABASE_URL", db_url)
             .env("LIFEOS_JWT_SECRET", JWT_SECRET)
             .env("LIFEOS_MAIL_DIR", dir.path())

@@ -416,6 +416,10 @@ fn library_load(db_url: &str) -> (bool, String) {
         .args(["library", "load"])
         .current_dir(dir.path())
         .env("LIFEOS_ENV", "dev")
+        .env(
+            "LIFEOS_VAULT_KEYS",
+            "t:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
+        )
         .env("DATABASE_URL", db_url)
         .env("LIFEOS_JWT_SECRET", JWT_SECRET)
         .env("LIFEOS_MAIL_DIR", dir.path())

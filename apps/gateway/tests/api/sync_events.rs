@@ -354,6 +354,10 @@ impl Gateway {
             .arg("serve")
             .current_dir(dir.path())
             .env("LIFEOS_ENV", "dev")
+            .env(
+                "LIFEOS_VAULT_KEYS",
+                "t:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
+            )
             .env("DATABASE_URL", database_url)
             .env("LIFEOS_BIND", addr.to_string())
             .env("LIFEOS_JWT_SECRET", JWT_SECRET)
