@@ -3,3 +3,5 @@
 
 pub mod client;
 pub mod service;
+
+pub use client::TodoistTask;
