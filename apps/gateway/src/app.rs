@@ -174,6 +174,10 @@ fn wire(
     // The account export carries the sync snapshot, built by sync's one exporter.
     user_data.set_snapshots(sync.snapshots.clone());
     let integrations = integrations(config, &db, &clock, &identity, &brake);
+    // Erasure revokes the provider tokens first, while their rows still exist.
+    user_data.set_erasure_hook(Arc::new(lifeos_integrations::consent::Revoker::new(
+        integrations.connections.clone(),
+    )));
     // The brake asks integrations for a fresh calendar before a check.
     let _ = calendar_refresh.set(Arc::new(
         crate::adapters::for_brake::CalendarRefreshAdapter::new(integrations.clone()),

@@ -1,5 +1,5 @@
 //! `lifeos`: serve (default), migrate, openapi, gamification recompute, library load,
-//! sync compact.
+//! sync compact, vault rotate.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use lifeos_kernel::SystemClock;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str =
-    "usage: lifeos [serve|migrate|openapi|gamification recompute [--user ID]|library load|sync compact]
+    "usage: lifeos [serve|migrate|openapi|gamification recompute [--user ID]|library load|sync compact|vault rotate]
 
   serve     run the HTTP server (default)
   migrate   apply database migrations and exit
@@ -30,6 +30,11 @@ const USAGE: &str =
   sync compact
             remove sync tombstones older than 90 days (serve does it hourly); a
             device whose cursor is older starts again from a full pull
+  vault rotate
+            re-encrypt every sealed token, verifier and feed address under the
+            active vault key (the first of LIFEOS_VAULT_KEYS); resumable: an
+            interrupted run is simply run again, and a second run changes nothing.
+            Afterwards the old keys can be removed from LIFEOS_VAULT_KEYS
 
 Configuration comes from the environment; see README.md.";
 
@@ -43,6 +48,7 @@ async fn main() -> ExitCode {
         "gamification" => gamification(std::env::args().skip(2).collect()).await,
         "library" => library(std::env::args().skip(2).collect()).await,
         "sync" => sync(std::env::args().skip(2).collect()).await,
+        "vault" => vault(std::env::args().skip(2).collect()).await,
         "help" | "--help" | "-h" => {
             eprintln!("{USAGE}");
             Ok(())
@@ -233,4 +239,47 @@ async fn sync(args: Vec<String>) -> Result<(), String> {
     );
     db.close().await;
     Ok(())
+}
+
+/// `lifeos vault rotate`: every sealed value re-sealed under the active key.
+async fn vault(args: Vec<String>) -> Result<(), String> {
+    if args != ["rotate"] {
+        return Err(format!("usage: lifeos vault rotate\n\n{USAGE}"));
+    }
+    let config = load_config()?;
+    let db = app::connect(&config).await.map_err(|e| e.to_string())?;
+    lifeos_kernel::migrate::run(&db, &app::migration_sets())
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = lifeos_integrations::rotate::rotate(&db, &config.vault)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.close().await;
+    eprintln!(
+        "re-sealed {} values in {} rows; {} already current (key '{}')",
+        report.resealed,
+        report.rows,
+        report.current,
+        config.vault.active_id()
+    );
+    if report.changed_meanwhile > 0 {
+        eprintln!(
+            "{} values changed while rotating; run again to re-seal them",
+            report.changed_meanwhile
+        );
+    }
+    for value in &report.unreadable {
+        eprintln!(
+            "cannot open {}.{} of row {}: {}",
+            value.table, value.column, value.row_id, value.reason
+        );
+    }
+    if report.unreadable.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} values could not be opened (listed above); keep their keys in LIFEOS_VAULT_KEYS",
+            report.unreadable.len()
+        ))
+    }
 }

@@ -7,6 +7,7 @@ pub mod google;
 pub mod ics;
 pub mod oauth;
 pub mod ports;
+pub mod rotate;
 pub mod todoist;
 pub mod user_data;
 pub mod vault;

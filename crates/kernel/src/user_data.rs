@@ -140,6 +140,16 @@ pub trait SnapshotSource: Send + Sync {
     ) -> Result<serde_json::Value, StoreError>;
 }
 
+/// What must happen outside the database before a user's rows are erased: revoking
+/// provider tokens (integrations), while the rows that hold them still exist. Handed in by
+/// the gateway ([`UserDataRegistry::set_erasure_hook`]).
+#[async_trait::async_trait]
+pub trait ErasureHook: Send + Sync {
+    /// Called at the start of [`UserDataRegistry::erase`]. Best effort: a failure is the
+    /// hook's to log; erasure goes on regardless (the person asked for it).
+    async fn before_erase(&self, user_id: Uuid);
+}
+
 /// Every domain's tables (the platform's and identity's among them).
 #[derive(Clone)]
 pub struct UserDataRegistry {
@@ -147,6 +157,8 @@ pub struct UserDataRegistry {
     domains: Vec<DomainTables>,
     /// Set once at wiring time, after sync is built (which comes after identity).
     snapshots: Arc<OnceLock<Arc<dyn SnapshotSource>>>,
+    /// Set once at wiring time, after integrations are built (which come after identity).
+    erasure_hook: Arc<OnceLock<Arc<dyn ErasureHook>>>,
 }
 
 impl std::fmt::Debug for UserDataRegistry {
@@ -154,6 +166,7 @@ impl std::fmt::Debug for UserDataRegistry {
         f.debug_struct("UserDataRegistry")
             .field("domains", &self.domains)
             .field("snapshots", &self.snapshots.get().is_some())
+            .field("erasure_hook", &self.erasure_hook.get().is_some())
             .finish_non_exhaustive()
     }
 }
@@ -164,7 +177,13 @@ impl UserDataRegistry {
             db,
             domains,
             snapshots: Arc::default(),
+            erasure_hook: Arc::default(),
         }
+    }
+
+    /// Makes every erasure call `hook` first; the first hook set stays.
+    pub fn set_erasure_hook(&self, hook: Arc<dyn ErasureHook>) {
+        let _ = self.erasure_hook.set(hook);
     }
 
     /// Makes every export carry the user's sync snapshot from `source`; the first source
@@ -244,7 +263,11 @@ impl UserDataRegistry {
     /// Erases the user everywhere in one transaction: all or nothing (hard deletes:
     /// erasure is the one exception to soft deletes). Tables go in declaration order;
     /// the `users` row itself ([`Owner::Id`]) last, as everything else refers to it.
+    /// The [`ErasureHook`] runs first, while the rows it needs are still there.
     pub async fn erase(&self, user_id: Uuid) -> Result<(), StoreError> {
+        if let Some(hook) = self.erasure_hook.get() {
+            hook.before_erase(user_id).await;
+        }
         let mut tx = self.db.begin().await?;
         let (owned, owners): (Vec<_>, Vec<_>) =
             self.tables().partition(|(_, t)| t.owner == Owner::UserId);

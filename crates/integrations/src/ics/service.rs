@@ -48,3 +48,30 @@ impl IcsFeeds {
     /// are logged and recorded on the connection, never the check's).
     pub async fn refresh_if_stale(&self, _user_id: Uuid) {}
 }
+
+// Added by the vault/lifecycle helper for the consent withdrawal; the ICS helper may move
+// the SQL into store.rs.
+impl IcsFeeds {
+    /// Removes every feed of the user and its events in the brake (consent withdrawn).
+    pub async fn remove_all(&self, user_id: Uuid) -> crate::error::Result<()> {
+        const IDS: &str = "SELECT id FROM int_ics_feeds WHERE user_id = $1";
+        const DELETE: &str = "DELETE FROM int_ics_feeds WHERE user_id = $1 AND id = $2";
+        let ids: Vec<Uuid> = lifeos_kernel::with_db!(&self.db, pool => {
+            sqlx::query_scalar(IDS).bind(user_id).fetch_all(pool).await?
+        });
+        for id in ids {
+            self.calendar
+                .apply(
+                    user_id,
+                    &format!("ics:{id}:"),
+                    crate::ports::CalendarChanges::Replace(Vec::new()),
+                )
+                .await
+                .map_err(crate::error::IntegrationsError::Port)?;
+            lifeos_kernel::with_writer!(&self.db, pool => {
+                sqlx::query(DELETE).bind(user_id).bind(id).execute(pool).await?;
+            });
+        }
+        Ok(())
+    }
+}
