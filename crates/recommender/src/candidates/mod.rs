@@ -6,6 +6,7 @@
 //! what may be said at all, drops what is too weak to interrupt for, and orders the rest.
 
 mod advice;
+pub mod external;
 mod gates;
 mod habits;
 mod tasks;
@@ -15,7 +16,7 @@ mod tests;
 use lifeos_kernel::Timestamp;
 
 use crate::candidate::{Candidate, Features, Situation, Source, TipKind};
-use crate::ports::{BrakeFacts, DayKind, NutritionFacts, PlansToday, Progress};
+use crate::ports::{BrakeFacts, DayKind, ExternalFacts, NutritionFacts, PlansToday, Progress};
 
 pub use gates::{MAX_CANDIDATES, QUIET_BELOW};
 
@@ -82,6 +83,8 @@ pub struct Facts {
     pub nutrition: Option<NutritionFacts>,
     pub advice: Vec<AdviceRule>,
     pub signals: Signals,
+    /// Connected services' tasks and connections needing attention.
+    pub external: ExternalFacts,
 }
 
 /// Every candidate worth saying in `situation`, after the gates; empty when silence is
@@ -98,6 +101,11 @@ pub fn gather(facts: &Facts, situation: &Situation) -> Vec<Candidate> {
     drafts.extend(tasks::open(&facts.plans.tasks, facts.plans.day, situation));
     drafts.extend(tasks::timer(facts.plans.timer.as_ref(), situation));
     drafts.extend(tasks::services(&facts.plans.services, situation));
+    drafts.extend(external::drafts(
+        &facts.external,
+        facts.plans.day,
+        situation,
+    ));
     drafts.extend(advice::focus_session(facts.plans.day, situation));
     drafts.extend(advice::after_delay(&facts.brake, situation));
     drafts.extend(advice::nutrition(facts.nutrition.as_ref(), situation));

@@ -79,7 +79,7 @@ fn open_task(task: &OpenTask, bonus: f64, situation: &Situation) -> Draft {
 }
 
 /// The rule score of a task due in `d` days (negative: overdue).
-fn task_urgency(d: i64) -> f64 {
+pub(super) fn task_urgency(d: i64) -> f64 {
     match d {
         d if d < 0 => 0.65 + 0.05 * (-d).min(5) as f64,
         0 => 0.65,
@@ -161,7 +161,7 @@ fn book(service: &ServiceDue) -> String {
 }
 
 /// "overdue by 2 days", "due today", "due tomorrow", "due in 4 days".
-fn due_phrase(d: i64) -> String {
+pub(super) fn due_phrase(d: i64) -> String {
     match d {
         d if d < 0 => format!("overdue by {}", days(-d)),
         0 => "due today".to_owned(),
@@ -170,6 +170,6 @@ fn due_phrase(d: i64) -> String {
     }
 }
 
-fn overdue(d: i64) -> f64 {
+pub(super) fn overdue(d: i64) -> f64 {
     (-d).max(0) as f64
 }

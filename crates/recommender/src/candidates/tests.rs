@@ -530,3 +530,135 @@ proptest! {
         }
     }
 }
+
+fn todoist(
+    id: &str,
+    title: &str,
+    due_on: Option<Date>,
+    priority: f64,
+) -> crate::ports::ExternalTask {
+    crate::ports::ExternalTask {
+        provider: "todoist".to_owned(),
+        id: id.to_owned(),
+        title: title.to_owned(),
+        project: Some("inbox".to_owned()),
+        due_on,
+        priority,
+    }
+}
+
+#[test]
+fn todoist_tasks_are_todos_that_say_why_and_compete_with_tracking() {
+    let mut facts = Facts::default();
+    facts.plans.tasks = vec![task("Send the report", Some(TODAY))];
+    facts.external.tasks = vec![
+        todoist("101", "Buy milk", Some(TODAY), 0.0),
+        todoist("102", "Pay rent", Some(TODAY - Duration::days(2)), 0.0),
+        todoist("103", "Call the bank", None, 1.0),
+        todoist("104", "Someday", None, 0.0),
+    ];
+    // One project each: the per-project cap is another test's.
+    for (i, task) in facts.external.tasks.iter_mut().enumerate() {
+        task.project = Some(format!("project {i}"));
+    }
+    let candidates = gather(&facts, &at(10, 30));
+    let milk = find(&candidates, "todoist_task", "101").unwrap();
+    assert_eq!((milk.kind, milk.text.as_str()), (TipKind::Todo, "Buy milk"));
+    assert_eq!(milk.reason, "due today in Todoist");
+    assert_eq!(
+        (
+            feature(milk, "task"),
+            feature(milk, "due_today"),
+            feature(milk, "is_todo")
+        ),
+        (1.0, 1.0, 1.0)
+    );
+    let tracked = find(
+        &candidates,
+        "node",
+        &facts.plans.tasks[0].node_id.to_string(),
+    )
+    .unwrap();
+    assert_eq!(
+        feature(milk, "priority"),
+        feature(tracked, "priority"),
+        "a normal-priority task due today weighs as tracking's"
+    );
+    let rent = find(&candidates, "todoist_task", "102").unwrap();
+    assert_eq!(rent.reason, "overdue by 2 days in Todoist");
+    assert_eq!(feature(rent, "overdue_days"), 2.0);
+    let bank = find(&candidates, "todoist_task", "103").unwrap();
+    assert_eq!(bank.reason, "priority 1 in Todoist");
+    assert!(feature(bank, "priority") > 0.16 + 0.05);
+    assert_eq!(
+        find(&candidates, "todoist_task", "104").unwrap().reason,
+        "open in Todoist, no due date"
+    );
+}
+
+#[test]
+fn todoist_tasks_wait_on_a_free_day_and_crowd_no_project() {
+    let mut facts = Facts::default();
+    facts.external.tasks = (0..6)
+        .map(|i| {
+            todoist(
+                &format!("{i}"),
+                "Chore",
+                Some(TODAY + Duration::days(i)),
+                0.5,
+            )
+        })
+        .collect();
+    let candidates = gather(&facts, &at(10, 30));
+    let todoist_count = candidates
+        .iter()
+        .filter(|c| c.source.entity == "todoist_task")
+        .count();
+    assert_eq!(todoist_count, 3, "at most three per project");
+    assert!(
+        find(&candidates, "todoist_task", "0").is_some(),
+        "the most urgent stay"
+    );
+    assert_eq!(
+        find(&candidates, "todoist_task", "1").unwrap().reason,
+        "due tomorrow in Todoist, priority 2"
+    );
+
+    facts.plans.day = Some(DayKind::Free);
+    assert!(
+        gather(&facts, &at(10, 30)).is_empty(),
+        "a free day is for rest"
+    );
+
+    facts.external.tasks[0].provider = "elsewhere".to_owned();
+    facts.plans.day = None;
+    assert!(
+        find(&gather(&facts, &at(10, 30)), "todoist_task", "0").is_none(),
+        "a provider done could not close is not offered"
+    );
+}
+
+#[test]
+fn a_refused_connection_asks_to_reconnect_any_day() {
+    let mut facts = Facts::default();
+    facts.plans.day = Some(DayKind::Free);
+    facts.external.reconnect = vec![("todoist".to_owned(), "Todoist".to_owned())];
+    let candidates = gather(&facts, &at(10, 30));
+    let reconnect = find(&candidates, "integration", "todoist").unwrap();
+    assert_eq!(reconnect.kind, TipKind::Todo);
+    assert_eq!(reconnect.text, "Reconnect Todoist");
+    assert_eq!(
+        reconnect.reason,
+        "lifeos can no longer read your Todoist tasks"
+    );
+    assert_eq!(feature(reconnect, "task"), 0.0);
+    assert_eq!(
+        external::task_provider(&reconnect.source),
+        None,
+        "done on it closes nothing"
+    );
+    assert_eq!(
+        external::task_provider(&Source::new("todoist_task", "1")),
+        Some("todoist")
+    );
+}

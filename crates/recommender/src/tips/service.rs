@@ -18,14 +18,17 @@ use uuid::Uuid;
 use super::store::{self, NewDecision};
 use super::{Feedback, FeedbackKind, Recommendation, Tip, Trigger, topics};
 use crate::candidate::{Candidate, Context, Situation, TipKind};
-use crate::candidates::{self, Facts};
+use crate::candidates::{self, Facts, external};
 use crate::error::{RecommenderError, Result};
 use crate::policy::set::PolicySet;
 use crate::policy::{self, Policy, PolicyError, remote, rules};
-use crate::ports::{Completed, Ports};
+use crate::ports::{Completed, ExternalFacts, Ports};
 
 /// A shadow that has not answered by then is logged as an error: shadows never hold up a tip.
 const SHADOW_TIMEOUT: Duration = Duration::from_millis(250);
+/// Connected services (Todoist) that have not answered by then are left out of the
+/// decision: a tip never waits on another company's API.
+const EXTERNAL_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[async_trait]
 pub trait TipsService: Send + Sync {
@@ -205,7 +208,7 @@ impl Tips {
         situation: &Situation,
     ) -> Result<(Facts, std::collections::HashSet<String>)> {
         let (now, date) = (situation.now, situation.date);
-        let (plans, progress, brake, nutrition, advice, signals, suppressed) = tokio::join!(
+        let (plans, progress, brake, nutrition, advice, signals, suppressed, external) = tokio::join!(
             self.ports.plans.today(user_id, date, now),
             self.ports.gamification.progress(user_id, now),
             self.ports.brake.facts(user_id, now),
@@ -213,6 +216,7 @@ impl Tips {
             store::advice_rules(&self.db),
             store::signals(&self.db, user_id),
             store::suppressed(&self.db, user_id, now),
+            self.external(user_id, now),
         );
         let facts = Facts {
             plans: plans?,
@@ -221,8 +225,36 @@ impl Tips {
             nutrition: nutrition?,
             advice: advice?,
             signals: signals?,
+            external,
         };
         Ok((facts, suppressed?))
+    }
+
+    /// What connected services add, never failing the decision: an error or a slow
+    /// provider is logged and counts as nothing. The call runs on its own task, so one cut
+    /// short by the timeout still finishes (a token refresh half done, a cache filled for
+    /// the next decision).
+    async fn external(&self, user_id: Uuid, now: Timestamp) -> ExternalFacts {
+        let port = self.ports.external.clone();
+        let call = tokio::spawn(async move { port.facts(user_id, now).await });
+        match tokio::time::timeout(EXTERNAL_TIMEOUT, call).await {
+            Ok(Ok(Ok(facts))) => facts,
+            Ok(Ok(Err(error))) => {
+                tracing::warn!(%error, "connected services' facts failed; deciding without them");
+                ExternalFacts::default()
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "connected services' facts task failed; deciding without them");
+                ExternalFacts::default()
+            }
+            Err(_) => {
+                tracing::warn!(
+                    timeout_ms = EXTERNAL_TIMEOUT.as_millis() as u64,
+                    "connected services did not answer in time; deciding without them"
+                );
+                ExternalFacts::default()
+            }
+        }
     }
 
     /// The incumbent's draw, with the shadows scored alongside. An incumbent that fails
@@ -357,6 +389,28 @@ impl Tips {
             .map_err(RecommenderError::Port)?;
         Ok(Some(completed))
     }
+
+    /// `done` on an outside task's todo closes it at its provider first: if the provider
+    /// refuses (not found, reconnect needed, rate limited), nothing is recorded and its
+    /// refusal is the answer, as for a node.
+    async fn complete_if_external(
+        &self,
+        user_id: Uuid,
+        shown: &store::ShownTip,
+        kind: FeedbackKind,
+    ) -> Result<()> {
+        if kind != FeedbackKind::Done || shown.kind != TipKind::Todo {
+            return Ok(());
+        }
+        let Some(provider) = external::task_provider(&shown.source) else {
+            return Ok(());
+        };
+        self.ports
+            .external
+            .complete(user_id, provider, &shown.source.id)
+            .await
+            .map_err(RecommenderError::Port)
+    }
 }
 
 impl Tips {
@@ -435,6 +489,7 @@ impl TipsService for Tips {
             return Err(RecommenderError::FeedbackRecorded(recorded.clone()));
         }
         let completed = self.complete_if_node(user_id, &shown, kind).await?;
+        self.complete_if_external(user_id, &shown, kind).await?;
         let now = self.clock.now();
         let reward = kind.reward();
         let mut tx = self.db.begin().await?;
