@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::tasks::{due_phrase, overdue, task_urgency};
 use super::{Draft, flag};
-use crate::candidate::{Situation, Source, TipKind};
+use crate::candidate::{Candidate, Situation, Source, TipKind};
 use crate::ports::{DayKind, ExternalFacts, ExternalTask};
 
 /// The source entity of a Todoist task's tip (its id is Todoist's task id).
@@ -40,6 +40,17 @@ pub fn task_provider(source: &Source) -> Option<&'static str> {
         TODOIST_TASK => Some("todoist"),
         _ => None,
     }
+}
+
+/// A candidate as the decision log keeps it: an outside task's text stays at its
+/// provider (the issue: its tasks are never copied into our tables); its source, reason
+/// and features are what the log and the learners need.
+pub fn as_logged(candidate: &Candidate) -> Candidate {
+    let mut kept = candidate.clone();
+    if task_provider(&kept.source).is_some() {
+        kept.text = String::new();
+    }
+    kept
 }
 
 fn provider_name(provider: &str) -> &str {

@@ -662,3 +662,20 @@ fn a_refused_connection_asks_to_reconnect_any_day() {
         Some("todoist")
     );
 }
+
+#[test]
+fn the_log_keeps_no_outside_tasks_text() {
+    let mut facts = Facts::default();
+    facts.external.tasks = vec![todoist("7", "Secret plans", Some(TODAY), 1.0)];
+    facts.external.reconnect = vec![("todoist".to_owned(), "Todoist".to_owned())];
+    let candidates = gather(&facts, &at(10, 30));
+    let task = find(&candidates, "todoist_task", "7").unwrap();
+    let logged = external::as_logged(task);
+    assert_eq!(logged.text, "");
+    assert_eq!(
+        (&logged.source, &logged.reason, &logged.features),
+        (&task.source, &task.reason, &task.features)
+    );
+    let reconnect = find(&candidates, "integration", "todoist").unwrap();
+    assert_eq!(external::as_logged(reconnect), *reconnect);
+}

@@ -320,13 +320,14 @@ impl Tips {
             source: c.source.clone(),
         });
         let propensity = shown.map_or(1.0, |(i, _)| choice.probabilities[i]);
+        let kept: Vec<Candidate> = candidates.iter().map(external::as_logged).collect();
         let row = NewDecision {
             id: decision_id,
             user_id,
             decided_at: situation.now,
             trigger: trigger.as_str(),
             context: &situation.context,
-            candidates,
+            candidates: &kept,
             probabilities: &choice.probabilities,
             shadow: &choice.shadow,
             policy_id: &choice.policy_id,
