@@ -154,18 +154,21 @@ impl Resolve for GuardedResolver {
         let resolver = self.resolver.clone();
         let allowed = self.allowed.clone();
         Box::pin(async move {
-            let addrs = resolver.resolve(&host).await.map_err(|_| {
-                Box::new(Stop::Unreachable(format!("{host} could not be resolved")))
-            })?;
+            // Boxed as the trait object itself (not through `From`, which would box the
+            // box) so `failure` finds the `Stop` in reqwest's error chain.
+            let stop = |stop: Stop| -> Box<dyn std::error::Error + Send + Sync> { Box::new(stop) };
+            let addrs = resolver
+                .resolve(&host)
+                .await
+                .map_err(|_| stop(Stop::Unreachable(format!("{host} could not be resolved"))))?;
             if addrs.is_empty() {
-                return Err(Box::new(Stop::Unreachable(format!("{host} does not resolve"))).into());
+                return Err(stop(Stop::Unreachable(format!("{host} does not resolve"))));
             }
             for ip in &addrs {
                 if let Some(reason) = forbidden(*ip, &allowed) {
-                    return Err(Box::new(Stop::Forbidden(format!(
+                    return Err(stop(Stop::Forbidden(format!(
                         "{host} resolves to {reason}, which this server does not fetch from"
-                    )))
-                    .into());
+                    ))));
                 }
             }
             let addrs: Addrs = Box::new(addrs.into_iter().map(|ip| SocketAddr::new(ip, 0)));
