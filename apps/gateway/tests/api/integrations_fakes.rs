@@ -27,7 +27,6 @@ pub struct Grant {
     pub client_id: String,
     pub redirect_uri: String,
     pub challenge: String,
-    pub scope: String,
 }
 
 /// What the fake saw and how it behaves; tests read and set it between requests.
@@ -181,7 +180,6 @@ async fn authorize(
             client_id: field("client_id"),
             redirect_uri: field("redirect_uri"),
             challenge: field("code_challenge"),
-            scope: field("scope"),
         },
     );
     (AxumStatus::FOUND, [(header::LOCATION, redirect)]).into_response()

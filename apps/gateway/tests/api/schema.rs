@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::common::TestApp;
+use crate::integrations_fakes::{self, FakeProvider};
 
 /// Every declared table with its domain.
 fn declared() -> Vec<(&'static str, UserTable)> {
@@ -151,7 +152,7 @@ lifeos_kernel::dialect_test! {
 }
 
 /// One row in every table a user's data lands in, made through the API.
-async fn a_user_with_everything(app: &TestApp) -> String {
+async fn a_user_with_everything(app: &TestApp, outside: &Outside) -> String {
     app.clock
         .set(Timestamp::parse("2026-03-25T08:40:00Z").unwrap());
     let ada = app.user("ada@example.com").await;
@@ -367,7 +368,104 @@ async fn a_user_with_everything(app: &TestApp) -> String {
     .unwrap();
     assert_eq!(report.deleted, 1, "the scratch document's tombstone");
     recommender_story(app, &ada).await;
+    integrations_story(app, &ada, &outside.feed).await;
     ada
+}
+
+/// The local services the integrations story talks to: a fake OAuth provider and a
+/// calendar feed, kept alive for the test's length.
+struct Outside {
+    provider: FakeProvider,
+    feed: String,
+}
+
+/// A small calendar feed on 127.0.0.1 (named `calendar.test` through the stub resolver).
+async fn outside() -> Outside {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//lifeos//schema test//EN\r\n\
+               BEGIN:VEVENT\r\nUID:standup@calendar.test\r\nDTSTAMP:20260301T000000Z\r\n\
+               DTSTART:20260325T090000Z\r\nDTEND:20260325T093000Z\r\nSUMMARY:Board meeting\r\n\
+               END:VEVENT\r\nEND:VCALENDAR\r\n";
+    let app = axum::Router::new().route(
+        "/cal.ics",
+        axum::routing::get(move || async move {
+            ([(axum::http::header::CONTENT_TYPE, "text/calendar")], ics)
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Outside {
+        provider: FakeProvider::start().await,
+        feed: format!("http://calendar.test:{port}/cal.ics"),
+    }
+}
+
+/// Integrations' part: a connection made through the OAuth dance, an authorization left
+/// pending, a calendar feed, and an Apple Health import.
+async fn integrations_story(app: &TestApp, ada: &str, feed: &str) {
+    integrations_fakes::grant(app, ada, "integrations", true).await;
+    let callback = integrations_fakes::connect(app, ada, "google").await;
+    assert_eq!(integrations_fakes::outcome(&callback), "connected");
+    let pending = app
+        .post("/api/v1/integrations/todoist/connect", Some(ada), json!({}))
+        .await;
+    assert_eq!(pending.status, StatusCode::OK, "{}", pending.body);
+    let feed = app
+        .post(
+            "/api/v1/integrations/ics-feeds",
+            Some(ada),
+            json!({ "url": feed }),
+        )
+        .await;
+    assert_eq!(feed.status, StatusCode::CREATED, "{}", feed.body);
+    let export = concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<HealthData locale=\"en_US\">\n",
+        " <ExportDate value=\"2026-03-25 09:00:00 +0100\"/>\n",
+        " <Record type=\"HKQuantityTypeIdentifierHeartRateVariabilitySDNN\" sourceName=\"Watch\" ",
+        "unit=\"ms\" creationDate=\"2026-03-24 08:12:41 +0100\" startDate=\"2026-03-24 08:11:41 +0100\" ",
+        "endDate=\"2026-03-24 08:12:41 +0100\" value=\"48.5\"/>\n</HealthData>\n"
+    );
+    let upload = app
+        .http
+        .post(app.url("/api/v1/integrations/apple-health/import"))
+        .bearer_auth(ada)
+        .header("content-type", "application/xml")
+        .body(export)
+        .send()
+        .await
+        .unwrap();
+    let upload = crate::common::Reply::from(upload).await;
+    assert_eq!(upload.status, StatusCode::ACCEPTED, "{}", upload.body);
+    let path = format!(
+        "/api/v1/integrations/apple-health/imports/{}",
+        upload.body["id"].as_str().unwrap()
+    );
+    for _ in 0..100 {
+        let progress = app.get(&path, ada).await;
+        match progress.body["status"].as_str() {
+            Some("done") => return,
+            Some("failed") => panic!("{}: the import failed: {}", app.label, progress.body),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    }
+    panic!("{}: the health import never finished", app.label);
+}
+
+/// A test app whose integrations reach [`Outside`]: the OAuth fake for both providers,
+/// `calendar.test` resolving to 127.0.0.1 (allowed).
+async fn app_with_outside(db: &TestDatabase, outside: &Outside) -> TestApp {
+    TestApp::spawn_with(db, |config| {
+        outside.provider.configure(config, "google");
+        outside.provider.configure(config, "todoist");
+        let localhost = std::net::IpAddr::from([127, 0, 0, 1]);
+        config.integrations.ics.resolver = std::sync::Arc::new(
+            lifeos_integrations::ics::resolve::StaticResolver::default()
+                .with("calendar.test", &[localhost]),
+        );
+        config.integrations.ics.allowed_networks =
+            vec![lifeos_integrations::ics::address::Network::parse("127.0.0.1/32").unwrap()];
+    })
+    .await
 }
 
 /// The recommender's part: a decision with a tip, feedback that rests it, a browser's push
@@ -476,8 +574,9 @@ async fn recommender_story(app: &TestApp, ada: &str) {
 
 lifeos_kernel::dialect_test! {
     async fn the_export_holds_one_row_of_every_entity_in_one_format(db: TestDatabase) {
-        let app = TestApp::spawn(&db).await;
-        let ada = a_user_with_everything(&app).await;
+        let outside = outside().await;
+        let app = app_with_outside(&db, &outside).await;
+        let ada = a_user_with_everything(&app, &outside).await;
         let bob = app.user("bob@example.com").await;
         app.post("/api/v1/tracks", Some(&bob), json!({ "title": "Bob's" })).await;
 
