@@ -113,21 +113,22 @@ pub struct Counts {
     pub skipped: u64,
 }
 
-/// Reads the export XML from `reader`, handing each kept HRV sample to `on_step`
-/// (which may stop the read by returning `false`). Samples are checked against the
+/// Reads the export XML from `reader`, counting into `counts` (which hold how far the
+/// file was good when it fails) and handing each kept HRV sample to `on_step` (which may
+/// stop the read by returning `false`). Samples are checked against the
 /// brake's rules at `now`; those it would refuse are counted as skipped.
 pub fn read_xml<R: BufRead>(
     reader: R,
     now: Timestamp,
+    counts: &mut Counts,
     mut on_step: impl FnMut(Step, &Counts) -> bool,
-) -> Result<Counts, ParseError> {
+) -> Result<(), ParseError> {
     let mut xml = quick_xml::Reader::from_reader(reader);
     // Apple's files are machine-written; checking end names costs a comparison per element
     // and catches a truncated or hand-edited file.
     xml.config_mut().check_end_names = true;
     let latest = now + FUTURE_TOLERANCE;
     let mut buf = Vec::with_capacity(4096);
-    let mut counts = Counts::default();
     let mut depth = 0usize;
     let mut rooted = false;
     let mut closed = false;
@@ -146,8 +147,8 @@ pub fn read_xml<R: BufRead>(
                     rooted = true;
                 } else if depth == 1 && element.local_name().as_ref() == b"Record" {
                     counts.records_seen += 1;
-                    if counts.records_seen % PROGRESS_EVERY_RECORDS == 0
-                        && !on_step(Step::Progress, &counts)
+                    if counts.records_seen.is_multiple_of(PROGRESS_EVERY_RECORDS)
+                        && !on_step(Step::Progress, counts)
                     {
                         return Err(ParseError::Stopped);
                     }
@@ -159,7 +160,7 @@ pub fn read_xml<R: BufRead>(
                                 counts.skipped += 1;
                             } else {
                                 counts.hrv += 1;
-                                if !on_step(Step::Sample(sample), &counts) {
+                                if !on_step(Step::Sample(sample), counts) {
                                     return Err(ParseError::Stopped);
                                 }
                             }
@@ -188,7 +189,7 @@ pub fn read_xml<R: BufRead>(
     if !closed {
         return Err(ParseError::Truncated);
     }
-    Ok(counts)
+    Ok(())
 }
 
 enum Kept {
@@ -272,14 +273,20 @@ pub fn read_file(
     format: Format,
     now: Timestamp,
     bytes_read: &BytesRead,
+    counts: &mut Counts,
     on_step: impl FnMut(Step, &Counts) -> bool,
-) -> Result<Counts, ParseError> {
+) -> Result<(), ParseError> {
     let file = Tracked {
         inner: File::open(path)?,
         position: bytes_read.0.clone(),
     };
     match format {
-        Format::Xml => read_xml(BufReader::with_capacity(64 * 1024, file), now, on_step),
+        Format::Xml => read_xml(
+            BufReader::with_capacity(64 * 1024, file),
+            now,
+            counts,
+            on_step,
+        ),
         Format::Zip => {
             let mut archive = zip::ZipArchive::new(BufReader::with_capacity(64 * 1024, file))
                 .map_err(|e| ParseError::Zip(e.to_string()))?;
@@ -287,7 +294,12 @@ pub fn read_file(
             let entry = archive
                 .by_index(index)
                 .map_err(|e| ParseError::Zip(e.to_string()))?;
-            read_xml(BufReader::with_capacity(64 * 1024, entry), now, on_step)
+            read_xml(
+                BufReader::with_capacity(64 * 1024, entry),
+                now,
+                counts,
+                on_step,
+            )
         }
     }
 }
@@ -375,7 +387,8 @@ mod tests {
         assert!(written.hrv > 10, "{written:?}");
         assert_eq!(written.bytes, bytes.len() as u64);
         let mut samples = Vec::new();
-        let counts = read_xml(bytes.as_slice(), now(), |step, _| {
+        let mut counts = Counts::default();
+        read_xml(bytes.as_slice(), now(), &mut counts, |step, _| {
             if let Step::Sample(s) = step {
                 samples.push(s);
             }
@@ -407,7 +420,11 @@ mod tests {
         let path = dir.path().join("export.zip");
         let written = generator::write_zip(File::create(&path).unwrap(), &small(0)).unwrap();
         let progress = BytesRead::default();
-        let counts = read_file(&path, Format::Zip, now(), &progress, |_, _| true).unwrap();
+        let mut counts = Counts::default();
+        read_file(&path, Format::Zip, now(), &progress, &mut counts, |_, _| {
+            true
+        })
+        .unwrap();
         assert_eq!(counts.hrv, written.hrv);
         assert_eq!(counts.records_seen, written.records);
         assert!(progress.get() > 0);
@@ -418,7 +435,8 @@ mod tests {
         let mut bytes = Vec::new();
         let written = generator::write_xml(&mut bytes, &small(0)).unwrap();
         let early = Timestamp::from(written.last_hrv.unwrap()) - Duration::minutes(6);
-        let counts = read_xml(bytes.as_slice(), early, |_, _| true).unwrap();
+        let mut counts = Counts::default();
+        read_xml(bytes.as_slice(), early, &mut counts, |_, _| true).unwrap();
         assert_eq!(counts.hrv, written.hrv - 1);
         assert_eq!(counts.skipped, 1);
     }
@@ -428,16 +446,24 @@ mod tests {
         let truncated =
             b"<?xml version=\"1.0\"?>\n<HealthData locale=\"en_US\">\n <Record type=\"x\"/>";
         assert!(matches!(
-            read_xml(truncated.as_slice(), now(), |_, _| true),
+            read_xml(
+                truncated.as_slice(),
+                now(),
+                &mut Counts::default(),
+                |_, _| true
+            ),
             Err(ParseError::Truncated)
         ));
         let other = b"<?xml version=\"1.0\"?>\n<rss></rss>";
         assert!(matches!(
-            read_xml(other.as_slice(), now(), |_, _| true),
+            read_xml(other.as_slice(), now(), &mut Counts::default(), |_, _| true),
             Err(ParseError::NotHealthData)
         ));
         let broken = b"<HealthData><Record type=\"a\"></HealthData>";
-        let error = read_xml(broken.as_slice(), now(), |_, _| true).unwrap_err();
+        let error = read_xml(broken.as_slice(), now(), &mut Counts::default(), |_, _| {
+            true
+        })
+        .unwrap_err();
         assert!(matches!(error, ParseError::Xml { .. }), "{error}");
     }
 }

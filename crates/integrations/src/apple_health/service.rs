@@ -450,7 +450,8 @@ fn parse_into(
         };
         sender.blocking_send(batch).is_ok()
     };
-    let counts = parse::read_file(path, format, now, &bytes, |step, counts| {
+    let mut counts = Counts::default();
+    let result = parse::read_file(path, format, now, &bytes, &mut counts, |step, counts| {
         let bytes_read = bytes.get();
         match step {
             Step::Sample(sample) => samples.push(sample),
@@ -461,9 +462,13 @@ fn parse_into(
             return send(&mut samples, counts, bytes_read);
         }
         true
-    })?;
-    if !send(&mut samples, &counts, bytes.get()) {
-        return Err(ParseError::Stopped);
+    });
+    // What was read before a fault is stored too (a later upload of the whole file only
+    // adds the rest), and the counts show how far the file was good.
+    let sent = send(&mut samples, &counts, bytes.get());
+    match result {
+        Ok(()) if sent => Ok(counts),
+        Ok(()) => Err(ParseError::Stopped),
+        Err(error) => Err(error),
     }
-    Ok(counts)
 }
