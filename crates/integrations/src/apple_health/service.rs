@@ -472,3 +472,41 @@ fn parse_into(
         Err(error) => Err(error),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_parser_hands_over_batches_the_brake_takes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.xml");
+        let mut xml = String::from("<?xml version=\"1.0\"?>\n<HealthData locale=\"en_US\">\n");
+        for i in 0..2500 {
+            let (hour, minute) = (i / 60 % 24, i % 60);
+            let day = 1 + i / 1440;
+            xml.push_str(&format!(
+                " <Record type=\"HKQuantityTypeIdentifierHeartRateVariabilitySDNN\" unit=\"ms\" \
+                 startDate=\"2026-03-{day:02} {hour:02}:{minute:02}:00 +0100\" value=\"42.5\"/>\n \
+                 <Record type=\"HKQuantityTypeIdentifierStepCount\" unit=\"count\" value=\"3\"/>\n"
+            ));
+        }
+        xml.push_str("</HealthData>\n");
+        std::fs::write(&path, &xml).unwrap();
+
+        let (sender, mut receiver) = mpsc::channel(64);
+        let now = Timestamp::parse("2026-12-01T00:00:00Z").unwrap();
+        let counts = parse_into(&path, Format::Xml, now, &sender).unwrap();
+        drop(sender);
+        let mut sizes = Vec::new();
+        let mut last = None;
+        while let Ok(batch) = receiver.try_recv() {
+            sizes.push(batch.samples.len());
+            last = Some((batch.counts, batch.bytes_read));
+        }
+        assert_eq!(sizes, vec![1000, 1000, 500]);
+        assert_eq!(counts.hrv, 2500);
+        assert_eq!(counts.records_seen, 5000);
+        assert_eq!(last, Some((counts, xml.len() as u64)));
+    }
+}
