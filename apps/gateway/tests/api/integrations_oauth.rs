@@ -57,7 +57,13 @@ async fn start(app: &TestApp, token: &str, provider: &str) -> String {
             json!({}),
         )
         .await;
-    assert_eq!(started.status, StatusCode::OK, "{}: {}", app.label, started.body);
+    assert_eq!(
+        started.status,
+        StatusCode::OK,
+        "{}: {}",
+        app.label,
+        started.body
+    );
     assert!(started.body["expiresAt"].is_string(), "{}", started.body);
     started.body["authorizeUrl"].as_str().unwrap().to_owned()
 }
@@ -96,9 +102,11 @@ fn param(url: &url::Url, name: &str) -> String {
         .unwrap_or_default()
 }
 
+type TokenColumns = (String, Option<String>, String, String, Option<String>);
+
 /// Every text column of every integrations row, for plaintext checks.
 async fn stored_text(db: &Db) -> String {
-    let rows: Vec<(String, Option<String>, String, String, Option<String>)> = with_db!(db, pool => {
+    let rows: Vec<TokenColumns> = with_db!(db, pool => {
         sqlx::query_as(
             "SELECT provider, refresh_token, access_token, scopes, sync_token FROM int_connections",
         )
@@ -216,6 +224,15 @@ lifeos_kernel::dialect_test! {
         assert_eq!(outcome(&first), "connected", "{}", app.label);
         let again = call_back(&back, &[("code", &code), ("state", &state)]).await;
         assert_eq!(outcome(&again), "invalid_state", "{}", app.label);
+
+        // Two callbacks racing with the same state: exactly one wins.
+        let back = provider_redirect(&app, &start(&app, &ada, "todoist").await).await;
+        let params = [("code", param(&back, "code")), ("state", param(&back, "state"))];
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (one, two) = tokio::join!(call_back(&back, &params), call_back(&back, &params));
+        let mut outcomes = [outcome(&one), outcome(&two)];
+        outcomes.sort();
+        assert_eq!(outcomes, ["connected".to_owned(), "invalid_state".to_owned()], "{}", app.label);
 
         // A state for another provider's callback does not count.
         let back = provider_redirect(&app, &start(&app, &ada, "todoist").await).await;
@@ -418,13 +435,14 @@ lifeos_kernel::dialect_test! {
         let (fake, app) = fake_app(&db, "todoist").await;
         let (ada, ada_id) = consenting(&app, ADA).await;
         let (bob, bob_id) = consenting(&app, BOB).await;
-        assert_eq!(outcome(&connect(&app, &ada, "todoist").await), "connected");
         assert_eq!(outcome(&connect(&app, &bob, "todoist").await), "connected");
+        // Ada's token lives 30 s: within the refresh margin at once.
+        fake.state().expires_in = 30;
+        assert_eq!(outcome(&connect(&app, &ada, "todoist").await), "connected");
         let connections = &app.integrations().connections;
         assert_eq!(connections.connected_users(Provider::Todoist).await.unwrap().len(), 2);
 
         fake.state().refuse_refresh = true;
-        app.clock.advance(time::Duration::seconds(3600));
         let refused = connections.access_token(ada_id, Provider::Todoist).await;
         assert!(
             matches!(refused, Err(lifeos_integrations::IntegrationsError::ReconnectRequired(_))),
@@ -443,6 +461,7 @@ lifeos_kernel::dialect_test! {
 
         // Connecting again clears it.
         fake.state().refuse_refresh = false;
+        fake.state().expires_in = 3600;
         assert_eq!(outcome(&connect(&app, &ada, "todoist").await), "connected");
         assert_eq!(listed(&app, &ada, "todoist").await["status"], "connected");
         assert!(connections.needing_reconnect(ada_id).await.unwrap().is_empty());

@@ -75,13 +75,24 @@ pub struct IntegrationList {
 }
 
 /// What the provider sends the browser back with.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[derive(Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     pub code: Option<String>,
     pub state: Option<String>,
     /// The provider's refusal (`access_denied`...).
     pub error: Option<String>,
+}
+
+impl std::fmt::Debug for CallbackQuery {
+    // The code and state open a connection: logs see whether they came, not what they are.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackQuery")
+            .field("code", &self.code.as_ref().map(|_| "***"))
+            .field("state", &self.state.as_ref().map(|_| "***"))
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 /// How a callback ended, as the return URL's `outcome`.
