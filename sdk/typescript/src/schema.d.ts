@@ -677,6 +677,176 @@ export interface paths {
         patch: operations["updateHike"];
         trace?: never;
     };
+    "/api/v1/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every provider with the user's connection to it: `connected`, `refresh_failed`
+         *     (connect again), `revoked`, `not_connected`, or `not_configured` on this server.
+         */
+        get: operations["listIntegrations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/apple-health/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import an Apple Health export: the `export.zip` the Health app shares, or the
+         *     `export.xml` inside it, as the raw body (up to 2 GiB; streamed to disk, never held in
+         *     memory). Heart-rate-variability (SDNN) records become the brake's `healthkit` samples;
+         *     importing the same file again adds nothing. Runs in the background: poll the
+         *     `Location`. Needs the `health_data` consent (403 `consent_required`). The format is
+         *     recognised from the first bytes, whatever the `Content-Type` says.
+         */
+        post: operations["importAppleHealth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/apple-health/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An Apple Health import's status and counts: `imported`, `duplicates`, `skipped`, and
+         *     `from`/`to`, the first and last sample time found.
+         */
+        get: operations["getAppleHealthImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/ics-feeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The person's ICS feeds (host, last fetch and its outcome, events of the next 24 hours). */
+        get: operations["listIcsFeeds"];
+        put?: never;
+        /**
+         * Add a calendar's secret iCal address. It is fetched and read at once (only public
+         *     http(s) addresses, at most 3 redirects, 5 MiB, 10 seconds); its events of the next 24
+         *     hours go to the brake, which keeps their times and whether they are high stakes. The
+         *     address is stored encrypted and never shown again: only its host. Needs the
+         *     `integrations` consent (403 `consent_required`).
+         * @description Refusals (422): `feed_address_forbidden` (not http(s), or a private, loopback,
+         *     link-local, carrier-grade NAT or metadata address, also after a redirect),
+         *     `feed_unreachable`, `feed_too_large`, `feed_not_icalendar`; 409 `feed_exists`,
+         *     `too_many_feeds` (20).
+         */
+        post: operations["addIcsFeed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/ics-feeds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a feed and its events from the brake. */
+        delete: operations["deleteIcsFeed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Disconnects a provider: its tokens are revoked at the provider (best effort) and
+         *     deleted.
+         */
+        delete: operations["disconnectIntegration"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back. Needs no credentials: the state binds the
+         *     user. Always redirects (303) to the configured return URL with
+         *     `?integration=<provider>&outcome=connected|denied|invalid_state|failed`.
+         */
+        get: operations["integrationCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{provider}/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts connecting a provider: send the browser to `authorizeUrl` (authorization code
+         *     with PKCE; the state is single use and expires in 10 minutes).
+         */
+        post: operations["connectIntegration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/library/exercises": {
         parameters: {
             query?: never;
@@ -2716,7 +2886,7 @@ export interface components {
              * @description Stable machine-readable code; clients branch on this.
              * @enum {string}
              */
-            code: "admin_required" | "already_completed" | "bad_request" | "brake_busy" | "completion_id_taken" | "completion_immutable" | "completion_in_future" | "completion_too_late" | "conflict_already_resolved" | "conflict_restore_blocked" | "consent_required" | "cursor_expired" | "cursor_invalid" | "date_out_of_range" | "day_already_planned" | "device_id_conflict" | "device_revoked" | "document_key_taken" | "document_too_large" | "email_taken" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_not_due" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "insufficient_scope" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "library_id_conflict" | "malformed_json" | "method_not_allowed" | "mutation_gap" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "promotion_not_supported_by_evidence" | "push_not_configured" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "snapshot_checksum_mismatch" | "snapshot_import_rejected" | "snapshot_schema_unsupported" | "sync_entity_not_found" | "sync_id_conflict" | "sync_unknown_entity" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "tip_feedback_recorded" | "unauthenticated" | "undo_window_passed" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
+            code: "admin_required" | "already_completed" | "bad_request" | "brake_busy" | "completion_id_taken" | "completion_immutable" | "completion_in_future" | "completion_too_late" | "conflict_already_resolved" | "conflict_restore_blocked" | "consent_required" | "cursor_expired" | "cursor_invalid" | "date_out_of_range" | "day_already_planned" | "device_id_conflict" | "device_revoked" | "document_key_taken" | "document_too_large" | "email_taken" | "feed_address_forbidden" | "feed_exists" | "feed_not_icalendar" | "feed_too_large" | "feed_unreachable" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_not_due" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "import_not_apple_health" | "import_running" | "import_too_large" | "insufficient_scope" | "integration_not_connected" | "integration_reconnect_required" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "library_id_conflict" | "malformed_json" | "method_not_allowed" | "mutation_gap" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "promotion_not_supported_by_evidence" | "provider_not_configured" | "provider_rate_limited" | "provider_unavailable" | "push_not_configured" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "snapshot_checksum_mismatch" | "snapshot_import_rejected" | "snapshot_schema_unsupported" | "sync_entity_not_found" | "sync_id_conflict" | "sync_unknown_entity" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "tip_feedback_recorded" | "too_many_feeds" | "unauthenticated" | "undo_window_passed" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
             /** @description The request's `x-request-id`, for support and logs. */
             requestId?: string | null;
             /** @description Invalid fields, for validation problems. */
@@ -3330,6 +3500,111 @@ export interface components {
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
         };
+        /** @description Where to send the browser to authorize lifeos. */
+        "integrations.ConnectStarted": {
+            /** @description The provider's authorize page (state and PKCE challenge included). */
+            authorizeUrl: string;
+            /** @description When the authorization stops being accepted (10 minutes). */
+            expiresAt: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description A connection's state as listed.
+         * @enum {string}
+         */
+        "integrations.ConnectionStatus": "connected" | "refresh_failed" | "revoked" | "not_connected" | "not_configured";
+        /** @description An import and its progress. */
+        "integrations.HealthImport": {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["integrations.HealthImportStatus"];
+            format: components["schemas"]["integrations.HealthImportFormat"];
+            /**
+             * Format: int64
+             * @description The upload's size.
+             */
+            bytesTotal: number;
+            /**
+             * Format: int64
+             * @description How far into the upload the job has read.
+             */
+            bytesRead: number;
+            /**
+             * Format: int64
+             * @description `Record` elements of every type read so far.
+             */
+            recordsSeen: number;
+            /**
+             * Format: int64
+             * @description HRV samples stored.
+             */
+            imported: number;
+            /**
+             * Format: int64
+             * @description HRV samples already stored before (from an earlier import or the phone).
+             */
+            duplicates: number;
+            /**
+             * Format: int64
+             * @description HRV records left out: unreadable value, date or unit, out of range, or in the future.
+             */
+            skipped: number;
+            from?: components["schemas"]["Timestamp"] | null;
+            to?: components["schemas"]["Timestamp"] | null;
+            /** @description Why the import failed. */
+            error?: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            finishedAt?: components["schemas"]["Timestamp"] | null;
+        };
+        /** @enum {string} */
+        "integrations.HealthImportFormat": "zip" | "xml";
+        /** @enum {string} */
+        "integrations.HealthImportStatus": "queued" | "running" | "done" | "failed";
+        /** @description A feed as shown: its host only, never the address. */
+        "integrations.IcsFeed": {
+            /** Format: uuid */
+            id: string;
+            /** @example calendar.google.com */
+            host: string;
+            createdAt: components["schemas"]["Timestamp"];
+            lastFetchedAt?: components["schemas"]["Timestamp"] | null;
+            lastSuccessAt?: components["schemas"]["Timestamp"] | null;
+            /** @description Why the last fetch failed, if it did. */
+            lastError?: string | null;
+            /**
+             * Format: int64
+             * @description Events of the next 24 hours at the last read.
+             */
+            events: number;
+        };
+        "integrations.IcsFeedList": {
+            items: components["schemas"]["integrations.IcsFeed"][];
+        };
+        /** @description One provider's connection for the user. */
+        "integrations.Integration": {
+            provider: components["schemas"]["integrations.Provider"];
+            name: string;
+            status: components["schemas"]["integrations.ConnectionStatus"];
+            scopes: string[];
+            connectedAt?: components["schemas"]["Timestamp"] | null;
+            lastSyncAt?: components["schemas"]["Timestamp"] | null;
+            lastError?: string | null;
+        };
+        "integrations.IntegrationList": {
+            items: components["schemas"]["integrations.Integration"][];
+        };
+        /** @description `POST /integrations/ics-feeds`. */
+        "integrations.NewIcsFeed": {
+            /**
+             * @description The calendar's secret iCal address (`https://`, `http://` or `webcal://`).
+             * @example https://calendar.google.com/calendar/ical/.../basic.ics
+             */
+            url: string;
+        };
+        /**
+         * @description A service lifeos connects to by OAuth.
+         * @enum {string}
+         */
+        "integrations.Provider": "todoist" | "google";
         /** @enum {string} */
         "kernel.ConsentPurpose": "health_data" | "integrations" | "recommendations";
         /** @description One invalid input field. */
@@ -6638,6 +6913,387 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    listIntegrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One item per provider */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["integrations.IntegrationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    importAppleHealth: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description export.zip or export.xml, as the Health app exports it */
+        requestBody?: {
+            content: {
+                "application/xml": unknown;
+                "application/zip": unknown;
+                "text/xml": unknown;
+            };
+        };
+        responses: {
+            /** @description Received; the import is queued */
+            202: {
+                headers: {
+                    /** @description The import's address, to poll */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["integrations.HealthImport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `import_running` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `import_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `import_not_apple_health` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getAppleHealthImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["integrations.HealthImport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listIcsFeeds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Feeds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["integrations.IcsFeedList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    addIcsFeed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["integrations.NewIcsFeed"];
+            };
+        };
+        responses: {
+            /** @description Added and read */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["integrations.IcsFeed"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `consent_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            /** @description `feed_exists`, `too_many_feeds` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `feed_address_forbidden`, `feed_unreachable`, `feed_too_large`, `feed_not_icalendar`, `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteIcsFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    disconnectIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `todoist` or `google` */
+                provider: components["schemas"]["integrations.Provider"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disconnected */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `not_found`: no such provider, or not connected */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    integrationCallback: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                /** @description The provider's refusal (`access_denied`...). */
+                error?: string;
+            };
+            header?: never;
+            path: {
+                /** @description `todoist` or `google` */
+                provider: components["schemas"]["integrations.Provider"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the return URL with the outcome */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `not_found`: no such provider */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    connectIntegration: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: 1 to 255 visible ASCII characters (a fresh UUID per logical request is a good choice). The same key with the same request replays the first answer for 24 h; with a different request it answers 422 `idempotency_key_reused`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description `todoist` or `google` */
+                provider: components["schemas"]["integrations.Provider"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where to authorize */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["integrations.ConnectStarted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `consent_required`: grant `integrations` first */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no such provider */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description `provider_not_configured`: the server has no client for it */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listExercises: {
