@@ -19,6 +19,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use lifeos_kernel::{Db, Dialect, with_db};
+
 use crate::common::{Reply, TestApp};
 
 /// One authorization the fake granted, waiting for its code to be exchanged.
@@ -357,4 +359,55 @@ pub fn outcome(callback: &Reply) -> String {
         .find(|(k, _)| k == "outcome")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default()
+}
+
+/// Every value of every column of every table, as text.
+pub async fn dump(db: &Db) -> String {
+    let tables: Vec<String> = match db.dialect() {
+        Dialect::Postgres => with_db!(db, pool => {
+            sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables \
+                                WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")
+                .fetch_all(pool).await.unwrap()
+        }),
+        Dialect::Sqlite => with_db!(db, pool => {
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .fetch_all(pool).await.unwrap()
+        }),
+    };
+    let mut text = String::new();
+    for table in &tables {
+        let mut tx = db.begin_read().await.unwrap();
+        let columns = lifeos_kernel::user_data::column_names(&mut tx, table)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        for column in &columns {
+            let values: Vec<String> = match db.dialect() {
+                Dialect::Postgres => {
+                    let sql = format!("SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\"");
+                    let values: Vec<Option<String>> = with_db!(db, pool => {
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap()
+                    });
+                    values.into_iter().flatten().collect()
+                }
+                Dialect::Sqlite => {
+                    // As bytes: a blob need not be UTF-8.
+                    let sql = format!("SELECT CAST(\"{column}\" AS BLOB) FROM \"{table}\"");
+                    let values: Vec<Option<Vec<u8>>> = with_db!(db, pool => {
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap()
+                    });
+                    values
+                        .into_iter()
+                        .flatten()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .collect()
+                }
+            };
+            for value in values {
+                text.push_str(&value);
+                text.push('\n');
+            }
+        }
+    }
+    text
 }

@@ -11,13 +11,13 @@ use axum::http::{HeaderMap, StatusCode as AxumStatus, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use lifeos_kernel::Timestamp;
 use lifeos_kernel::testing::TestDatabase;
-use lifeos_kernel::{Db, Dialect, Timestamp, with_db};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
-use crate::integrations_fakes::{FakeProvider, Shared, connect, grant, outcome};
+use crate::integrations_fakes::{FakeProvider, Shared, connect, dump, grant, outcome};
 
 const ADA: &str = "ada@example.com";
 const BOB: &str = "bob@example.com";
@@ -182,57 +182,6 @@ fn todoist_tip(decision: &Value) -> &Value {
 
 fn requests(api: &Api) -> Vec<(Option<String>, u16)> {
     api.lock().unwrap().requests.clone()
-}
-
-/// Every value of every column of every table, as text.
-async fn dump(db: &Db) -> String {
-    let tables: Vec<String> = match db.dialect() {
-        Dialect::Postgres => with_db!(db, pool => {
-            sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables \
-                                WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")
-                .fetch_all(pool).await.unwrap()
-        }),
-        Dialect::Sqlite => with_db!(db, pool => {
-            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
-                .fetch_all(pool).await.unwrap()
-        }),
-    };
-    assert!(tables.iter().any(|t| t == "rec_decisions"));
-    let mut text = String::new();
-    for table in &tables {
-        let mut tx = db.begin_read().await.unwrap();
-        let columns = lifeos_kernel::user_data::column_names(&mut tx, table)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        for column in &columns {
-            let values: Vec<String> = match db.dialect() {
-                Dialect::Postgres => {
-                    let sql = format!("SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\"");
-                    let values: Vec<Option<String>> = with_db!(db, pool => {
-                        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap()
-                    });
-                    values.into_iter().flatten().collect()
-                }
-                Dialect::Sqlite => {
-                    let sql = format!("SELECT CAST(\"{column}\" AS BLOB) FROM \"{table}\"");
-                    let values: Vec<Option<Vec<u8>>> = with_db!(db, pool => {
-                        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap()
-                    });
-                    values
-                        .into_iter()
-                        .flatten()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .collect()
-                }
-            };
-            for value in values {
-                text.push_str(&value);
-                text.push('\n');
-            }
-        }
-    }
-    text
 }
 
 lifeos_kernel::dialect_test! {

@@ -18,13 +18,13 @@ use base64::engine::general_purpose::STANDARD;
 use lifeos_integrations::oauth::Provider;
 use lifeos_integrations::vault::{Binding, Vault};
 use lifeos_kernel::testing::TestDatabase;
-use lifeos_kernel::{Db, Dialect, Timestamp, with_db, with_writer};
+use lifeos_kernel::{Db, Timestamp, with_db, with_writer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::common::{JWT_SECRET, PASSWORD, Reply, TestApp, token};
-use crate::integrations_fakes::{FakeProvider, connect, grant, outcome};
+use crate::integrations_fakes::{FakeProvider, connect, dump, grant, outcome};
 
 /// `LIFEOS_VAULT_KEYS` naming the test apps' key (`test`, 32 bytes of 0x2a).
 fn test_spec() -> String {
@@ -210,58 +210,6 @@ fn assert_no_canary(place: &str, text: &str, canaries: &[String]) {
             "a provider secret appears in {place}"
         );
     }
-}
-
-/// Every value of every column of every table, as text.
-async fn dump(db: &Db) -> String {
-    let tables: Vec<String> = match db.dialect() {
-        Dialect::Postgres => with_db!(db, pool => {
-            sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables \
-                                WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")
-                .fetch_all(pool).await.unwrap()
-        }),
-        Dialect::Sqlite => with_db!(db, pool => {
-            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
-                .fetch_all(pool).await.unwrap()
-        }),
-    };
-    assert!(tables.iter().any(|t| t == "int_connections"));
-    let mut text = String::new();
-    for table in &tables {
-        let mut tx = db.begin_read().await.unwrap();
-        let columns = lifeos_kernel::user_data::column_names(&mut tx, table)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        for column in &columns {
-            let values: Vec<String> = match db.dialect() {
-                Dialect::Postgres => {
-                    let sql = format!("SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\"");
-                    let values: Vec<Option<String>> = with_db!(db, pool => {
-                        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap()
-                    });
-                    values.into_iter().flatten().collect()
-                }
-                Dialect::Sqlite => {
-                    // As bytes: a blob need not be UTF-8.
-                    let sql = format!("SELECT CAST(\"{column}\" AS BLOB) FROM \"{table}\"");
-                    let values: Vec<Option<Vec<u8>>> = with_db!(db, pool => {
-                        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap()
-                    });
-                    values
-                        .into_iter()
-                        .flatten()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .collect()
-                }
-            };
-            for value in values {
-                text.push_str(&value);
-                text.push('\n');
-            }
-        }
-    }
-    text
 }
 
 lifeos_kernel::dialect_test! {
