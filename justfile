@@ -39,6 +39,10 @@ sdk-test:
 bench *seconds:
     bash apps/gateway/bench/compare.sh {{seconds}}
 
+# Apple Health import: records/s and peak RSS for a generated 500 MiB export (MIB=, FORMAT=zip)
+bench-health:
+    bash apps/gateway/bench/apple_health_import.sh
+
 # Full load benchmark of every workload on SQLite and PostgreSQL (optional: seconds per run)
 bench-full *seconds:
     bash apps/gateway/bench/run.sh {{seconds}}

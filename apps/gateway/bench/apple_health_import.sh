@@ -2,10 +2,10 @@
 # Apple Health import bench: the import rate (records/s, HRV/s) and the server's peak RSS
 # for a generated export of MIB MiB (default 500), on SQLite.
 #
-#   bench/apple_health_import.sh            # 500 MiB export.xml
-#   MIB=100 FORMAT=zip bench/apple_health_import.sh
+#   just bench-health                       # 500 MiB export.xml
+#   MIB=100 FORMAT=zip bash apps/gateway/bench/apple_health_import.sh
 #
-# It builds release binaries in a separate worktree (WORKTREE, default /tmp/h6-bench, at
+# It builds release binaries in a separate worktree (WORKTREE, default /tmp/lifeos-health-bench, at
 # this checkout's HEAD) with their own target dir (BENCH_TARGET, default /tmp/bench-target),
 # so the checkout's debug build is left alone. Then it generates the export with the
 # committed generator, starts `lifeos serve` (LIFEOS_ENV=dev) on a fresh SQLite database in
@@ -17,7 +17,7 @@ set -euo pipefail
 MIB=${MIB:-500}
 FORMAT=${FORMAT:-xml}
 PORT=${PORT:-18089}
-WORKTREE=${WORKTREE:-/tmp/h6-bench}
+WORKTREE=${WORKTREE:-/tmp/lifeos-health-bench}
 BENCH_TARGET=${BENCH_TARGET:-/tmp/bench-target}
 REPO=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 HEAD_COMMIT=$(git -C "$REPO" rev-parse HEAD)
