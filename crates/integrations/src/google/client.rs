@@ -3,8 +3,6 @@
 //! a sync token. Pages are followed here; what an answer means for the brake and the
 //! connection is the service's business.
 
-use std::time::Duration;
-
 use lifeos_kernel::Timestamp;
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -176,11 +174,7 @@ pub struct GoogleClient {
 
 impl GoogleClient {
     pub fn new() -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5))
-            .build()
+        let http = crate::oauth::provider_http_client()
             .map_err(|_| unavailable("the HTTP client could not start"))?;
         Ok(Self { http })
     }

@@ -51,11 +51,8 @@ pub struct OAuthClient {
 
 impl OAuthClient {
     pub fn new() -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|_| IntegrationsError::ProviderUnavailable {
+        let http =
+            super::provider_http_client().map_err(|_| IntegrationsError::ProviderUnavailable {
                 provider: "oauth",
                 reason: "the HTTP client could not be built".into(),
             })?;

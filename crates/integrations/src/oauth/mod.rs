@@ -8,6 +8,8 @@ pub mod model;
 pub mod service;
 pub mod store;
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -108,4 +110,15 @@ impl ProviderConfig {
     pub fn is_configured(&self) -> bool {
         self.client_id.is_some()
     }
+}
+
+/// The HTTP client every provider call uses (tokens, Todoist, Google): no redirects (a
+/// provider that redirects an API call or a token request is not followed: the `oauth2`
+/// crate's SSRF advice), 5 s to connect, 10 s in all.
+pub fn provider_http_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
+        .build()
 }

@@ -170,11 +170,7 @@ pub struct TodoistClient {
 
 impl TodoistClient {
     pub fn new() -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5))
-            .build()
+        let http = crate::oauth::provider_http_client()
             .map_err(|_| unavailable("the HTTP client could not start"))?;
         Ok(Self { http })
     }
