@@ -275,6 +275,10 @@ lifeos_kernel::dialect_test! {
         // The state was spent by the refusal.
         let late = call_back(&back, &[("code", &param(&back, "code")), ("state", &param(&back, "state"))]).await;
         assert_eq!(outcome(&late), "invalid_state");
+        // A control character comes from no provider: the API's one text rule answers.
+        let garbled = call_back(&back, &[("state", "\u{84}")]).await;
+        garbled.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_text");
+        assert_eq!(garbled.body["errors"][0]["field"], "state", "{}", garbled.body);
         app.stop().await;
     }
 }

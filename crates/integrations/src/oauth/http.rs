@@ -3,7 +3,8 @@
 use axum::extract::{FromRef, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use lifeos_kernel::http::{Json, Path};
+use lifeos_kernel::http::extract::invalid_text;
+use lifeos_kernel::http::{Json, Path, text};
 use lifeos_kernel::{AppError, Principal};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -72,13 +73,18 @@ pub async fn connect_integration(
 #[utoipa::path(get, path = "/integrations/{provider}/callback", tag = TAG, operation_id = "integrationCallback",
     params(("provider" = Provider, Path, description = "`todoist` or `google`"), CallbackQuery),
     responses((status = 303, description = "To the return URL with the outcome"),
-              (status = 404, description = "`not_found`: no such provider", body = lifeos_kernel::http::Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "`not_found`: no such provider", body = lifeos_kernel::http::Problem, content_type = "application/problem+json"),
+              (status = 422, description = "`invalid_text`: a parameter holds control characters", body = lifeos_kernel::http::Problem, content_type = "application/problem+json")))]
 pub async fn integration_callback(
     State(state): State<IntegrationsState>,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let provider = provider(&name)?;
+    // Control characters come from no provider: the API's one text rule (422 invalid_text).
+    if let Some(field) = query.as_deref().and_then(text::first_invalid_in_query) {
+        return Err(invalid_text(field));
+    }
     // Parsed by hand: whatever the provider appends (`scope`, `authuser`...) or mangles
     // still ends in a redirect, never a problem page.
     let mut params = CallbackQuery {
