@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use crate::common::TestApp;
 use crate::integrations_fakes::{FakeProvider, Shared, connect, dump, grant, outcome};
+use crate::recommend::{feedback, recommend};
 
 const ADA: &str = "ada@example.com";
 const BOB: &str = "bob@example.com";
@@ -140,27 +141,6 @@ async fn connected(app: &TestApp, email: &str) -> String {
     let callback = connect(app, &token, "todoist").await;
     assert_eq!(outcome(&callback), "connected", "{}", app.label);
     token
-}
-
-async fn recommend(app: &TestApp, token: &str) -> Value {
-    let reply = app.post("/api/v1/recommend", Some(token), json!({})).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{}: {}",
-        app.label,
-        reply.body
-    );
-    reply.body
-}
-
-async fn feedback(app: &TestApp, token: &str, tip: &str, kind: &str) -> crate::common::Reply {
-    app.post(
-        &format!("/api/v1/tips/{tip}/feedback"),
-        Some(token),
-        json!({ "kind": kind }),
-    )
-    .await
 }
 
 #[track_caller]

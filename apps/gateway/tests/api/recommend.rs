@@ -64,7 +64,8 @@ async fn daily_habit(app: &TestApp, token: &str, title: &str) -> String {
     habit
 }
 
-async fn recommend(app: &TestApp, token: &str) -> Value {
+/// `POST /recommend` without context; the decision (asserting 200).
+pub(crate) async fn recommend(app: &TestApp, token: &str) -> Value {
     let reply = app.post("/api/v1/recommend", Some(token), json!({})).await;
     assert_eq!(
         reply.status,
@@ -76,7 +77,13 @@ async fn recommend(app: &TestApp, token: &str) -> Value {
     reply.body
 }
 
-async fn feedback(app: &TestApp, token: &str, tip: &str, kind: &str) -> crate::common::Reply {
+/// `POST /tips/{tip}/feedback` with `kind`.
+pub(crate) async fn feedback(
+    app: &TestApp,
+    token: &str,
+    tip: &str,
+    kind: &str,
+) -> crate::common::Reply {
     app.post(
         &format!("/api/v1/tips/{tip}/feedback"),
         Some(token),

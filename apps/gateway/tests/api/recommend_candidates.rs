@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::common::TestApp;
 use crate::plans::{node, track};
+use crate::recommend::recommend;
 
 const ADA: &str = "ada@example.com";
 /// A Tuesday, mid-morning in UTC (the default zone): hours left in the local day.
@@ -62,18 +63,6 @@ async fn daily_habit(app: &TestApp, token: &str, track: &str, title: &str) -> St
         .await;
     assert_eq!(schedule.status, StatusCode::OK, "{}", schedule.body);
     habit
-}
-
-async fn recommend(app: &TestApp, token: &str) -> Value {
-    let reply = app.post("/api/v1/recommend", Some(token), json!({})).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{}: {}",
-        app.label,
-        reply.body
-    );
-    reply.body
 }
 
 /// The candidates the decision logged.

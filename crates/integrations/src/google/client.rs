@@ -147,18 +147,9 @@ fn unavailable(reason: impl Into<String>) -> IntegrationsError {
     }
 }
 
-/// The reason a request failed, without its URL (it carries the sync token).
+/// The reason a request failed, without its URL.
 fn transport(error: reqwest::Error) -> IntegrationsError {
-    let what = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "could not connect"
-    } else if error.is_decode() || error.is_body() {
-        "sent an unreadable answer"
-    } else {
-        "the request failed"
-    };
-    unavailable(what)
+    unavailable(crate::oauth::failure_reason(&error))
 }
 
 /// One page: its answer, or how the listing ended early.

@@ -122,3 +122,17 @@ pub fn provider_http_client() -> reqwest::Result<reqwest::Client> {
         .timeout(Duration::from_secs(10))
         .build()
 }
+
+/// What went wrong with a provider call, as a sentence without the request's URL (it can
+/// carry a sync token or a task id): the one wording every provider client uses.
+pub fn failure_reason(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_decode() || error.is_body() {
+        "sent an unreadable answer"
+    } else {
+        "the request failed"
+    }
+}

@@ -150,18 +150,9 @@ fn retry_after(headers: &header::HeaderMap) -> Duration {
         .min(MAX_RETRY_AFTER)
 }
 
-/// The reason a request failed, without its URL (which is ours, but a habit worth keeping).
+/// The reason a request failed, without its URL.
 fn transport(error: reqwest::Error) -> IntegrationsError {
-    let what = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "could not connect"
-    } else if error.is_decode() || error.is_body() {
-        "sent an unreadable answer"
-    } else {
-        "the request failed"
-    };
-    unavailable(what)
+    unavailable(crate::oauth::failure_reason(&error))
 }
 
 pub struct TodoistClient {
