@@ -70,6 +70,7 @@ mkdir -p "$WORK/server"
   DATABASE_URL="sqlite://$WORK/server/data/lifeos.db" \
   LIFEOS_IMPORT_DIR="$WORK/imports" \
   LIFEOS_LOG_FORMAT=json \
+  LIFEOS_METRICS_BIND=off \
   RUST_LOG=warn \
   exec "$LIFEOS" serve
 ) >"$WORK/server.log" 2>&1 &

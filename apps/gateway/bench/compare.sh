@@ -319,7 +319,7 @@ start() {
   begin=$(date +%s%N)
   # Registrations come from distinct X-Forwarded-For addresses (registration is limited per
   # address), so the server trusts the header here.
-  env "${START_ENV[@]}" DATABASE_URL="$url" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_VAULT_KEYS="bench:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=" LIFEOS_JWT_SECRET="$SECRET" \
+  env "${START_ENV[@]}" DATABASE_URL="$url" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_VAULT_KEYS="bench:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=" LIFEOS_REGISTRATION=open LIFEOS_METRICS_BIND=off LIFEOS_JWT_SECRET="$SECRET" \
     LIFEOS_TRUST_PROXY=true LIFEOS_MAIL_DIR="$WORK/mail" LIFEOS_BRAKE_CHECKS_PER_MINUTE=100000000 \
     LIFEOS_COMPLETIONS_PER_MINUTE=100000000 RUST_LOG=warn "$BIN" serve >"$WORK/server-$name.log" 2>&1 &
   SERVER=$!

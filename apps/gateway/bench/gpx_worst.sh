@@ -207,7 +207,7 @@ if [[ -n "${BENCH_KEEP:-}" ]]; then
   mkdir -p "$BENCH_KEEP" && cp "$WORK"/files/*.gpx "$BENCH_KEEP"/
 fi
 
-DATABASE_URL="${BENCH_DATABASE_URL:-sqlite://$WORK/bench.db}" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_VAULT_KEYS="fuzz:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=" \
+DATABASE_URL="${BENCH_DATABASE_URL:-sqlite://$WORK/bench.db}" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_VAULT_KEYS="fuzz:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=" LIFEOS_REGISTRATION=open LIFEOS_METRICS_BIND=off \
   LIFEOS_JWT_SECRET="$SECRET" LIFEOS_MAIL_DIR="$WORK/mail" RUST_LOG=warn \
   "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER=$!

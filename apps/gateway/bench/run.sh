@@ -88,7 +88,7 @@ start() {
   # The per-user limit on brake checks is lifted, so phase 6 measures the check, not the limiter.
   # Phase 8 registers its users from distinct X-Forwarded-For addresses (registration is
   # limited per address), so the server trusts the header here.
-  DATABASE_URL="$1" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_VAULT_KEYS="bench:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=" LIFEOS_JWT_SECRET="$SECRET" LIFEOS_TRUST_PROXY=true \
+  DATABASE_URL="$1" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_VAULT_KEYS="bench:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=" LIFEOS_REGISTRATION=open LIFEOS_METRICS_BIND=off LIFEOS_JWT_SECRET="$SECRET" LIFEOS_TRUST_PROXY=true \
     LIFEOS_MAIL_DIR="$WORK/mail" LIFEOS_BRAKE_CHECKS_PER_MINUTE=100000000 RUST_LOG=warn \
     "$BIN" serve >"$WORK/server.log" 2>&1 &
   SERVER=$!

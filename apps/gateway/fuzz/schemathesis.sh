@@ -46,7 +46,7 @@ case "$DIALECT" in
   *) echo "unknown dialect '$DIALECT' (sqlite, postgres or both)" >&2; exit 2 ;;
 esac
 
-DATABASE_URL="$DATABASE_URL" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_VAULT_KEYS="fuzz:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=" \
+DATABASE_URL="$DATABASE_URL" LIFEOS_BIND="127.0.0.1:$PORT" LIFEOS_ENV=prod LIFEOS_VAULT_KEYS="fuzz:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=" LIFEOS_REGISTRATION=open LIFEOS_METRICS_BIND=off \
   LIFEOS_JWT_SECRET="fuzz-secret-fuzz-secret-fuzz-secret-0123456789" LIFEOS_MAIL_DIR="$WORK/mail" \
   LIFEOS_BRAKE_CHECKS_PER_MINUTE=1000000 RUST_LOG=error "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER=$!

@@ -22,7 +22,7 @@ use lifeos_kernel::migrate::{self, MigrationSet};
 use lifeos_kernel::outbox::{EventSource, Outbox, spawn_subscriber};
 use lifeos_kernel::syncable::EntityRegistry;
 use lifeos_kernel::user_data::UserDataRegistry;
-use lifeos_kernel::{AppError, Db, SharedClock};
+use lifeos_kernel::{Db, SharedClock};
 use lifeos_library::{LibraryState, LoadMode, load_seed};
 use lifeos_omtobe_brake::{Brake, SharedBrake};
 use lifeos_recommender::RecommenderState;
@@ -42,7 +42,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::adapters::plans_for_gamification::PlansAdapter;
 use crate::config::{Config, MailTarget};
 use crate::metrics::Metrics;
-use crate::{domains, health, metrics, middleware, openapi};
+use crate::{domains, fallback, health, metrics, middleware, openapi};
 
 /// No request body is ever larger than this, whatever a route allows.
 pub const MAX_ANY_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -137,6 +137,8 @@ fn wire(
     let identity_config = IdentityConfig {
         auth_cache_ttl: time::Duration::try_from(config.auth_cache_ttl)
             .unwrap_or(time::Duration::MAX),
+        app_url: config.app_url.clone(),
+        registration: config.registration,
         ..IdentityConfig::new(config.public_url.clone())
     };
     let identity = Arc::new(Identity::new(deps, identity_config));
@@ -287,21 +289,24 @@ pub fn openapi_document() -> OpenApi {
 pub fn router(config: &Config, state: AppState, clock: SharedClock) -> Router {
     let (api_router, api) = api();
     let authenticator = state.authenticator.clone();
+    let pages_state = state.identity.clone();
     let idempotency_state = IdempotencyState {
         db: state.db.clone(),
         clock,
         operations: Arc::new(openapi::retryable_operations(&api)),
     };
 
+    let known = Arc::new(fallback::ApiPaths::of(&api));
     let app = api_router
         .route("/metrics", get(metrics::metrics_handler))
-        .fallback(|| async { AppError::not_found("resource") })
+        .fallback(move |uri: axum::http::Uri| fallback::not_found(known.clone(), uri))
         .layer(from_fn_with_state(idempotency_state, idempotency))
         .layer(from_fn_with_state(authenticator, authenticate))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .route_layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .with_state(state)
-        .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", api));
+        .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", api))
+        .merge(lifeos_identity::pages::router().with_state(pages_state));
 
     // Each `layer` wraps what is above it: the last one sees the request first.
     app.layer(from_fn_with_state(config.trust_proxy, middleware::client_ip))

@@ -10,6 +10,7 @@ use lifeos_integrations::ics::address::Network;
 use lifeos_integrations::oauth::{Provider, ProviderConfig};
 use lifeos_integrations::vault::Vault;
 
+use lifeos_identity::RegistrationPolicy;
 use lifeos_kernel::db::DEFAULT_SQLITE_URL;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +49,15 @@ pub struct Config {
     pub env: Env,
     pub database_url: String,
     pub bind: SocketAddr,
+    /// `LIFEOS_METRICS_BIND`: the separate listener for `/metrics` (default
+    /// 127.0.0.1:9464, never the public port); `off` serves no metrics.
+    pub metrics_bind: Option<SocketAddr>,
     pub public_url: String,
+    /// `LIFEOS_APP_URL`: the client app; when set, mail links open it instead of this
+    /// server's `/verify-email` and `/magic-link` pages.
+    pub app_url: Option<String>,
+    /// `LIFEOS_REGISTRATION`: open, closed or invite (default open in dev, closed in prod).
+    pub registration: RegistrationPolicy,
     pub jwt_secret: Vec<u8>,
     pub mail: MailTarget,
     pub mail_from: String,
@@ -220,7 +229,10 @@ impl Config {
             env,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_SQLITE_URL.into()),
             bind,
+            metrics_bind: metrics_bind(&var)?,
             public_url,
+            app_url: var("LIFEOS_APP_URL"),
+            registration: registration(&var, env)?,
             jwt_secret,
             mail,
             mail_from: var("LIFEOS_MAIL_FROM")
@@ -248,6 +260,34 @@ impl Config {
             vault,
             integrations,
         })
+    }
+}
+
+/// The default metrics listener: loopback only, Prometheus' conventional exporter port.
+pub const DEFAULT_METRICS_BIND: &str = "127.0.0.1:9464";
+
+/// `LIFEOS_METRICS_BIND`: an address, or `off`.
+fn metrics_bind(var: &impl Fn(&str) -> Option<String>) -> Result<Option<SocketAddr>, ConfigError> {
+    match var("LIFEOS_METRICS_BIND").as_deref() {
+        Some("off") => Ok(None),
+        _ => parse(var, "LIFEOS_METRICS_BIND", DEFAULT_METRICS_BIND).map(Some),
+    }
+}
+
+/// `LIFEOS_REGISTRATION`: open in dev and closed in prod unless set.
+fn registration(
+    var: &impl Fn(&str) -> Option<String>,
+    env: Env,
+) -> Result<RegistrationPolicy, ConfigError> {
+    match var("LIFEOS_REGISTRATION") {
+        None if env == Env::Prod => Ok(RegistrationPolicy::Closed),
+        None => Ok(RegistrationPolicy::Open),
+        Some(text) => RegistrationPolicy::parse(&text).ok_or_else(|| {
+            invalid(
+                "LIFEOS_REGISTRATION",
+                format!("'{text}' (expected open, closed or invite)"),
+            )
+        }),
     }
 }
 

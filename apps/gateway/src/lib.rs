@@ -2,8 +2,10 @@
 
 pub mod adapters;
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod domains;
+pub mod fallback;
 pub mod health;
 pub mod metrics;
 pub mod middleware;

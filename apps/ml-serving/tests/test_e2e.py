@@ -85,6 +85,7 @@ def test_the_gateway_scores_with_the_sidecar_and_feeds_it_back(tmp_path):
         "LIFEOS_MAIL_DIR": str(tmp_path / "mail"),
         "LIFEOS_JWT_SECRET": "e2e-secret-that-is-at-least-32-bytes-long",
         "LIFEOS_VAULT_KEYS": "e2e:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
+        "LIFEOS_METRICS_BIND": "off",
         "RUST_LOG": "info",
     }
     with running(sidecar_args, sidecar_env, tmp_path / "sidecar.log") as sidecar_process, running(

@@ -189,6 +189,10 @@ pub struct RegisterRequest {
     /// IANA time zone; default `UTC`.
     #[schema(example = "Europe/Berlin")]
     pub timezone: Option<String>,
+    /// The invitation code, when the server admits accounts by invitation only
+    /// (`LIFEOS_REGISTRATION=invite`); ignored otherwise.
+    #[schema(max_length = 200, min_length = 1)]
+    pub invite_code: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -276,6 +280,7 @@ pub struct ExportView {
 #[utoipa::path(post, path = "/auth/register", tag = TAG_AUTH, operation_id = "register",
     request_body = RegisterRequest,
     responses((status = 201, description = "Account created", body = SessionView),
+              (status = 403, description = "`registration_closed`: this server admits no new accounts, or only with a valid invitation (`invite_invalid`)", body = lifeos_kernel::http::Problem, content_type = "application/problem+json"),
               (status = 409, description = "`email_taken`", body = lifeos_kernel::http::Problem, content_type = "application/problem+json")))]
 async fn register(
     State(service): State<SharedIdentity>,
@@ -287,6 +292,7 @@ async fn register(
         password: body.password,
         display_name: body.display_name,
         timezone: body.timezone,
+        invite_code: body.invite_code,
     };
     let session = service.register(input, client.0).await?;
     Ok((StatusCode::CREATED, Json(SessionView::from(session))))

@@ -5,6 +5,7 @@ pub mod http;
 pub mod lockout;
 pub mod mailer;
 pub mod model;
+pub mod pages;
 pub mod password;
 pub mod service;
 pub mod session_cache;
@@ -14,7 +15,9 @@ pub mod user_data;
 
 pub use error::{CODES, IdentityError};
 pub use http::router;
-pub use service::{Identity, IdentityConfig, IdentityDeps, IdentityService, SharedIdentity};
+pub use service::{
+    Identity, IdentityConfig, IdentityDeps, IdentityService, RegistrationPolicy, SharedIdentity,
+};
 pub use session_cache::SessionCache;
 pub use store::{IdentityStore, SqlIdentityStore};
 pub use user_data::TABLES;

@@ -50,6 +50,31 @@ pub struct Registration {
     pub password: String,
     pub display_name: Option<String>,
     pub timezone: Option<String>,
+    /// Needed when [`RegistrationPolicy::Invite`]: a code from `lifeos invite create`.
+    pub invite_code: Option<String>,
+}
+
+/// Who may create an account through `POST /auth/register` (`LIFEOS_REGISTRATION`).
+/// The operator's CLI (`lifeos user create`) creates accounts whatever the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationPolicy {
+    /// Anyone.
+    Open,
+    /// No one: 403 `registration_closed`.
+    Closed,
+    /// Whoever holds an unused, unexpired invite code.
+    Invite,
+}
+
+impl RegistrationPolicy {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "open" => Some(Self::Open),
+            "closed" => Some(Self::Closed),
+            "invite" => Some(Self::Invite),
+            _ => None,
+        }
+    }
 }
 
 #[async_trait]
@@ -82,8 +107,13 @@ pub type SharedIdentity = Arc<dyn IdentityService>;
 
 #[derive(Debug, Clone)]
 pub struct IdentityConfig {
-    /// Base of links in e-mails, e.g. `https://app.lifeos.example`.
+    /// This server's public base URL, e.g. `https://lifeos.example`: mail links go to its
+    /// `/verify-email` and `/magic-link` pages unless `app_url` is set.
     pub public_url: String,
+    /// The client app's base URL (`LIFEOS_APP_URL`): when set, mail links go there.
+    pub app_url: Option<String>,
+    /// Who may register (`LIFEOS_REGISTRATION`).
+    pub registration: RegistrationPolicy,
     /// Backoff after failed password sign-ins on one account (`lockout`).
     pub login_per_account: lockout::Policy,
     pub login_per_client: Quota,
@@ -102,6 +132,8 @@ impl IdentityConfig {
     pub fn new(public_url: impl Into<String>) -> Self {
         Self {
             public_url: public_url.into(),
+            app_url: None,
+            registration: RegistrationPolicy::Open,
             login_per_account: lockout::Policy::default(),
             login_per_client: Quota {
                 max_requests: 30,
@@ -153,7 +185,10 @@ pub struct Identity {
     passwords: Passwords,
     user_data: Arc<UserDataRegistry>,
     limits: Limits,
-    public_url: String,
+    /// Where mail links point: the app's URL, or this server's.
+    link_base: String,
+    #[expect(dead_code, reason = "enforced by the registration work (issue 10)")]
+    registration: RegistrationPolicy,
     sessions: Arc<SessionCache>,
     db: Db,
 }
@@ -182,7 +217,13 @@ impl Identity {
             clock: deps.clock,
             user_data: deps.user_data,
             limits,
-            public_url: config.public_url.trim_end_matches('/').to_owned(),
+            link_base: config
+                .app_url
+                .as_deref()
+                .unwrap_or(&config.public_url)
+                .trim_end_matches('/')
+                .to_owned(),
+            registration: config.registration,
             db: deps.db,
         }
     }
@@ -279,7 +320,7 @@ impl Identity {
     }
 
     async fn send_link(&self, to: &str, subject: &str, intro: &str, path: &str, token: &str) {
-        let link = format!("{}/{path}?token={token}", self.public_url);
+        let link = format!("{}/{path}?token={token}", self.link_base);
         let text =
             format!("{intro}\n\n{link}\n\nIf you did not ask for this, ignore this message.\n");
         let mail = Mail {

@@ -33,7 +33,10 @@ pub fn config(database_url: &str, mail_dir: &std::path::Path) -> Config {
         env: Env::Dev,
         database_url: database_url.to_owned(),
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        metrics_bind: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         public_url: "http://lifeos.test".into(),
+        app_url: None,
+        registration: lifeos_identity::RegistrationPolicy::Open,
         jwt_secret: JWT_SECRET.as_bytes().to_vec(),
         mail: MailTarget::Directory(mail_dir.to_path_buf()),
         mail_from: "lifeos <no-reply@lifeos.test>".into(),
@@ -342,4 +345,27 @@ impl Reply {
                 .starts_with("urn:lifeos:problem:")
         );
     }
+}
+
+/// The `lifeos` binary as a process, configured as a development server in `dir` on
+/// `database_url` (mail under `dir/mail`, metrics on a free port, warnings only). Tests
+/// add arguments and any variables they change.
+pub fn lifeos(dir: &std::path::Path, database_url: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lifeos"));
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("LIFEOS_ENV", "dev")
+        .env("DATABASE_URL", database_url)
+        .env("LIFEOS_JWT_SECRET", JWT_SECRET)
+        .env(
+            "LIFEOS_VAULT_KEYS",
+            "test:KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=",
+        )
+        .env("LIFEOS_MAIL_DIR", dir.join("mail"))
+        .env("LIFEOS_METRICS_BIND", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null());
+    command
 }

@@ -543,6 +543,7 @@ impl Gateway {
         let base = format!("http://{addr}");
         let child = Command::new(env!("CARGO_BIN_EXE_lifeos"))
             .arg("serve")
+            .env("LIFEOS_METRICS_BIND", "127.0.0.1:0")
             .current_dir(dir.path())
             .env("LIFEOS_ENV", "dev")
             .env("LIFEOS_VAULT_KEYS", test_spec())

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod account;
+mod accounts_cli;
 mod auth;
 mod brake;
 mod common;
@@ -12,6 +13,7 @@ mod concurrency;
 mod contract;
 mod day_types;
 mod docs;
+mod errors_readable;
 mod gamification_rules;
 mod gamification_scenario;
 mod habits;
@@ -29,7 +31,11 @@ mod library_logs;
 mod library_recommend;
 mod library_seed;
 mod library_workouts;
+mod mail_pages;
 mod nats_relay;
+mod ops_cli;
+mod ops_logs;
+mod ops_metrics;
 mod plans;
 mod readiness;
 mod recommend;
@@ -37,6 +43,7 @@ mod recommend_admin;
 mod recommend_candidates;
 mod recommend_push;
 mod recommend_signals;
+mod registration;
 mod robustness;
 mod schema;
 mod session_cache;

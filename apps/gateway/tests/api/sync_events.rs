@@ -352,6 +352,7 @@ impl Gateway {
         let addr = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_lifeos"))
             .arg("serve")
+            .env("LIFEOS_METRICS_BIND", "127.0.0.1:0")
             .current_dir(dir.path())
             .env("LIFEOS_ENV", "dev")
             .env(
