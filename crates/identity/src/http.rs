@@ -262,14 +262,21 @@ pub struct SetConsentRequest {
 pub struct ExportView {
     pub user_id: Uuid,
     pub exported_at: Timestamp,
-    /// One section per domain (`identity`, `platform`, ...).
-    #[schema(value_type = Object)]
+    /// One section per domain (`identity`, `platform`, ...), each table's rows by its
+    /// name: `{ "<domain>": { "<table>": [{ "<column>": value, ... }] } }`.
+    #[schema(value_type = std::collections::HashMap<String, std::collections::HashMap<String, Vec<std::collections::HashMap<String, serde_json::Value>>>>)]
     pub data: serde_json::Value,
     /// The synced data as a sync snapshot (`GET /sync/snapshot`'s body), which
     /// `POST /sync/import` accepts.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = snapshot_ref)]
     pub sync: Option<serde_json::Value>,
+}
+
+/// `ExportView::sync`: the sync crate's `Snapshot` component, by name (this crate does
+/// not depend on the sync crate).
+fn snapshot_ref() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Snapshot"))
 }
 
 // ---- handlers ----------------------------------------------------------------------

@@ -7,7 +7,9 @@
  *  - transparent refresh: a 401 answer to a request that carried a bearer token triggers
  *    ONE refresh (shared by all concurrent 401s) and one retry of the original request;
  *  - helpers for the session endpoints (register, login, refresh, logout) that throw
- *    `LifeosApiError` carrying the application/problem+json body on non-2xx answers.
+ *    `LifeosApiError` carrying the application/problem+json body on non-2xx answers;
+ *  - named aliases of every schema (./types.ts) and upload helpers for the non-JSON
+ *    bodies (./uploads.ts).
  *
  * Only the endpoint paths below are relied upon; no schema component names are.
  */
@@ -15,6 +17,13 @@ import createClient, { type Client, type Middleware } from "openapi-fetch";
 import type { paths } from "./schema.js";
 
 export type { paths, components, operations } from "./schema.js";
+
+// A named alias for every component schema (`DayType`, `Hike`, `HikePage`, ...), generated
+// into ./types.ts by `npm run generate`. Every alias is also reachable as `Schemas.<Name>`;
+// where a name is taken by this module or the offline client (`Problem`, `Session`, `User`,
+// `Change`, `Mutation`, ...), the bare name is theirs and the schema's is `Schemas.<Name>`.
+export type * from "./types.js";
+export type * as Schemas from "./types.js";
 
 // ---------------------------------------------------------------------------
 // Type helpers (derived from `paths`, independent of component names)
@@ -158,8 +167,12 @@ const UNAUTHENTICATED = new Set<string>([
   "/api/v1/auth/magic-link/consume",
 ]);
 
-/** Requests that are not retried after an automatic refresh (their body holds a token). */
-const NO_RETRY = new Set<string>(["/api/v1/auth/logout"]);
+/**
+ * Requests that are not retried after an automatic refresh: logout (its body holds a
+ * token) and the Apple Health upload (a copy of a streamed body would buffer all of it;
+ * `importAppleHealth` handles the 401 itself).
+ */
+const NO_RETRY = new Set<string>(["/api/v1/auth/logout", "/api/v1/integrations/apple-health/import"]);
 
 export interface LifeosClient {
   /** The typed openapi-fetch client, with the auth middleware installed. */
@@ -341,5 +354,20 @@ export function createLifeosClient(options: LifeosClientOptions): LifeosClient {
 
 export default createLifeosClient;
 
-// The offline client (a persisted queue, push/pull with retry, a local replica).
+// Uploads of non-JSON bodies: `importGpx`, `importAppleHealth`.
+export * from "./uploads.js";
+
+// The offline client (a persisted queue, push/pull with retry, a local replica). Its wire
+// types are named like schemas of the sync API; the bare names are the offline client's.
 export * from "./offline.js";
+export type {
+  Change,
+  Mutation,
+  MutationResult,
+  MutationStatus,
+  Op,
+  PullRequest,
+  PullResponse,
+  PushRequest,
+  PushResponse,
+} from "./offline.js";

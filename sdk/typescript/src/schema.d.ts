@@ -2239,8 +2239,13 @@ export interface components {
             op: components["schemas"]["Op"];
             /** Format: int64 */
             version: number;
-            /** @description The row in the REST API's form; null for a delete. */
-            data?: Record<string, never> | null;
+            /**
+             * @description The row in the REST API's form (the entity's GET body, see `GET /sync/entities`);
+             *     null for a delete.
+             */
+            data?: {
+                [key: string]: unknown;
+            } | null;
         };
         Conflict: {
             /** Format: uuid */
@@ -2257,8 +2262,14 @@ export interface components {
             baseVersion?: number | null;
             /** Format: int64 */
             serverVersion: number;
-            serverFields?: Record<string, never> | null;
-            clientFields?: Record<string, never> | null;
+            /** @description The server's values the push overwrote or deleted (see `kind`), in the REST API's form. */
+            serverFields?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The device's update that was not applied (see `kind`), as it sent the fields. */
+            clientFields?: {
+                [key: string]: unknown;
+            } | null;
             createdAt: components["schemas"]["Timestamp"];
             resolvedAt?: components["schemas"]["Timestamp"] | null;
             resolution?: components["schemas"]["Side"] | null;
@@ -2378,8 +2389,14 @@ export interface components {
                 baseVersion?: number | null;
                 /** Format: int64 */
                 serverVersion: number;
-                serverFields?: Record<string, never> | null;
-                clientFields?: Record<string, never> | null;
+                /** @description The server's values the push overwrote or deleted (see `kind`), in the REST API's form. */
+                serverFields?: {
+                    [key: string]: unknown;
+                } | null;
+                /** @description The device's update that was not applied (see `kind`), as it sent the fields. */
+                clientFields?: {
+                    [key: string]: unknown;
+                } | null;
                 createdAt: components["schemas"]["Timestamp"];
                 resolvedAt?: components["schemas"]["Timestamp"] | null;
                 resolution?: components["schemas"]["Side"] | null;
@@ -2744,8 +2761,7 @@ export interface components {
                 /** Format: int32 */
                 durationMinutes?: number | null;
                 screenshotUrl?: string | null;
-                /** @description GeoJSON `LineString` (or `MultiLineString` for a GPX with several segments). */
-                track?: Record<string, never> | null;
+                track?: components["schemas"]["tracking.GeoJsonLine"] | null;
                 source: components["schemas"]["tracking.HikeSource"];
                 notes?: string | null;
                 /** Format: int64 */
@@ -2886,7 +2902,7 @@ export interface components {
              * @description Stable machine-readable code; clients branch on this.
              * @enum {string}
              */
-            code: "admin_required" | "already_completed" | "bad_request" | "brake_busy" | "completion_id_taken" | "completion_immutable" | "completion_in_future" | "completion_too_late" | "conflict_already_resolved" | "conflict_restore_blocked" | "consent_required" | "cursor_expired" | "cursor_invalid" | "date_out_of_range" | "day_already_planned" | "device_id_conflict" | "device_revoked" | "document_key_taken" | "document_too_large" | "email_taken" | "feed_address_forbidden" | "feed_exists" | "feed_not_icalendar" | "feed_too_large" | "feed_unreachable" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_not_due" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "import_not_apple_health" | "import_running" | "import_too_large" | "insufficient_scope" | "integration_not_connected" | "integration_reconnect_required" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "library_id_conflict" | "malformed_json" | "method_not_allowed" | "mutation_gap" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "promotion_not_supported_by_evidence" | "provider_not_configured" | "provider_rate_limited" | "provider_unavailable" | "push_not_configured" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "snapshot_checksum_mismatch" | "snapshot_import_rejected" | "snapshot_schema_unsupported" | "sync_entity_not_found" | "sync_id_conflict" | "sync_unknown_entity" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "tip_feedback_recorded" | "too_many_feeds" | "unauthenticated" | "undo_window_passed" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
+            code: "admin_required" | "already_completed" | "bad_request" | "brake_busy" | "completion_id_taken" | "completion_immutable" | "completion_in_future" | "completion_too_late" | "conflict_already_resolved" | "conflict_restore_blocked" | "consent_required" | "cursor_expired" | "cursor_invalid" | "date_out_of_range" | "day_already_planned" | "device_id_conflict" | "device_revoked" | "document_key_taken" | "document_too_large" | "email_taken" | "feed_address_forbidden" | "feed_exists" | "feed_not_icalendar" | "feed_too_large" | "feed_unreachable" | "forbidden" | "gpx_too_complex" | "gpx_too_deep" | "habit_not_due" | "habit_without_schedule" | "id_conflict" | "idempotency_key_reused" | "idempotency_request_in_progress" | "import_not_apple_health" | "import_running" | "import_too_large" | "insufficient_scope" | "integration_not_connected" | "integration_reconnect_required" | "internal_error" | "invalid_access_token" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_gpx" | "invalid_idempotency_key" | "invalid_path_parameter" | "invalid_query" | "invalid_refresh_token" | "invalid_text" | "invalid_token" | "invite_invalid" | "library_id_conflict" | "malformed_json" | "method_not_allowed" | "mutation_gap" | "no_brake_displayed" | "node_locked" | "not_found" | "not_implemented" | "payload_too_large" | "promotion_not_supported_by_evidence" | "provider_not_configured" | "provider_rate_limited" | "provider_unavailable" | "push_not_configured" | "rate_limited" | "reflection_not_due" | "refresh_token_reused" | "registration_closed" | "request_timeout" | "service_unavailable" | "session_ended" | "session_required" | "snapshot_checksum_mismatch" | "snapshot_import_rejected" | "snapshot_schema_unsupported" | "sync_entity_not_found" | "sync_id_conflict" | "sync_unknown_entity" | "time_entry_overlap" | "timer_already_running" | "timer_not_running" | "tip_feedback_recorded" | "too_many_feeds" | "unauthenticated" | "undo_window_passed" | "unknown_consent_purpose" | "unsupported_media_type" | "validation_failed";
             /** @description The request's `x-request-id`, for support and logs. */
             requestId?: string | null;
             /** @description Invalid fields, for validation problems. */
@@ -2986,11 +3002,17 @@ export interface components {
         /** @description The schemas of one entity; `$ref`s point into this API's OpenAPI components. */
         SyncEntitySchemas: {
             /** @description A pulled change's `data` (the REST API's GET body). */
-            data: Record<string, never>;
+            data: {
+                [key: string]: unknown;
+            };
             /** @description A push's `fields` for a new row (the create body). */
-            create: Record<string, never>;
+            create: {
+                [key: string]: unknown;
+            };
             /** @description A push's `fields` for an existing row (the patch body). */
-            update: Record<string, never>;
+            update: {
+                [key: string]: unknown;
+            };
         };
         /**
          * Format: date-time
@@ -3424,13 +3446,18 @@ export interface components {
             /** Format: uuid */
             userId: string;
             exportedAt: components["schemas"]["Timestamp"];
-            /** @description One section per domain (`identity`, `platform`, ...). */
-            data: Record<string, never>;
             /**
-             * @description The synced data as a sync snapshot (`GET /sync/snapshot`'s body), which
-             *     `POST /sync/import` accepts.
+             * @description One section per domain (`identity`, `platform`, ...), each table's rows by its
+             *     name: `{ "<domain>": { "<table>": [{ "<column>": value, ... }] } }`.
              */
-            sync?: Record<string, never> | null;
+            data: {
+                [key: string]: {
+                    [key: string]: {
+                        [key: string]: unknown;
+                    }[];
+                };
+            };
+            sync?: components["schemas"]["Snapshot"];
         };
         "identity.LoginRequest": {
             email: string;
@@ -3457,6 +3484,11 @@ export interface components {
              * @example Europe/Berlin
              */
             timezone?: string | null;
+            /**
+             * @description The invitation code, when the server admits accounts by invitation only
+             *     (`LIFEOS_REGISTRATION=invite`); ignored otherwise.
+             */
+            inviteCode?: string | null;
         };
         "identity.Session": {
             user: components["schemas"]["identity.User"];
@@ -3614,9 +3646,7 @@ export interface components {
             message: string;
         };
         /** @description Any JSON value; text (strings and member names) holds no control characters but tab and newlines. */
-        "kernel.JsonValue": (number | boolean | null) | string | components["schemas"]["kernel.JsonValue"][] | {
-            [key: string]: components["schemas"]["kernel.JsonValue"];
-        };
+        "kernel.JsonValue": Recursive_JsonValue;
         /** @enum {string} */
         "kernel.Scope": "read" | "write";
         /**
@@ -4603,6 +4633,21 @@ export interface components {
             nextDueMileage?: number | null;
         };
         /**
+         * @description A hike's `track` as the API answers it: a GeoJSON geometry (RFC 7946) whose positions
+         *     are `[longitude, latitude]` or `[longitude, latitude, elevation]`. Other members a client
+         *     sent (`bbox`, `properties`) are kept as sent. The contract's type only: the track is
+         *     stored and answered as the JSON it was given.
+         */
+        "tracking.GeoJsonLine": {
+            coordinates: number[][];
+            /** @enum {string} */
+            type: "LineString";
+        } | {
+            coordinates: number[][][];
+            /** @enum {string} */
+            type: "MultiLineString";
+        };
+        /**
          * @description How often a habit is due.
          * @enum {string}
          */
@@ -4730,8 +4775,7 @@ export interface components {
             /** Format: int32 */
             durationMinutes?: number | null;
             screenshotUrl?: string | null;
-            /** @description GeoJSON `LineString` (or `MultiLineString` for a GPX with several segments). */
-            track?: Record<string, never> | null;
+            track?: components["schemas"]["tracking.GeoJsonLine"] | null;
             source: components["schemas"]["tracking.HikeSource"];
             notes?: string | null;
             /** Format: int64 */
@@ -5583,6 +5627,15 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            /** @description `registration_closed`: this server admits no new accounts, or only with a valid invitation (`invite_invalid`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `email_taken` */
             409: {
                 headers: {
@@ -10738,3 +10791,7 @@ export interface operations {
         };
     };
 }
+/** Recursive schemas as type aliases (scripts/generate-types.mjs). */
+type Recursive_JsonValue = (number | boolean | null) | string | Recursive_JsonValue[] | {
+    [key: string]: Recursive_JsonValue;
+};

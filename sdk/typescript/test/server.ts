@@ -117,6 +117,7 @@ export async function startServer(): Promise<RunningServer> {
         LIFEOS_JWT_SECRET: JWT_SECRET,
         LIFEOS_VAULT_KEYS: "sdk:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
         LIFEOS_MAIL_DIR: join(workDir, "mail"),
+        LIFEOS_IMPORT_DIR: join(workDir, "imports"),
         LIFEOS_METRICS_BIND: "off",
         RUST_LOG: "warn",
       },

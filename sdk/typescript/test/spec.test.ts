@@ -26,6 +26,8 @@ const REQUIRED: Array<[string, (typeof METHODS)[number]]> = [
   ["/api/v1/me", "delete"],
   ["/api/v1/me/api-keys", "post"],
   ["/api/v1/me/export", "get"],
+  ["/api/v1/hikes/import-gpx", "post"],
+  ["/api/v1/integrations/apple-health/import", "post"],
 ];
 
 interface Operation {

@@ -43,9 +43,11 @@ pub struct Conflict {
     pub mutation_id: Option<i64>,
     pub base_version: Option<i64>,
     pub server_version: i64,
-    #[schema(value_type = Option<Object>)]
+    /// The server's values the push overwrote or deleted (see `kind`), in the REST API's form.
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub server_fields: Option<Value>,
-    #[schema(value_type = Option<Object>)]
+    /// The device's update that was not applied (see `kind`), as it sent the fields.
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub client_fields: Option<Value>,
     pub created_at: Timestamp,
     pub resolved_at: Option<Timestamp>,

@@ -40,13 +40,13 @@ pub struct SyncEntityInfo {
 #[serde(rename_all = "camelCase")]
 pub struct SyncEntitySchemas {
     /// A pulled change's `data` (the REST API's GET body).
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub data: Value,
     /// A push's `fields` for a new row (the create body).
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub create: Value,
     /// A push's `fields` for an existing row (the patch body).
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub update: Value,
 }
 

@@ -40,8 +40,9 @@ pub struct Change {
     pub entity_id: Uuid,
     pub op: Op,
     pub version: i64,
-    /// The row in the REST API's form; null for a delete.
-    #[schema(value_type = Option<Object>)]
+    /// The row in the REST API's form (the entity's GET body, see `GET /sync/entities`);
+    /// null for a delete.
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub data: Option<Value>,
 }
 

@@ -52,13 +52,27 @@ pub struct Hike {
     pub duration_minutes: Option<i32>,
     pub screenshot_url: Option<String>,
     /// GeoJSON `LineString` (or `MultiLineString` for a GPX with several segments).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<GeoJsonLine>)]
     pub track: Option<Value>,
     pub source: HikeSource,
     pub notes: Option<String>,
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A hike's `track` as the API answers it: a GeoJSON geometry (RFC 7946) whose positions
+/// are `[longitude, latitude]` or `[longitude, latitude, elevation]`. Other members a client
+/// sent (`bbox`, `properties`) are kept as sent. The contract's type only: the track is
+/// stored and answered as the JSON it was given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type")]
+#[schema(as = tracking::GeoJsonLine)]
+pub enum GeoJsonLine {
+    /// One line (a GPX with one segment): at least two positions.
+    LineString { coordinates: Vec<Vec<f64>> },
+    /// Several lines (a GPX with several segments or tracks).
+    MultiLineString { coordinates: Vec<Vec<Vec<f64>>> },
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
