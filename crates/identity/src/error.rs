@@ -34,6 +34,18 @@ pub enum IdentityError {
         "too many failed sign-ins for this account; retry in {retry_after_secs} s or sign in with a magic link"
     )]
     SignInThrottled { retry_after_secs: u64 },
+    /// `LIFEOS_REGISTRATION=closed`.
+    #[error("this server does not accept new accounts; ask its operator")]
+    RegistrationClosed,
+    /// `LIFEOS_REGISTRATION=invite` and no code given.
+    #[error(
+        "this server accepts new accounts by invitation only; ask its operator for an invite code and send it as inviteCode"
+    )]
+    InvitationRequired,
+    #[error(
+        "the invite code is unknown, expired, already used or meant for another e-mail address; ask the operator for a new one"
+    )]
+    InviteInvalid,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]
@@ -52,6 +64,8 @@ lifeos_kernel::error_codes! {
         InvalidApiKey = "invalid_api_key",
         SessionEnded = "session_ended",
         UnknownConsentPurpose = "unknown_consent_purpose",
+        RegistrationClosed = "registration_closed",
+        InviteInvalid = "invite_invalid",
     }
 }
 
@@ -87,6 +101,10 @@ impl From<IdentityError> for AppError {
             IdentityError::UnknownPurpose(_) => {
                 (ErrorKind::NotFound, IdentityCode::UnknownConsentPurpose)
             }
+            IdentityError::RegistrationClosed | IdentityError::InvitationRequired => {
+                (ErrorKind::Forbidden, IdentityCode::RegistrationClosed)
+            }
+            IdentityError::InviteInvalid => (ErrorKind::Forbidden, IdentityCode::InviteInvalid),
             IdentityError::Invalid(errors) => return AppError::validation(errors),
             IdentityError::RateLimited { retry_after_secs } => {
                 return AppError::rate_limited(retry_after_secs);

@@ -16,10 +16,11 @@ pub mod user_data;
 pub use error::{CODES, IdentityError};
 pub use http::router;
 pub use service::{
-    Identity, IdentityConfig, IdentityDeps, IdentityService, RegistrationPolicy, SharedIdentity,
+    Identity, IdentityConfig, IdentityDeps, IdentityService, NewAccount, RegistrationPolicy,
+    SharedIdentity,
 };
 pub use session_cache::SessionCache;
-pub use store::{IdentityStore, SqlIdentityStore};
+pub use store::{IdentityStore, SqlIdentityStore, UserCreation};
 pub use user_data::TABLES;
 
 use lifeos_kernel::migrate::MigrationSet;

@@ -25,6 +25,24 @@ pub struct NewUser {
     pub timezone: String,
     pub password_hash: String,
     pub at: Timestamp,
+    /// Set when the address needs no proof (the operator's `lifeos user create`).
+    pub email_verified_at: Option<Timestamp>,
+}
+
+/// An invitation as stored: only the code's hash identifies it (`tokens::hash_token`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Invite {
+    /// The normalised address it admits; `None` admits anyone.
+    pub email_key: Option<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+impl Invite {
+    /// Whether it still admits the address with `email_key` at `now`.
+    pub fn admits(&self, email_key: &str, now: Timestamp) -> bool {
+        self.expires_at > now && self.email_key.as_deref().is_none_or(|key| key == email_key)
+    }
 }
 
 /// A profile change; `None` leaves a field as it is.

@@ -24,16 +24,18 @@ use crate::error::{IdentityError, Result};
 use crate::lockout::{self, LoginThrottle};
 use crate::mailer::{Mail, Mailer};
 use crate::model::{
-    ApiKey, Consent, EmailTokenPurpose, NewRefreshToken, NewUser, ProfilePatch, RefreshTokenRow,
-    User,
+    ApiKey, Consent, EmailTokenPurpose, Invite, NewRefreshToken, NewUser, ProfilePatch,
+    RefreshTokenRow, User,
 };
 use crate::password::Passwords;
 use crate::session_cache::{self, CachedKey, Notice, SessionCache};
-use crate::store::{IdentityStore, Rotation};
+use crate::store::{IdentityStore, Rotation, UserCreation};
 use crate::tokens::{self, ACCESS_TTL, REFRESH_GRACE, REFRESH_TTL, TokenKeys};
 
 pub const VERIFY_EMAIL_TTL: Duration = Duration::minutes(60);
 pub const MAGIC_LINK_TTL: Duration = Duration::minutes(15);
+/// How long an invite code may be valid at most (`lifeos invite create --days`).
+pub const INVITE_TTL_MAX: Duration = Duration::days(365);
 
 /// A login: the user and a fresh (or replayed) token pair.
 #[derive(Debug, Clone)]
@@ -52,6 +54,16 @@ pub struct Registration {
     pub timezone: Option<String>,
     /// Needed when [`RegistrationPolicy::Invite`]: a code from `lifeos invite create`.
     pub invite_code: Option<String>,
+}
+
+/// An account the operator creates (`lifeos user create`): its address counts as
+/// verified, and without a password it signs in by magic link.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub email: String,
+    pub password: Option<String>,
+    pub display_name: Option<String>,
+    pub timezone: Option<String>,
 }
 
 /// Who may create an account through `POST /auth/register` (`LIFEOS_REGISTRATION`).
@@ -101,6 +113,21 @@ pub trait IdentityService: Send + Sync {
     async fn set_consent(&self, user_id: Uuid, purpose: &str, granted: bool) -> Result<Consent>;
     async fn export(&self, user_id: Uuid) -> Result<serde_json::Value>;
     async fn erase(&self, user_id: Uuid) -> Result<()>;
+
+    /// The operator's tools (`lifeos user|invite ...`), whatever the registration policy.
+    /// Creates a verified account; no mail is sent.
+    async fn create_account(&self, input: NewAccount) -> Result<User>;
+    /// Every account, oldest first.
+    async fn users(&self) -> Result<Vec<User>>;
+    /// The account with this e-mail (case-insensitive), if any.
+    async fn account(&self, email: &str) -> Result<Option<User>>;
+    /// A single-use invite code valid for `valid_for` (at most [`INVITE_TTL_MAX`]), for
+    /// anyone or only for `email`; the code is returned once and stored as its hash.
+    async fn create_invite(
+        &self,
+        email: Option<String>,
+        valid_for: Duration,
+    ) -> Result<(Invite, String)>;
 }
 
 pub type SharedIdentity = Arc<dyn IdentityService>;
@@ -187,7 +214,6 @@ pub struct Identity {
     limits: Limits,
     /// Where mail links point: the app's URL, or this server's.
     link_base: String,
-    #[expect(dead_code, reason = "enforced by the registration work (issue 10)")]
     registration: RegistrationPolicy,
     sessions: Arc<SessionCache>,
     db: Db,
@@ -357,6 +383,16 @@ impl Identity {
         Ok(token)
     }
 
+    /// Stores `user` (claiming the invite when there is one): `email_taken`, `invite_invalid`.
+    async fn insert_user(&self, user: &NewUser, invite_hash: Option<&[u8]>) -> Result<()> {
+        match self.store.create_user(user, invite_hash).await {
+            Ok(UserCreation::Created) => Ok(()),
+            Ok(UserCreation::InviteRejected) => Err(IdentityError::InviteInvalid),
+            Err(error) if error.is_unique_violation() => Err(IdentityError::EmailTaken),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     fn limit(limiter: &RateLimiter, key: &str) -> Result<()> {
         limiter
             .check(key)
@@ -381,6 +417,25 @@ fn normalize_email(raw: &str) -> Option<(String, String)> {
         && !domain.ends_with('.')
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     plausible.then(|| (email.to_owned(), email.to_lowercase()))
+}
+
+/// The checks register and `create_account` share: the address, the password when there
+/// is one, the profile. The address (trimmed) and its key.
+fn check_account(
+    email: &str,
+    password: Option<&str>,
+    display_name: Option<&str>,
+    timezone: Option<&str>,
+) -> Result<(String, String)> {
+    let email = normalize_email(email);
+    let mut v = Validator::new();
+    v.check(email.is_some(), "email", "must be an e-mail address");
+    if let Some(password) = password {
+        v.length(password, "password", 10, 128);
+    }
+    check_profile(&mut v, display_name, timezone, None);
+    invalid(&mut v)?;
+    email.ok_or_else(|| IdentityError::Invalid(Vec::new()))
 }
 
 fn invalid(v: &mut Validator) -> Result<()> {
@@ -416,22 +471,34 @@ fn check_profile(
 impl IdentityService for Identity {
     async fn register(&self, input: Registration, client: IpAddr) -> Result<Session> {
         Self::limit(&self.limits.register_client, &client.to_string())?;
-        let email = normalize_email(&input.email);
-        let mut v = Validator::new();
-        v.check(email.is_some(), "email", "must be an e-mail address");
-        v.length(&input.password, "password", 10, 128);
-        check_profile(
-            &mut v,
+        let invite_hash = match self.registration {
+            RegistrationPolicy::Open => None,
+            RegistrationPolicy::Closed => return Err(IdentityError::RegistrationClosed),
+            RegistrationPolicy::Invite => {
+                let code = input
+                    .invite_code
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|code| !code.is_empty())
+                    .ok_or(IdentityError::InvitationRequired)?;
+                Some(tokens::hash_token(code))
+            }
+        };
+        let (email, email_key) = check_account(
+            &input.email,
+            Some(&input.password),
             input.display_name.as_deref(),
             input.timezone.as_deref(),
-            None,
-        );
-        invalid(&mut v)?;
-        let Some((email, email_key)) = email else {
-            unreachable!("validated above")
-        };
+        )?;
 
         let now = self.clock.now();
+        // A quick answer before the password hash; the claim below is what counts.
+        if let Some(hash) = &invite_hash {
+            let invite = self.store.invite(hash).await?;
+            if !invite.is_some_and(|invite| invite.admits(&email_key, now)) {
+                return Err(IdentityError::InviteInvalid);
+            }
+        }
         let new_user = NewUser {
             id: new_id(),
             email,
@@ -440,11 +507,9 @@ impl IdentityService for Identity {
             timezone: input.timezone.unwrap_or_else(|| "UTC".to_owned()),
             password_hash: self.passwords.hash(input.password).await?,
             at: now,
+            email_verified_at: None,
         };
-        match self.store.create_user(&new_user).await {
-            Err(error) if error.is_unique_violation() => return Err(IdentityError::EmailTaken),
-            other => other?,
-        }
+        self.insert_user(&new_user, invite_hash.as_deref()).await?;
         let user = self
             .store
             .user(new_user.id)
@@ -704,6 +769,78 @@ impl IdentityService for Identity {
         erased?;
         tracing::info!(user = %user_id, "account erased");
         Ok(())
+    }
+
+    async fn create_account(&self, input: NewAccount) -> Result<User> {
+        let (email, email_key) = check_account(
+            &input.email,
+            input.password.as_deref(),
+            input.display_name.as_deref(),
+            input.timezone.as_deref(),
+        )?;
+        // Without a password: the hash of a random secret no one knows, so a password
+        // sign-in fails like any wrong password and the magic link is the way in.
+        let password = input.password.unwrap_or_else(tokens::random_secret);
+        let now = self.clock.now();
+        let new_user = NewUser {
+            id: new_id(),
+            email,
+            email_key,
+            display_name: input.display_name.map(|n| n.trim().to_owned()),
+            timezone: input.timezone.unwrap_or_else(|| "UTC".to_owned()),
+            password_hash: self.passwords.hash(password).await?,
+            at: now,
+            email_verified_at: Some(now),
+        };
+        self.insert_user(&new_user, None).await?;
+        tracing::info!(user = %new_user.id, "account created by the operator");
+        self.store
+            .user(new_user.id)
+            .await?
+            .ok_or(IdentityError::NotFound("user"))
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        Ok(self.store.users().await?)
+    }
+
+    async fn account(&self, email: &str) -> Result<Option<User>> {
+        let found = self.store.user_by_email(&account_key(email)).await?;
+        Ok(found.map(|(user, _)| user))
+    }
+
+    async fn create_invite(
+        &self,
+        email: Option<String>,
+        valid_for: Duration,
+    ) -> Result<(Invite, String)> {
+        let email_key = email.as_deref().map(normalize_email);
+        let mut v = Validator::new();
+        if let Some(key) = &email_key {
+            v.check(key.is_some(), "email", "must be an e-mail address");
+        }
+        v.check(
+            valid_for > Duration::ZERO && valid_for <= INVITE_TTL_MAX,
+            "days",
+            "must be between 1 and 365 days",
+        );
+        invalid(&mut v)?;
+        let now = self.clock.now();
+        let invite = Invite {
+            email_key: email_key.flatten().map(|(_, key)| key),
+            created_at: now,
+            expires_at: now + valid_for,
+        };
+        let code = tokens::new_invite_code();
+        self.store
+            .create_invite(
+                &tokens::hash_token(&code),
+                invite.email_key.as_deref(),
+                now,
+                invite.expires_at,
+            )
+            .await?;
+        Ok((invite, code))
     }
 }
 

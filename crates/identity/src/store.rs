@@ -10,7 +10,7 @@ use lifeos_kernel::{Db, StoreError, Timestamp, Tx, with_db, with_tx, with_writer
 use uuid::Uuid;
 
 use crate::model::{
-    ApiKey, ApiKeyRow, Consent, EmailTokenPurpose, NewRefreshToken, NewUser, ProfilePatch,
+    ApiKey, ApiKeyRow, Consent, EmailTokenPurpose, Invite, NewRefreshToken, NewUser, ProfilePatch,
     RefreshTokenRow, User,
 };
 
@@ -24,11 +24,26 @@ pub enum Rotation {
     AlreadyRotated,
 }
 
+/// Outcome of creating a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserCreation {
+    Created,
+    /// The invite named was not there (unknown, used, expired or for another address):
+    /// nothing was stored.
+    InviteRejected,
+}
+
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
     /// Creates the user and their password credential. Unique violation on the e-mail.
-    async fn create_user(&self, user: &NewUser) -> Result<()>;
+    /// With `invite_hash`, deletes that invite in the same transaction, and stores nothing
+    /// unless it admitted the user's address at `user.at`: of two registrations with one
+    /// code, one wins.
+    async fn create_user(&self, user: &NewUser, invite_hash: Option<&[u8]>)
+    -> Result<UserCreation>;
     async fn user(&self, id: Uuid) -> Result<Option<User>>;
+    /// Every user, oldest first.
+    async fn users(&self) -> Result<Vec<User>>;
     /// The user with this normalised e-mail and their password hash.
     async fn user_by_email(&self, email_key: &str) -> Result<Option<(User, Option<String>)>>;
     async fn update_profile(
@@ -77,6 +92,16 @@ pub trait IdentityStore: Send + Sync {
     async fn delete_api_key(&self, user_id: Uuid, id: Uuid) -> Result<bool>;
     /// Records use, at most once a minute per key (a write per request would cost throughput).
     async fn touch_api_key(&self, id: Uuid, at: Timestamp) -> Result<()>;
+
+    /// Stores an invite (removing expired ones on the way).
+    async fn create_invite(
+        &self,
+        code_hash: &[u8],
+        email_key: Option<&str>,
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    async fn invite(&self, code_hash: &[u8]) -> Result<Option<Invite>>;
 
     async fn consents(&self, user_id: Uuid) -> Result<Vec<Consent>>;
     /// Records the consent, its history row and a `identity.consent_changed` event.
@@ -130,11 +155,35 @@ async fn insert_refresh(tx: &mut Tx, token: &NewRefreshToken, at: Timestamp) -> 
 
 #[async_trait]
 impl IdentityStore for SqlIdentityStore {
-    async fn create_user(&self, user: &NewUser) -> Result<()> {
-        const USER: &str = "INSERT INTO users (id, email, email_key, display_name, timezone, created_at, updated_at) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $6)";
+    async fn create_user(
+        &self,
+        user: &NewUser,
+        invite_hash: Option<&[u8]>,
+    ) -> Result<UserCreation> {
+        // The invite goes first: its row lock makes a concurrent claim of the same code
+        // wait for this transaction, then find nothing (PostgreSQL); SQLite's writer is
+        // one at a time anyway.
+        const CLAIM: &str = "DELETE FROM invites WHERE code_hash = $1 AND expires_at > $2 \
+                             AND (email_key IS NULL OR email_key = $3)";
+        const USER: &str = "INSERT INTO users (id, email, email_key, display_name, timezone, email_verified_at, \
+                            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
         const CREDENTIAL: &str = "INSERT INTO password_credentials (user_id, password_hash, updated_at) VALUES ($1, $2, $3)";
         let mut tx = self.db.begin().await?;
+        if let Some(hash) = invite_hash {
+            let claimed = with_tx!(&mut tx, conn => {
+                sqlx::query(CLAIM)
+                    .bind(hash)
+                    .bind(user.at)
+                    .bind(&user.email_key)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected()
+            });
+            if claimed != 1 {
+                // Dropping the transaction rolls it back.
+                return Ok(UserCreation::InviteRejected);
+            }
+        }
         with_tx!(&mut tx, conn => {
             sqlx::query(USER)
                 .bind(user.id)
@@ -142,13 +191,14 @@ impl IdentityStore for SqlIdentityStore {
                 .bind(&user.email_key)
                 .bind(&user.display_name)
                 .bind(&user.timezone)
+                .bind(user.email_verified_at)
                 .bind(user.at)
                 .execute(&mut *conn)
                 .await?;
             sqlx::query(CREDENTIAL).bind(user.id).bind(&user.password_hash).bind(user.at).execute(&mut *conn).await?;
         });
         tx.commit().await?;
-        Ok(())
+        Ok(UserCreation::Created)
     }
 
     async fn user(&self, id: Uuid) -> Result<Option<User>> {
@@ -157,6 +207,14 @@ impl IdentityStore for SqlIdentityStore {
             sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
         });
         Ok(user)
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, id");
+        let users = with_db!(&self.db, pool => {
+            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+        });
+        Ok(users)
     }
 
     async fn user_by_email(&self, email_key: &str) -> Result<Option<(User, Option<String>)>> {
@@ -370,6 +428,33 @@ impl IdentityStore for SqlIdentityStore {
             sqlx::query(SQL).bind(id).bind(at).bind(at - time::Duration::minutes(1)).execute(pool).await?;
         });
         Ok(())
+    }
+
+    async fn create_invite(
+        &self,
+        code_hash: &[u8],
+        email_key: Option<&str>,
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        const EXPIRED: &str = "DELETE FROM invites WHERE expires_at <= $1";
+        const SQL: &str = "INSERT INTO invites (code_hash, email_key, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+        let mut tx = self.db.begin().await?;
+        with_tx!(&mut tx, conn => {
+            sqlx::query(EXPIRED).bind(at).execute(&mut *conn).await?;
+            sqlx::query(SQL).bind(code_hash).bind(email_key).bind(at).bind(expires_at).execute(&mut *conn).await?;
+        });
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn invite(&self, code_hash: &[u8]) -> Result<Option<Invite>> {
+        const SQL: &str =
+            "SELECT email_key, created_at, expires_at FROM invites WHERE code_hash = $1";
+        let invite = with_db!(&self.db, pool => {
+            sqlx::query_as::<_, Invite>(SQL).bind(code_hash).fetch_optional(pool).await?
+        });
+        Ok(invite)
     }
 
     async fn consents(&self, user_id: Uuid) -> Result<Vec<Consent>> {

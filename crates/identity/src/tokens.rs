@@ -24,6 +24,7 @@ pub const REFRESH_TTL: Duration = Duration::days(30);
 pub const REFRESH_GRACE: Duration = Duration::seconds(30);
 pub const REFRESH_PREFIX: &str = "lfr_";
 pub const API_KEY_PREFIX: &str = "lfs_";
+pub const INVITE_PREFIX: &str = "lfi_";
 /// Characters after `lfs_` used to find a key (72 random bits, not secret on their own).
 pub const API_KEY_LOOKUP_LEN: usize = 12;
 
@@ -154,6 +155,11 @@ pub fn random_secret() -> String {
 
 pub fn new_refresh_token() -> String {
     format!("{REFRESH_PREFIX}{}", random_secret())
+}
+
+/// A fresh invite code (`lifeos invite create`); stored only as [`hash_token`].
+pub fn new_invite_code() -> String {
+    format!("{INVITE_PREFIX}{}", random_secret())
 }
 
 /// A fresh API key and its lookup part.

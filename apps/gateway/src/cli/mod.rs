@@ -1,6 +1,6 @@
 //! The `lifeos` command line: one file per group of commands. Every command reads its
-//! configuration from the environment (README) and reports on stderr; only `openapi`
-//! and the commands that hand out a secret print to stdout.
+//! configuration from the environment (README) and reports on stderr; only `openapi`,
+//! the account listings and the commands that hand out a secret print to stdout.
 
 mod accounts;
 mod maintenance;
@@ -22,16 +22,22 @@ pub const USAGE: &str = "usage: lifeos [COMMAND]
 
 Accounts (whatever LIFEOS_REGISTRATION says):
   user create --email E [--password-stdin] [--name N] [--timezone TZ]
-            create a verified account; without a password it signs in by magic link
-  user list list the accounts
+            create a verified account and print its id and e-mail (stdout);
+            --password-stdin reads the password (10 to 128 characters) as one
+            line from stdin, and without it the account signs in by magic link
+  user list list the accounts: id, e-mail, verified, created (stdout)
   api-key create --email E --name N --scopes read,write
-            create an API key for the account and print it once (stdout)
+            create an API key for the account and print it once, alone on its
+            line (stdout), so KEY=$(lifeos api-key create ...) works
   api-key list --email E
-            list the account's API keys (never their secrets)
+            list the account's API keys: id, name, scopes, created, last used
+            (stdout; never their secrets)
   api-key revoke --email E (--id ID | --name N)
-            revoke an API key at once
+            revoke an API key; running servers refuse it at once (on SQLite,
+            another process within LIFEOS_AUTH_CACHE_TTL_MS)
   invite create [--email E] [--days N]
-            print a single-use invite code for LIFEOS_REGISTRATION=invite (stdout)
+            print a single-use invite code for LIFEOS_REGISTRATION=invite (stdout),
+            valid N days (default 7, at most 365), only for E when given
 
 Maintenance:
   gamification recompute [--user ID]
