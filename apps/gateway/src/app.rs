@@ -7,7 +7,6 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
 use lifeos_gamification::{Gamification, SharedGamification};
 use lifeos_identity::mailer::{FileMailer, Mailer, SmtpMailer};
 use lifeos_identity::session_cache::{self, SessionCache};
@@ -16,7 +15,6 @@ use lifeos_integrations::IntegrationsState;
 use lifeos_kernel::db::PoolConfig;
 use lifeos_kernel::http::auth::{SharedAuthenticator, authenticate};
 use lifeos_kernel::http::idempotency::{IdempotencyState, idempotency};
-use lifeos_kernel::http::request_id;
 use lifeos_kernel::invalidation;
 use lifeos_kernel::migrate::{self, MigrationSet};
 use lifeos_kernel::outbox::{EventSource, Outbox, spawn_subscriber};
@@ -33,7 +31,6 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::trace::TraceLayer;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -42,7 +39,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::adapters::plans_for_gamification::PlansAdapter;
 use crate::config::{Config, MailTarget};
 use crate::metrics::Metrics;
-use crate::{domains, fallback, health, metrics, middleware, openapi};
+use crate::{access_log, domains, fallback, health, metrics, middleware, openapi};
 
 /// No request body is ever larger than this, whatever a route allows.
 pub const MAX_ANY_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -297,32 +294,35 @@ pub fn router(config: &Config, state: AppState, clock: SharedClock) -> Router {
     };
 
     let known = Arc::new(fallback::ApiPaths::of(&api));
+    let metrics = state.metrics.clone();
     let app = api_router
-        .route("/metrics", get(metrics::metrics_handler))
         .fallback(move |uri: axum::http::Uri| fallback::not_found(known.clone(), uri))
         .layer(from_fn_with_state(idempotency_state, idempotency))
+        // Just inside `authenticate`: tells the access log who the caller is.
+        .layer(from_fn(access_log::record_principal))
         .layer(from_fn_with_state(authenticator, authenticate))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
-        .route_layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .with_state(state)
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", api))
         .merge(lifeos_identity::pages::router().with_state(pages_state));
 
     // Each `layer` wraps what is above it: the last one sees the request first.
-    app.layer(from_fn_with_state(config.trust_proxy, middleware::client_ip))
-        .layer(cors(&config.cors_origins))
-        // A hard cap for every body and the request timeout, larger for uploads; the API's
-        // own limit (and larger per-route ones, such as GPX uploads) is enforced by
-        // `DefaultBodyLimit` in the extractors.
-        .layer(from_fn_with_state(limits(config), middleware::limits))
-        .layer(CompressionLayer::new().gzip(true))
-        .layer(from_fn(middleware::security_headers))
-        .layer(from_fn(middleware::problem_for_every_error))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            let id = request.headers().get(request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
-        }))
-        .layer(from_fn(middleware::request_id))
+    app.layer(from_fn_with_state(
+        config.trust_proxy,
+        middleware::client_ip,
+    ))
+    .layer(cors(&config.cors_origins))
+    // A hard cap for every body and the request timeout, larger for uploads; the API's
+    // own limit (and larger per-route ones, such as GPX uploads) is enforced by
+    // `DefaultBodyLimit` in the extractors.
+    .layer(from_fn_with_state(limits(config), middleware::limits))
+    .layer(CompressionLayer::new().gzip(true))
+    .layer(from_fn(middleware::security_headers))
+    .layer(from_fn(middleware::problem_for_every_error))
+    // The access log line and the request metrics, under the route template; inside
+    // `request_id`, so the line carries the id.
+    .layer(from_fn_with_state(metrics, access_log::log))
+    .layer(from_fn(middleware::request_id))
 }
 
 /// The body caps and timeouts: the API's, and the Apple Health upload's (2 GiB, an hour).
@@ -371,6 +371,8 @@ fn cors(origins: &[String]) -> CorsLayer {
 #[derive(Debug)]
 pub struct Server {
     pub local_addr: SocketAddr,
+    /// The metrics listener's address (`GET /metrics`), unless `LIFEOS_METRICS_BIND=off`.
+    pub metrics_addr: Option<SocketAddr>,
     pub db: Db,
     /// Sync's services (its hub and entity registry), for jobs and tests.
     pub sync: SyncState,
@@ -451,6 +453,17 @@ async fn load_newer_seed(db: &Db, clock: &SharedClock) -> Result<(), StartError>
     Ok(())
 }
 
+/// Listens on `addr`; the address it got (port 0 picks a free one).
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { addr, source })?;
+    Ok((listener, local))
+}
+
 /// Connects, migrates, binds and serves until `stop` (or `shutdown_signal` resolves).
 pub async fn start(
     config: &Config,
@@ -461,6 +474,13 @@ pub async fn start(
     migrate::run(&db, &migration_sets()).await?;
     load_newer_seed(&db, &clock).await?;
     let (state, sessions) = wire(config, db.clone(), clock.clone())?;
+    // Both ports before any background job starts, so a taken one fails the start cleanly.
+    let (listener, local_addr) = bind(config.bind).await?;
+    // Metrics on their own listener, never the API's port (loopback by default).
+    let metrics_listener = match config.metrics_bind {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
     let source: Arc<dyn EventSource> = Arc::new(state.outbox.clone());
     let mut subscribers: Vec<JoinHandle<()>> = domains::all()
         .iter()
@@ -498,21 +518,24 @@ pub async fn start(
     let recommender = state.recommender.clone();
     let integrations = state.integrations.clone();
     let hub = state.sync.hub.clone();
+    let metrics_app = metrics::router(state.metrics.clone(), db.clone());
     let app = router(config, state, clock);
-    let listener = TcpListener::bind(config.bind)
-        .await
-        .map_err(|source| StartError::Bind {
-            addr: config.bind,
-            source,
-        })?;
-    let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
-        addr: config.bind,
-        source,
-    })?;
+    let metrics_addr = metrics_listener.as_ref().map(|(_, addr)| *addr);
     let (shutdown, stopped) = oneshot::channel::<()>();
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, service)
+        // The metrics stay up while the API drains, and stop after it.
+        let (metrics_stop, metrics_stopped) = oneshot::channel::<()>();
+        let metrics_task = metrics_listener.map(|(listener, _)| {
+            tokio::spawn(
+                axum::serve(listener, metrics_app)
+                    .with_graceful_shutdown(async move {
+                        let _ = metrics_stopped.await;
+                    })
+                    .into_future(),
+            )
+        });
+        let served = axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 tokio::select! {
                     _ = stopped => {}
@@ -521,10 +544,17 @@ pub async fn start(
                 // Open event streams would hold the graceful shutdown open forever.
                 hub.close();
             })
-            .await
+            .await;
+        let _ = metrics_stop.send(());
+        let metrics_served = match metrics_task {
+            Some(task) => task.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            None => Ok(()),
+        };
+        served.and(metrics_served)
     });
     Ok(Server {
         local_addr,
+        metrics_addr,
         db,
         sync,
         recommender,

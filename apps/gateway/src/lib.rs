@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod access_log;
 pub mod adapters;
 pub mod app;
 pub mod cli;

@@ -56,10 +56,18 @@ pub async fn client_ip(
 
 /// Turns every error response that is not already problem+json (unknown route, wrong
 /// method, body limit, timeout...) into one, so clients parse a single error shape.
+/// HTML pages (identity's mail-link pages) already explain their error to a person.
 pub async fn problem_for_every_error(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || problem::is_problem(&response) {
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error())
+        || problem::is_problem(&response)
+        || is_page
+    {
         return response;
     }
     let mut rendered = problem::for_status(status).into_response_with_status(status);

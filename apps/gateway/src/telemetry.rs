@@ -1,5 +1,8 @@
 //! Logging. Logs never carry tokens, passwords, keys or health values: handlers log ids
-//! and codes only, and request spans record the path template, never bodies.
+//! and codes only, and the access log (`access_log`) records the route template, never the
+//! raw path or bodies.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -12,7 +15,11 @@ pub fn init(format: LogFormat) {
         .with_writer(std::io::stderr);
     let result = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
+        // Colours only for a person at a terminal, never into a file or a log collector.
+        LogFormat::Pretty => builder
+            .compact()
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
     };
     // A second init (tests) keeps the first subscriber.
     drop(result);

@@ -25,8 +25,7 @@ pub async fn gamification(args: Vec<String>) -> Result<(), String> {
         }
     };
     let (config, db) = open_database().await?;
-    let state =
-        app::state(&config, db.clone(), system_clock()).map_err(|e| e.to_string())?;
+    let state = app::state(&config, db.clone(), system_clock()).map_err(|e| e.to_string())?;
     let users = match user {
         Some(id) => vec![id],
         None => state

@@ -137,6 +137,13 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// `/metrics` on the app's metrics listener (never the API's port).
+    pub fn metrics_url(&self) -> String {
+        let server = self.server.as_ref().expect("running");
+        let addr = server.metrics_addr.expect("the metrics listener is on");
+        format!("http://{addr}/metrics")
+    }
+
     /// Sends `method path` with an optional JSON body and bearer token.
     pub async fn call(
         &self,

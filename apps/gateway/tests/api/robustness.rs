@@ -341,7 +341,7 @@ lifeos_kernel::dialect_test! {
 
         let metrics = app
             .http
-            .get(app.url("/metrics"))
+            .get(app.metrics_url())
             .send()
             .await
             .unwrap()
