@@ -138,3 +138,32 @@ pub struct Consent {
     pub granted: bool,
     pub changed_at: Option<Timestamp>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Invite;
+    use lifeos_kernel::Timestamp;
+    use time::Duration;
+
+    #[test]
+    fn an_invite_admits_its_address_until_it_expires() {
+        let now = Timestamp::parse("2026-12-04T12:00:00Z").unwrap();
+        let open = Invite {
+            email_key: None,
+            created_at: now,
+            expires_at: now + Duration::days(7),
+        };
+        assert!(open.admits("anyone@example.com", now));
+        assert!(open.admits(
+            "anyone@example.com",
+            now + Duration::days(7) - Duration::seconds(1)
+        ));
+        assert!(!open.admits("anyone@example.com", now + Duration::days(7)));
+        let for_ada = Invite {
+            email_key: Some("ada@example.com".into()),
+            ..open
+        };
+        assert!(for_ada.admits("ada@example.com", now));
+        assert!(!for_ada.admits("bob@example.com", now));
+    }
+}
