@@ -231,7 +231,10 @@ test("the verification link confirms the address when its button is pressed", as
     assert.equal(me.status, 200);
     assert.equal(me.body.emailVerified, true);
 
-    // The same link a second time: a readable refusal, not an error document.
+    assert.deepEqual(problems, [], "Chromium reported no CSP violation or error");
+
+    // The same link a second time: a readable refusal, not an error document (Chromium
+    // logs the 400 itself, so the console is not checked past this point).
     const again = await page.goto(link);
     assert.equal(again.status(), 200);
     const [refused] = await Promise.all([
@@ -240,7 +243,6 @@ test("the verification link confirms the address when its button is pressed", as
     ]);
     assert.equal(refused.status(), 400);
     await page.getByText(/already used/).waitFor();
-    assert.deepEqual(problems, [], "Chromium reported no CSP violation or error");
   } finally {
     await close();
   }
