@@ -12,8 +12,12 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 /// `lifeos --version`.
 pub fn version() -> Result<(), String> {
     use std::io::Write;
-    writeln!(std::io::stdout().lock(), "lifeos {}", env!("CARGO_PKG_VERSION"))
-        .map_err(|e| format!("could not write to stdout: {e}"))
+    writeln!(
+        std::io::stdout().lock(),
+        "lifeos {}",
+        env!("CARGO_PKG_VERSION")
+    )
+    .map_err(|e| format!("could not write to stdout: {e}"))
 }
 
 /// `lifeos health [--url URL]`: exit 0 when `/ready` answers 200.
