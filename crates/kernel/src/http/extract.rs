@@ -91,7 +91,9 @@ fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, AppError> {
         if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() {
             return Err(malformed_json(bytes, error.inner()));
         }
-        message = "expected one of the accepted values".to_owned();
+        if message == "expected value" {
+            message = "expected one of the accepted values".to_owned();
+        }
     }
     if message.contains("invalid type: floating point")
         && let Some(value) = integral_floats_as_integers(bytes)
@@ -545,6 +547,12 @@ fn predicate(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("invalid type: ")
         && let Some((unexpected, wanted)) = rest.rsplit_once(", expected ")
     {
+        // A fraction, or a whole number too large for serde_json's integers.
+        if unexpected.starts_with("floating point `")
+            && let Some((min, max)) = integer_bounds(wanted)
+        {
+            return format!("must be a whole number from {min} to {max}");
+        }
         let wanted = expected(wanted);
         return match got(unexpected, &wanted) {
             Some(got) => format!("must be {wanted}, not {got}"),
@@ -591,14 +599,19 @@ fn custom(message: &str) -> String {
     if message.starts_with("data did not match any variant") {
         return "does not match any accepted shape".to_owned();
     }
-    if message.contains("component could not be parsed")
-        || message.contains("component is out of range")
-        || message.contains("character literal")
+    // time's parse errors: `the 'month' component could not be parsed`.
+    if let Some((_, rest)) = message.split_once("the '")
+        && let Some((component, _)) = rest.split_once("' component")
     {
-        return format!(
-            "is not a valid date or time ({})",
-            message.replace('\'', "\"")
-        );
+        return match component {
+            "year" | "month" | "day" | "ordinal" | "weekday" => {
+                format!("must be a date such as 2026-01-31 (its {component} is not valid)")
+            }
+            _ => format!("must be a valid date or time (its {component} is not valid)"),
+        };
+    }
+    if message.contains("character literal") {
+        return "must be a date such as 2026-01-31".to_owned();
     }
     if let Some(rest) = message.strip_prefix("expected ") {
         return format!("must be {}", rest.replace('`', "\""));
@@ -909,7 +922,7 @@ mod tests {
             (
                 r#""distanceM": 1.5"#,
                 "distanceM",
-                r#""distanceM" must be a whole number"#,
+                r#""distanceM" must be a whole number from 0 to 4294967295"#,
             ),
             (
                 r#""distanceM": -1"#,
@@ -945,7 +958,12 @@ mod tests {
             (
                 r#""kind": 3"#,
                 "kind",
-                r#""kind" must be one of the accepted values, not a number"#,
+                r#""kind" must be one of the accepted values"#,
+            ),
+            (
+                r#""kind": ["run"]"#,
+                "kind",
+                r#""kind" must be one of the accepted values"#,
             ),
         ];
         for (extra, field, detail) in cases {
@@ -965,7 +983,14 @@ mod tests {
         );
         let (detail, field, _) = refuse(r#"{"date": "2026-13-01", "distanceM": 1}"#);
         assert_eq!(field, "date");
-        assert!(detail.starts_with(r#""date" "#), "{detail}");
+        assert_eq!(
+            detail,
+            r#""date" must be a date such as 2026-01-31 (its month is not valid)"#
+        );
+        let (detail, ..) = refuse(r#"{"date": "2026-03-01", "distanceM": 1e400}"#);
+        assert_eq!(detail, r#""distanceM" is too large"#);
+        let (detail, ..) = refuse(r#"{"date": "2026-03-01", "distanceM": null}"#);
+        assert_eq!(detail, r#""distanceM" must be a whole number, not null"#);
         assert_eq!(
             refuse(r#""hello""#).0,
             "the body must be an object, not a string"
@@ -1009,11 +1034,11 @@ mod tests {
         );
         assert_eq!(detail(""), "the body is empty; send a JSON object");
         for body in [
-            r#"{"a": tru}"#,
-            "{\"a\": 1,}",
-            "{\"a\": 1 \"b\": 2}",
-            "[1 2]",
-            "{\"a\": \"\\q\"}",
+            r#"{"done": tru}"#,
+            r#"{"date": "2026-03-01",}"#,
+            r#"{"date": "2026-03-01" "distanceM": 2}"#,
+            r#"{"items": [{"grams": 1} {"grams": 2}]}"#,
+            r#"{"name": "\q"}"#,
         ] {
             let text = detail(body);
             assert!(
