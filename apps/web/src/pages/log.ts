@@ -1,0 +1,521 @@
+/**
+ * Log: the day types of a month with the plan-versus-actual report, hikes (a GPX upload
+ * with the computed distance, climb and an inline SVG preview of the track), and vehicle
+ * maintenance with when each service is next due.
+ *
+ * Day types are written through the sync replica (`app.offline`, entity `day_type`), so a
+ * day can be logged offline; the report, hikes and maintenance use the REST API.
+ */
+import {
+  importGpx,
+  unwrap,
+  type DayKind,
+  type DayType,
+  type GeoJsonLine,
+  type Hike,
+  type Maintenance,
+  type MonthlyReport,
+  type ServiceDue,
+  type ServiceType,
+  type Vehicle,
+} from "@lifeos/sdk";
+import type { App, Page } from "../app";
+import { field, h, problemText, section } from "../ui";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+const DAY_KINDS: Array<[DayKind, string]> = [
+  ["focus", "Focus"],
+  ["buffer", "Buffer"],
+  ["free", "Free"],
+];
+const kindLabel = (k: DayKind | null | undefined) => DAY_KINDS.find(([v]) => v === k)?.[1] ?? "—";
+
+const SERVICE_TYPES: Array<[ServiceType, string]> = [
+  ["oil_change", "Oil change"],
+  ["tire_rotation", "Tire rotation"],
+  ["tire_change", "Tire change"],
+  ["brake_service", "Brake service"],
+  ["inspection", "Inspection"],
+  ["battery", "Battery"],
+  ["air_filter", "Air filter"],
+  ["cabin_filter", "Cabin filter"],
+  ["coolant", "Coolant"],
+  ["transmission_service", "Transmission service"],
+  ["alignment", "Alignment"],
+  ["wiper_blades", "Wiper blades"],
+  ["other", "Other"],
+];
+const serviceLabel = (t: ServiceType, label?: string | null) =>
+  t === "other" ? label || "Other" : (SERVICE_TYPES.find(([v]) => v === t)?.[1] ?? t) + (label ? ` (${label})` : "");
+
+function isoDate(d: Date): string {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+async function syncNow(app: App): Promise<boolean> {
+  if (!navigator.onLine) return false;
+  try {
+    await app.offline.sync();
+    return true;
+  } catch (err) {
+    app.notify(problemText(err), "error");
+    return false;
+  }
+}
+
+function table(caption: string, head: string[], rows: Array<Array<string | Node>>): HTMLTableElement {
+  return h(
+    "table",
+    {},
+    h("caption", {}, caption),
+    h("thead", {}, h("tr", {}, ...head.map((c) => h("th", { scope: "col" }, c)))),
+    h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((c) => h("td", {}, c))))),
+  );
+}
+
+function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string> = {}): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  return el;
+}
+
+/**
+ * A map-free preview of a track: one `<polyline>` per segment, longitudes scaled by the
+ * cosine of the mid latitude so the shape keeps its proportions, north up.
+ */
+export function trackPreview(track: GeoJsonLine, label: string, size = 160): SVGSVGElement {
+  const lines: number[][][] =
+    track.type === "LineString" ? [track.coordinates as number[][]] : (track.coordinates as number[][][]);
+  const points = lines.flat().filter((p) => p.length >= 2);
+  const el = svg("svg", { viewBox: `0 0 ${size} ${size}`, width: String(size), height: String(size), role: "img", class: "track-preview" });
+  el.setAttribute("aria-label", label);
+  const title = svg("title");
+  title.textContent = label;
+  el.append(title);
+  if (points.length === 0) return el;
+  const lats = points.map((p) => p[1]!);
+  const midLat = (Math.min(...lats) + Math.max(...lats)) / 2;
+  const k = Math.cos((midLat * Math.PI) / 180);
+  const xs = points.map((p) => p[0]! * k);
+  const minX = Math.min(...xs);
+  const maxX = Math.max(...xs);
+  const minY = Math.min(...lats);
+  const maxY = Math.max(...lats);
+  const span = Math.max(maxX - minX, maxY - minY) || 1;
+  const pad = 8;
+  const scale = (size - 2 * pad) / span;
+  // Centre the shape in the square.
+  const offX = pad + (size - 2 * pad - (maxX - minX) * scale) / 2;
+  const offY = pad + (size - 2 * pad - (maxY - minY) * scale) / 2;
+  const project = (p: number[]) =>
+    `${(offX + (p[0]! * k - minX) * scale).toFixed(1)},${(offY + (maxY - p[1]!) * scale).toFixed(1)}`;
+  el.append(svg("rect", { x: "0", y: "0", width: String(size), height: String(size), rx: "8", class: "track-preview-bg", fill: "#111", stroke: "#333" }));
+  for (const line of lines) {
+    const pts = line.filter((p) => p.length >= 2);
+    if (pts.length === 0) continue;
+    el.append(
+      svg("polyline", {
+        points: pts.map(project).join(" "),
+        fill: "none",
+        stroke: "#7fd4a8",
+        "stroke-width": "3",
+        "stroke-linejoin": "round",
+        "stroke-linecap": "round",
+      }),
+    );
+  }
+  const start = pts0(lines);
+  if (start) {
+    const [x, y] = project(start).split(",");
+    el.append(svg("circle", { cx: x!, cy: y!, r: "4", fill: "#f5f5f5" }));
+  }
+  return el;
+}
+
+function pts0(lines: number[][][]): number[] | undefined {
+  return lines.find((l) => l.length > 0)?.[0];
+}
+
+function hikeSummary(hike: Hike): string {
+  const parts = [`${hike.distanceKm.toFixed(2)} km`];
+  if (hike.elevationGainM != null) parts.push(`${hike.elevationGainM} m climb`);
+  if (hike.durationMinutes != null) parts.push(`${hike.durationMinutes} min`);
+  return parts.join(", ");
+}
+
+function hikeView(hike: Hike): HTMLElement {
+  const label = `Track of the hike on ${hike.date}`;
+  return h(
+    "article",
+    { class: "hike", "aria-label": `Hike on ${hike.date}` },
+    h("h4", {}, `Hike on ${hike.date}`),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, "Distance"),
+      h("dd", { "data-testid": "hike-distance" }, `${hike.distanceKm.toFixed(2)} km`),
+      h("dt", {}, "Elevation gain"),
+      h("dd", { "data-testid": "hike-elevation" }, hike.elevationGainM != null ? `${hike.elevationGainM} m` : "—"),
+      h("dt", {}, "Duration"),
+      h("dd", {}, hike.durationMinutes != null ? `${hike.durationMinutes} min` : "—"),
+    ),
+    hike.track ? trackPreview(hike.track, label) : h("p", {}, "No track recorded."),
+  );
+}
+
+export const page: Page = {
+  route: "log",
+  title: "Log",
+  async render(root: HTMLElement, app: App) {
+    const api = app.client.api;
+    const now = new Date();
+    let month = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
+
+    await syncNow(app);
+
+    // -- day types -------------------------------------------------------------
+    const reportEl = h("div", { class: "report", "aria-live": "polite" });
+    const dayTypeOn = (date: string): DayType | undefined =>
+      (app.offline.all("day_type") as unknown as DayType[]).find((d) => d.date === date);
+
+    const drawReport = async () => {
+      const monthRows = (app.offline.all("day_type") as unknown as DayType[])
+        .filter((d) => d.date?.startsWith(month))
+        .sort((a, b) => (a.date < b.date ? -1 : 1));
+      let report: MonthlyReport | null = null;
+      if (navigator.onLine) {
+        try {
+          report = unwrap(await api.GET("/api/v1/day-types/report/monthly", { params: { query: { month } } }));
+        } catch (err) {
+          app.notify(problemText(err), "error");
+        }
+      }
+      const parts: Node[] = [];
+      if (report) {
+        const counts = (c: MonthlyReport["plannedByType"]) => `focus ${c.focus}, buffer ${c.buffer}, free ${c.free}`;
+        parts.push(
+          h(
+            "dl",
+            { class: "facts", "aria-label": `Plan versus actual, ${month}` },
+            h("dt", {}, "Planned"),
+            h("dd", {}, counts(report.plannedByType)),
+            h("dt", {}, "Actual"),
+            h("dd", {}, counts(report.actualByType)),
+            h("dt", {}, "Matched"),
+            h(
+              "dd",
+              { "data-testid": "day-report-matched" },
+              `${report.matched} of ${report.daysWithBoth} days (${Math.round(report.matchRate * 100)} %)`,
+            ),
+            h("dt", {}, "Days without an entry"),
+            h("dd", {}, String(report.unplannedDays)),
+          ),
+        );
+        const rows = report.days.map((d) => [d.date, kindLabel(d.plannedType), kindLabel(d.actualType)]);
+        parts.push(
+          rows.length > 0
+            ? table(`Days of ${month}`, ["Date", "Planned", "Actual"], rows)
+            : h("p", {}, `No day planned in ${month} yet.`),
+        );
+      } else {
+        parts.push(h("p", {}, "The report needs a connection; these are the days on this device."));
+        parts.push(
+          table(
+            `Days of ${month} on this device`,
+            ["Date", "Planned", "Actual"],
+            monthRows.map((d) => [d.date, kindLabel(d.plannedType), kindLabel(d.actualType)]),
+          ),
+        );
+      }
+      reportEl.replaceChildren(h("h3", {}, `Plan versus actual, ${month}`), ...parts);
+    };
+
+    const monthInput = h("input", { type: "month", value: month });
+    monthInput.addEventListener("change", () => {
+      if (/^\d{4}-\d{2}$/.test(monthInput.value)) {
+        month = monthInput.value;
+        void drawReport();
+      }
+    });
+    const dateInput = h("input", { type: "date", value: isoDate(now), required: true });
+    const planned = h("select", {}, ...DAY_KINDS.map(([v, l]) => h("option", { value: v }, l)));
+    const actual = h("select", {}, h("option", { value: "" }, "Not yet"), ...DAY_KINDS.map(([v, l]) => h("option", { value: v }, l)));
+    const notes = h("input", { type: "text", maxlength: "1000" });
+    const fillFromReplica = () => {
+      const existing = dayTypeOn(dateInput.value);
+      if (existing) {
+        planned.value = existing.plannedType;
+        actual.value = existing.actualType ?? "";
+        notes.value = existing.notes ?? "";
+      }
+    };
+    dateInput.addEventListener("change", fillFromReplica);
+    fillFromReplica();
+
+    const dayForm = h(
+      "form",
+      {
+        class: "inline-form",
+        "aria-label": "Log a day type",
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          const date = dateInput.value;
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+            app.notify("Choose a date.", "error");
+            return;
+          }
+          try {
+            const fields = {
+              plannedType: planned.value,
+              actualType: actual.value || null,
+              notes: notes.value.trim() || null,
+            };
+            const existing = dayTypeOn(date);
+            if (existing) await app.offline.upsert("day_type", existing.id, fields);
+            else await app.offline.upsert("day_type", crypto.randomUUID(), { date, ...fields });
+            const synced = await syncNow(app);
+            if (!date.startsWith(month)) {
+              month = date.slice(0, 7);
+              monthInput.value = month;
+            }
+            await drawReport();
+            app.notify(
+              synced
+                ? `Saved ${date}: planned ${kindLabel(planned.value as DayKind)}.`
+                : `Saved ${date} on this device; it syncs when you are online.`,
+            );
+          } catch (err) {
+            app.notify(problemText(err), "error");
+          }
+        },
+      },
+      field("Date", dateInput),
+      field("Planned day type", planned),
+      field("Actual day type", actual),
+      field("Notes", notes),
+      h("button", { type: "submit" }, "Save day type"),
+    );
+
+    // -- hikes -------------------------------------------------------------------
+    const lastImport = h("div", { class: "hike-import", "aria-live": "polite" });
+    const hikeList = h("div", { class: "hikes" });
+    const drawHikes = async () => {
+      if (!navigator.onLine) {
+        hikeList.replaceChildren(h("p", {}, "Hikes need a connection."));
+        return;
+      }
+      try {
+        const page = unwrap(await api.GET("/api/v1/hikes", { params: { query: { limit: 500 } } }));
+        const recent = [...page.items].reverse().slice(0, 10);
+        hikeList.replaceChildren(
+          h("h3", {}, "Recent hikes"),
+          recent.length === 0
+            ? h("p", {}, "No hikes yet.")
+            : h("ul", { class: "plain" }, ...recent.map((hike) => h("li", {}, `${hike.date}: ${hikeSummary(hike)}`))),
+        );
+      } catch (err) {
+        app.notify(problemText(err), "error");
+      }
+    };
+    const gpxFile = h("input", { type: "file", accept: ".gpx,application/gpx+xml,application/xml,text/xml" });
+    const hikeDate = h("input", { type: "date" });
+    const gpxForm = h(
+      "form",
+      {
+        class: "inline-form",
+        "aria-label": "Import a GPX file",
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          const file = gpxFile.files?.[0];
+          if (!file) {
+            app.notify("Choose a GPX file first.", "error");
+            gpxFile.focus();
+            return;
+          }
+          const submit = gpxForm.querySelector("button[type=submit]") as HTMLButtonElement;
+          submit.disabled = true;
+          try {
+            const hike = await importGpx(app.client, file, hikeDate.value ? { date: hikeDate.value } : undefined, {
+              idempotencyKey: crypto.randomUUID(),
+            });
+            lastImport.replaceChildren(h("h3", {}, "Imported"), hikeView(hike));
+            gpxFile.value = "";
+            app.notify(`Imported a hike of ${hikeSummary(hike)}.`);
+            await drawHikes();
+          } catch (err) {
+            app.notify(problemText(err), "error");
+          } finally {
+            submit.disabled = false;
+          }
+        },
+      },
+      field("GPX file", gpxFile),
+      field("Date of the hike (optional)", hikeDate),
+      h("button", { type: "submit" }, "Import GPX"),
+    );
+
+    // -- vehicles and maintenance ------------------------------------------------
+    let vehicles: Vehicle[] = [];
+    const vehicleSelect = h("select", {});
+    const dueEl = h("div", { class: "service-due", "aria-live": "polite" });
+    const maintList = h("div", { class: "maintenance" });
+    const drawVehicles = async () => {
+      if (!navigator.onLine) {
+        dueEl.replaceChildren(h("p", {}, "Vehicle maintenance needs a connection."));
+        return;
+      }
+      try {
+        vehicles = unwrap(await api.GET("/api/v1/vehicles", { params: { query: { limit: 500 } } })).items;
+        const chosen = vehicleSelect.value;
+        vehicleSelect.replaceChildren(
+          ...vehicles.map((v) => h("option", { value: v.id }, v.name)),
+          h("option", { value: "" }, "No registered vehicle"),
+        );
+        if (chosen && vehicles.some((v) => v.id === chosen)) vehicleSelect.value = chosen;
+        const records = unwrap(await api.GET("/api/v1/vehicle-maintenance", { params: { query: { limit: 500 } } })).items;
+        const name = (id: string | null | undefined) => vehicles.find((v) => v.id === id)?.name ?? "—";
+        const recent = [...records].reverse().slice(0, 20);
+        maintList.replaceChildren(
+          recent.length === 0
+            ? h("p", {}, "No maintenance logged yet.")
+            : table(
+                "Recent maintenance",
+                ["Date", "Vehicle", "Service", "Odometer", "Cost"],
+                recent.map((m: Maintenance) => [
+                  m.date,
+                  name(m.vehicleId),
+                  serviceLabel(m.serviceType, m.serviceLabel),
+                  m.mileage != null ? `${m.mileage.toLocaleString()} ${m.odometerUnit}` : "—",
+                  m.costMinor != null ? `${(m.costMinor / 100).toFixed(2)} ${m.currency ?? ""}` : "—",
+                ]),
+              ),
+        );
+        const dues: HTMLElement[] = [];
+        for (const v of vehicles) {
+          const due: ServiceDue = unwrap(
+            await api.GET("/api/v1/vehicles/{id}/service-due", { params: { path: { id: v.id } } }),
+          );
+          dues.push(
+            due.items.length === 0
+              ? h("p", {}, `${v.name}: a service shows when it is next due once it has two or more records.`)
+              : table(
+                  `Service due for ${v.name}`,
+                  ["Service", "Records", "Last", "Next due", "Next due at"],
+                  due.items.map((d) => [
+                    serviceLabel(d.serviceType, d.serviceLabel),
+                    String(d.records),
+                    d.lastDate + (d.lastMileage != null ? ` (${d.lastMileage.toLocaleString()} ${d.odometerUnit})` : ""),
+                    d.nextDueDate,
+                    d.nextDueMileage != null ? `${d.nextDueMileage.toLocaleString()} ${d.odometerUnit}` : "—",
+                  ]),
+                ),
+          );
+        }
+        dueEl.replaceChildren(h("h3", {}, "Service due"), ...(dues.length ? dues : [h("p", {}, "Register a vehicle to see when its services are due.")]));
+      } catch (err) {
+        app.notify(problemText(err), "error");
+      }
+    };
+
+    const vehicleName = h("input", { type: "text", required: true, maxlength: "200", autocomplete: "off" });
+    const vehicleMake = h("input", { type: "text", maxlength: "200" });
+    const vehicleModel = h("input", { type: "text", maxlength: "200" });
+    const vehicleForm = h(
+      "form",
+      {
+        class: "inline-form",
+        "aria-label": "Register a vehicle",
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          const name = vehicleName.value.trim();
+          if (!name) {
+            app.notify("A vehicle needs a name.", "error");
+            return;
+          }
+          try {
+            const v = unwrap(
+              await api.POST("/api/v1/vehicles", {
+                body: { id: crypto.randomUUID(), name, make: vehicleMake.value.trim() || null, model: vehicleModel.value.trim() || null },
+              }),
+            );
+            vehicleName.value = vehicleMake.value = vehicleModel.value = "";
+            await drawVehicles();
+            vehicleSelect.value = v.id;
+            app.notify(`Registered ${v.name}.`);
+          } catch (err) {
+            app.notify(problemText(err), "error");
+          }
+        },
+      },
+      field("Vehicle name", vehicleName),
+      field("Make", vehicleMake),
+      field("Model", vehicleModel),
+      h("button", { type: "submit" }, "Add vehicle"),
+    );
+
+    const serviceDate = h("input", { type: "date", value: isoDate(now), required: true });
+    const serviceType = h("select", {}, ...SERVICE_TYPES.map(([v, l]) => h("option", { value: v }, l)));
+    const serviceText = h("input", { type: "text", maxlength: "200" });
+    const mileage = h("input", { type: "number", min: "0", step: "1", inputmode: "numeric" });
+    const unit = h("select", {}, h("option", { value: "km" }, "km"), h("option", { value: "mi" }, "mi"));
+    const cost = h("input", { type: "number", min: "0", step: "0.01", inputmode: "decimal" });
+    const currency = h("input", { type: "text", maxlength: "3", value: "EUR", autocomplete: "off" });
+    const maintForm = h(
+      "form",
+      {
+        class: "inline-form",
+        "aria-label": "Log maintenance",
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          const type = serviceType.value as ServiceType;
+          if (type === "other" && !serviceText.value.trim()) {
+            app.notify("Say what was done for a service of type Other.", "error");
+            serviceText.focus();
+            return;
+          }
+          try {
+            const costValue = cost.value ? Math.round(Number(cost.value) * 100) : null;
+            unwrap(
+              await api.POST("/api/v1/vehicle-maintenance", {
+                body: {
+                  id: crypto.randomUUID(),
+                  vehicleId: vehicleSelect.value || null,
+                  date: serviceDate.value,
+                  serviceType: type,
+                  serviceLabel: serviceText.value.trim() || null,
+                  mileage: mileage.value ? Number(mileage.value) : null,
+                  odometerUnit: unit.value as "km" | "mi",
+                  costMinor: costValue,
+                  currency: costValue != null ? currency.value.trim().toUpperCase() || null : null,
+                },
+              }),
+            );
+            mileage.value = cost.value = serviceText.value = "";
+            await drawVehicles();
+            app.notify(`Logged ${serviceLabel(type)} on ${serviceDate.value}.`);
+          } catch (err) {
+            app.notify(problemText(err), "error");
+          }
+        },
+      },
+      field("Vehicle", vehicleSelect),
+      field("Service date", serviceDate),
+      field("Service", serviceType),
+      field("What was done (required for Other)", serviceText),
+      field("Odometer", mileage),
+      field("Odometer unit", unit),
+      field("Cost", cost),
+      field("Currency", currency),
+      h("button", { type: "submit" }, "Add maintenance entry"),
+    );
+
+    root.replaceChildren(
+      section("Day types", field("Month", monthInput), dayForm, reportEl),
+      section("Hikes", gpxForm, lastImport, hikeList),
+      section("Vehicle maintenance", vehicleForm, maintForm, dueEl, maintList),
+    );
+    await Promise.all([drawReport(), drawHikes(), drawVehicles()]);
+  },
+};
+
