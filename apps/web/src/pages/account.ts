@@ -129,10 +129,11 @@ export const page: Page = {
       h("p", {}, `Signed in as ${app.user.email}${app.user.displayName ? ` (${app.user.displayName})` : ""}.`),
       h("p", { class: "muted" }, `Time zone ${app.user.timezone}; your day starts at ${app.user.dayStartHour}:00.`),
       button("Sign out", async () => {
+        // Forgotten first, so the cleared tokens do not read as a lost session.
+        forgetSession();
         try {
           await app.client.logout();
         } finally {
-          forgetSession();
           location.hash = "#/now";
           location.reload();
         }
@@ -223,6 +224,41 @@ export const page: Page = {
     const consents = section("Consents", consentList);
 
     // -- export and deletion ---------------------------------------------------------
+    const confirmEmail = input({ type: "email", name: "confirm-email", autocomplete: "off" });
+    const confirmBox = h(
+      "form",
+      {
+        id: "delete-confirm",
+        class: "stack",
+        hidden: true,
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          if (confirmEmail.value.trim().toLowerCase() !== app.user.email.toLowerCase()) {
+            app.notify("The address did not match; nothing was deleted.", "error");
+            return;
+          }
+          try {
+            const { error, response } = await api.DELETE("/api/v1/me");
+            if (!response.ok) throw LifeosApiError.from(error, response);
+            await storage.clear(namespaceFor(app.user));
+            forgetSession();
+            location.hash = "#/now";
+            location.reload();
+          } catch (err) {
+            app.notify(problemText(err), "error");
+          }
+        },
+      },
+      h("p", {}, "This erases your account and every piece of data lifeos holds about you. It cannot be undone."),
+      field(`Type your e-mail address (${app.user.email}) to confirm`, confirmEmail),
+      h("div", { class: "row" },
+        h("button", { type: "submit", class: "danger" }, "Delete my account forever"),
+        button("Cancel", async () => {
+          confirmBox.hidden = true;
+          confirmEmail.value = "";
+        }),
+      ),
+    );
     const data = section(
       "Your data",
       h("p", {}, "Download everything lifeos holds about you as JSON, or erase your account."),
@@ -238,23 +274,14 @@ export const page: Page = {
           setTimeout(() => URL.revokeObjectURL(url), 10_000);
           app.notify("Your export is downloading.");
         }),
-        button("Delete my account", async () => {
-          const answer = prompt(`This erases your account and every piece of data. Type your e-mail address (${app.user.email}) to confirm.`);
-          if (answer === null) return;
-          if (answer.trim().toLowerCase() !== app.user.email.toLowerCase()) {
-            app.notify("The address did not match; nothing was deleted.", "error");
-            return;
-          }
-          const { error, response } = await api.DELETE("/api/v1/me");
-          if (!response.ok) throw LifeosApiError.from(error, response);
-          await storage.clear(namespaceFor(app.user));
-          forgetSession();
-          location.hash = "#/now";
-          location.reload();
-        }, { class: "danger" }),
+        button("Delete my account…", async () => {
+          confirmBox.hidden = false;
+          confirmEmail.focus();
+        }, { class: "danger", "aria-controls": "delete-confirm" }),
       ),
     );
 
+    data.append(confirmBox);
     root.replaceChildren(profile, keys, consents, data);
     if (!navigator.onLine) {
       app.notify("You are offline: account settings need the network.");

@@ -62,7 +62,7 @@ export const page: Page = {
       stateEl.replaceChildren(
         h(
           "dl",
-          { class: "facts" },
+          { class: "stats facts" },
           h("dt", {}, "Cycle day"),
           h("dd", { "data-testid": "brake-day" }, `Day ${s.currentDay} of 7`),
           h("dt", {}, "Phase"),
@@ -124,7 +124,7 @@ export const page: Page = {
         h("div", { id: descId }, h("p", {}, REASONS.display), ...facts.map((f) => h("p", {}, f)), h("p", {}, `Delay gives you ${minutes} quiet minutes first.`)),
         h(
           "div",
-          { class: "actions brake-actions" },
+          { class: "row brake-actions" },
           button("Delay", () => decide("delay"), { class: "primary" }),
           button("Proceed", () => decide("proceed")),
         ),
@@ -150,7 +150,7 @@ export const page: Page = {
           s.reflectionOverdue ? h("p", { class: "muted" }, "This question is overdue: the next cycle starts once you answer.") : h("span", {}),
           h(
             "div",
-            { class: "actions" },
+            { class: "row" },
             button("Yes, pausing helped", () => answer("yes")),
             button("No, it did not", () => answer("no")),
             button("Skip the question", () => answer("skip")),
@@ -184,7 +184,7 @@ export const page: Page = {
           h(
             "form",
             {
-              class: "inline-form",
+              class: "row inline-form",
               "aria-label": "Check with an HRV reading",
               onsubmit: async (e: Event) => {
                 e.preventDefault();

@@ -152,7 +152,7 @@ function hikeView(hike: Hike): HTMLElement {
     h("h4", {}, `Hike on ${hike.date}`),
     h(
       "dl",
-      { class: "facts" },
+      { class: "stats facts" },
       h("dt", {}, "Distance"),
       h("dd", { "data-testid": "hike-distance" }, `${hike.distanceKm.toFixed(2)} km`),
       h("dt", {}, "Elevation gain"),
@@ -197,7 +197,7 @@ export const page: Page = {
         parts.push(
           h(
             "dl",
-            { class: "facts", "aria-label": `Plan versus actual, ${month}` },
+            { class: "stats facts", "aria-label": `Plan versus actual, ${month}` },
             h("dt", {}, "Planned"),
             h("dd", {}, counts(report.plannedByType)),
             h("dt", {}, "Actual"),
@@ -256,7 +256,7 @@ export const page: Page = {
     const dayForm = h(
       "form",
       {
-        class: "inline-form",
+        class: "row inline-form",
         "aria-label": "Log a day type",
         onsubmit: async (e: Event) => {
           e.preventDefault();
@@ -312,7 +312,7 @@ export const page: Page = {
           h("h3", {}, "Recent hikes"),
           recent.length === 0
             ? h("p", {}, "No hikes yet.")
-            : h("ul", { class: "plain" }, ...recent.map((hike) => h("li", {}, `${hike.date}: ${hikeSummary(hike)}`))),
+            : h("ul", { class: "list" }, ...recent.map((hike) => h("li", {}, `${hike.date}: ${hikeSummary(hike)}`))),
         );
       } catch (err) {
         app.notify(problemText(err), "error");
@@ -323,7 +323,7 @@ export const page: Page = {
     const gpxForm = h(
       "form",
       {
-        class: "inline-form",
+        class: "row inline-form",
         "aria-label": "Import a GPX file",
         onsubmit: async (e: Event) => {
           e.preventDefault();
@@ -424,7 +424,7 @@ export const page: Page = {
     const vehicleForm = h(
       "form",
       {
-        class: "inline-form",
+        class: "row inline-form",
         "aria-label": "Register a vehicle",
         onsubmit: async (e: Event) => {
           e.preventDefault();
@@ -464,7 +464,7 @@ export const page: Page = {
     const maintForm = h(
       "form",
       {
-        class: "inline-form",
+        class: "row inline-form",
         "aria-label": "Log maintenance",
         onsubmit: async (e: Event) => {
           e.preventDefault();

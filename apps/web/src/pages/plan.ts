@@ -85,7 +85,7 @@ export const page: Page = {
     const tracksEl = h("div", { class: "tracks" });
     const offlineNote = h(
       "p",
-      { class: "note", hidden: online },
+      { class: "muted", hidden: online },
       "Offline: edits are kept on this device and sync when the connection returns.",
     );
 
@@ -149,7 +149,7 @@ export const page: Page = {
       const form = h(
         "form",
         {
-          class: "inline-form",
+          class: "row inline-form",
           "aria-label": `Add a node to ${track.title}`,
           onsubmit: async (e: Event) => {
             e.preventDefault();
@@ -192,10 +192,10 @@ export const page: Page = {
         { class: node.locked ? "node locked" : "node", draggable: "true", "data-node-id": node.id },
         h("span", { class: "node-title" }, name),
         " ",
-        h("span", { class: "tag" }, typeLabel),
-        node.status === "done" ? h("span", { class: "tag" }, "Done") : null,
-        node.locked ? h("span", { class: "tag" }, "Locked") : null,
-        pending ? h("span", { class: "tag" }, "Not synced yet") : null,
+        h("span", { class: "badge" }, typeLabel),
+        node.status === "done" ? h("span", { class: "badge" }, "Done") : null,
+        node.locked ? h("span", { class: "badge" }, "Locked") : null,
+        pending ? h("span", { class: "badge" }, "Not synced yet") : null,
       );
       li.addEventListener("dragstart", (e) => {
         dragged = { id: node.id, trackId: node.trackId! };
@@ -229,7 +229,7 @@ export const page: Page = {
           .catch((err) => app.notify(problemText(err), "error"));
       });
 
-      const actions = h("div", { class: "actions" });
+      const actions = h("div", { class: "row" });
       actions.append(
         button(`Move ${name} up`, () => move(node, -1), { "data-focus": `move-up-${node.id}`, ...(index === 0 ? { disabled: "" } : {}) }),
         button(`Move ${name} down`, () => move(node, 1), {
@@ -286,7 +286,7 @@ export const page: Page = {
       return h(
         "form",
         {
-          class: "inline-form",
+          class: "row inline-form",
           "aria-label": `Rename ${name}`,
           onsubmit: async (e: Event) => {
             e.preventDefault();
@@ -397,7 +397,7 @@ export const page: Page = {
         field("Target per due day (optional)", target),
         h(
           "div",
-          { class: "actions" },
+          { class: "row" },
           button(`Save schedule of ${name}`, async () => {
             const saved = unwrap(
               await api.PUT("/api/v1/nodes/{id}/habit-schedule", { params: { path: { id: node.id } }, body: input() }),
@@ -421,7 +421,7 @@ export const page: Page = {
     const newTrack = h(
       "form",
       {
-        class: "inline-form",
+        class: "row inline-form",
         "aria-label": "New track",
         onsubmit: async (e: Event) => {
           e.preventDefault();

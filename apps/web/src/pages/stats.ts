@@ -118,7 +118,7 @@ export const page: Page = {
       h("p", { "data-testid": "xp-to-next" }, `${remaining} XP to level ${stats.level + 1} · ${stats.xp} XP in total`),
       h(
         "dl",
-        { class: "facts" },
+        { class: "stats facts" },
         h("dt", {}, "Current streak"),
         h("dd", { "data-testid": "current-streak" }, `${stats.currentStreak} day${stats.currentStreak === 1 ? "" : "s"}`),
         h("dt", {}, "Longest streak"),
@@ -150,7 +150,7 @@ export const page: Page = {
         ? h("p", {}, "Give a habit a schedule on the Plan page to see its strength here.")
         : h(
             "ul",
-            { class: "plain habits" },
+            { class: "list habits" },
             ...habitStats
               .filter((x): x is { node: (typeof habits)[number]; stats: HabitStats } => x !== null)
               .map(({ node, stats: s }) => {
@@ -187,7 +187,7 @@ export const page: Page = {
         ? h("p", {}, "No badge earned yet.")
         : h(
             "ul",
-            { class: "plain badges", "aria-label": "Earned badges" },
+            { class: "list badges", "aria-label": "Earned badges" },
             ...earned.map((b) =>
               h("li", {}, h("strong", {}, b.title), ` — ${b.description} (earned ${new Date(b.earnedAt).toLocaleDateString()})`),
             ),
@@ -201,7 +201,7 @@ export const page: Page = {
         ? h("p", {}, "Every badge is earned.")
         : h(
             "ul",
-            { class: "plain badges", "aria-label": "Badges in progress" },
+            { class: "list badges", "aria-label": "Badges in progress" },
             ...open.map((b) => {
               const id = `badge-${b.code}`;
               return h(

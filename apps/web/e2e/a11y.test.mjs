@@ -1,0 +1,79 @@
+/**
+ * Accessibility of every page (and the sign-in form): axe-core reports no serious or
+ * critical violation, every control reached by Tab shows a visible focus indicator, the
+ * landmarks are there, and a screenshot of each page is written to
+ * apps/web/e2e/artifacts/<page>.png.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  apiAs,
+  axeScan,
+  createDailyHabits,
+  launchBrowser,
+  newPage,
+  pageTokens,
+  randomEmail,
+  registerViaUi,
+  screenshot,
+  sleep,
+  startServer,
+  tabThrough,
+} from "./harness.mjs";
+
+const PAGES = ["now", "plan", "log", "stats", "brake", "account", "sync"];
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function assertAccessible(page, name) {
+  const violations = await axeScan(page);
+  assert.deepEqual(violations, [], `${name}: axe found serious or critical violations:\n${JSON.stringify(violations, null, 2)}`);
+  const { visited, invisible } = await tabThrough(page, 60);
+  assert.ok(visited.length >= 3, `${name}: Tab reaches the controls (reached ${visited.length})`);
+  assert.deepEqual(invisible, [], `${name}: every focused control shows its focus`);
+  for (const role of ["banner", "navigation", "main"]) {
+    if (name === "signin" && role === "navigation") continue;
+    assert.ok((await page.getByRole(role).count()) >= 1, `${name}: a ${role} landmark`);
+  }
+  assert.equal(await page.getByRole("status").count(), 1, `${name}: one aria-live status region`);
+  assert.equal(await page.getByRole("heading", { level: 1 }).count(), 1, `${name}: one h1`);
+}
+
+test("the sign-in form and every page pass axe and show their focus", async () => {
+  const { page, close } = await newPage(browser, server.url);
+  try {
+    await page.getByRole("heading", { name: "Create an account" }).waitFor();
+    await assertAccessible(page, "signin");
+    await screenshot(page, "signin");
+
+    await registerViaUi(page, randomEmail("a11y"));
+    const api = apiAs(server.url, (await pageTokens(page)).accessToken);
+    await createDailyHabits(api, ["Meditate", "Stretch"]);
+    const nav = page.getByRole("navigation", { name: "Main" });
+
+    for (const name of PAGES) {
+      const link = nav.locator(`a[href="#/${name}"]`);
+      assert.equal(await link.count(), 1, `the nav links to #/${name}`);
+      await link.click();
+      await page.locator(`a[href="#/${name}"][aria-current="page"]`).waitFor();
+      await page.locator(`body[data-route="${name}"]`).waitFor();
+      await page.getByRole("heading", { level: 1 }).waitFor();
+      await sleep(700); // the page's reads settle
+      await assertAccessible(page, name);
+      await screenshot(page, name);
+    }
+  } finally {
+    await close();
+  }
+});
