@@ -1,0 +1,288 @@
+/**
+ * The Plan, Log and Stats pages in Chromium against the real server, checked through the
+ * API: a track and nodes made on Plan, reordered by keyboard ("Move up") and by drag and
+ * drop, a node locked and a habit scheduled; a day type logged and the month's
+ * plan-versus-actual report; a GPX file imported with its distance, climb and SVG
+ * preview; vehicle maintenance with the next service due; Stats showing the level and XP
+ * after a completion made through the API. Screenshots go to e2e/artifacts/.
+ *
+ * Run: `npm run build && LIFEOS_BIN=... LIFEOS_WEB_DIR=$PWD/dist node --test e2e/pages.test.mjs`.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { apiAs, axeScan, launchBrowser, newPage, pageTokens, randomEmail, registerViaUi, screenshot, startServer } from "./harness.mjs";
+
+const GPX = fileURLToPath(new URL("./fixtures/ridge-walk.gpx", import.meta.url));
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The API as the person the page signed in. */
+async function apiOf(page) {
+  const tokens = await pageTokens(page);
+  assert.ok(tokens?.accessToken, "the page holds a session");
+  return apiAs(server.url, tokens.accessToken);
+}
+
+/** `apiAs` answers `{ status, body }`; this throws unless the status is 2xx. */
+async function ok(api, method, path, body) {
+  const reply = await api(method, path, body);
+  assert.ok(reply.status >= 200 && reply.status < 300, `${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body;
+}
+
+async function eventually(check, what, timeoutMs = 10_000) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+const titlesIn = async (page, track) =>
+  page.getByRole("list", { name: `Nodes of ${track}` }).locator(":scope > li .node-title").allTextContents();
+
+async function assertNoSeriousA11y(page, name) {
+  const violations = await axeScan(page);
+  assert.deepEqual(
+    violations.map((v) => `${v.id}: ${v.nodes?.map((n) => n.target).join(" ")}`),
+    [],
+    `${name}: axe found serious or critical violations`,
+  );
+}
+
+test("Plan: a track and nodes, reordered by keyboard and by drag, a lock and a habit schedule", async () => {
+  const { page, close } = await newPage(browser, server.url);
+  await registerViaUi(page, randomEmail("plan"));
+  const api = await apiOf(page);
+
+  await page.goto(`${server.url}/#/plan`);
+  await page.getByRole("heading", { name: "Plan", level: 1 }).waitFor();
+  await page.getByLabel("Track title").fill("Work");
+  await page.getByRole("button", { name: "Add track" }).click();
+  await page.getByRole("heading", { name: "Work", level: 3 }).waitFor();
+
+  for (const [title, type] of [
+    ["Report", "task"],
+    ["Inbox zero", "task"],
+    ["Meditate", "habit"],
+  ]) {
+    await page.getByLabel("New node in Work").fill(title);
+    await page.getByLabel("Type of the new node in Work").selectOption(type);
+    await page.getByRole("button", { name: "Add node to Work" }).click();
+    await page.getByRole("button", { name: `Move ${title} up` }).waitFor();
+  }
+  assert.deepEqual(await titlesIn(page, "Work"), ["Report", "Inbox zero", "Meditate"]);
+
+  const tracks = await ok(api, "GET", "/api/v1/tracks");
+  assert.deepEqual(tracks.items.map((t) => t.title), ["Work"]);
+  const work = tracks.items[0].id;
+  const serverOrder = async () => (await ok(api, "GET", `/api/v1/tracks/${work}/nodes`)).items.map((n) => n.title);
+  assert.deepEqual(await serverOrder(), ["Report", "Inbox zero", "Meditate"], "the nodes were created on the server");
+
+  // Keyboard: focus "Move Meditate up" and press Enter; the focus stays on the moved node.
+  await page.getByRole("button", { name: "Move Meditate up" }).focus();
+  await page.keyboard.press("Enter");
+  await eventually(async () => (await titlesIn(page, "Work")).join() === "Report,Meditate,Inbox zero", "the keyboard move");
+  assert.deepEqual(await serverOrder(), ["Report", "Meditate", "Inbox zero"]);
+  const focused = await page.evaluate(() => document.activeElement?.textContent);
+  assert.match(focused ?? "", /Move Meditate (up|down)/, "focus follows the moved node");
+
+  // Drag "Inbox zero" onto the top half of "Report": it goes first.
+  const item = (title) => page.getByRole("list", { name: "Nodes of Work" }).locator(":scope > li", { hasText: title });
+  await item("Inbox zero").dragTo(item("Report"), { targetPosition: { x: 20, y: 4 } });
+  await eventually(async () => (await titlesIn(page, "Work")).join() === "Inbox zero,Report,Meditate", "the drag and drop");
+  assert.deepEqual(await serverOrder(), ["Inbox zero", "Report", "Meditate"]);
+
+  // Lock: the node says so, and the server agrees; it can no longer be renamed.
+  await page.getByRole("button", { name: "Lock Report" }).click();
+  await page.getByRole("button", { name: "Unlock Report" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Rename Report" }).count(), 0);
+  const nodes = (await ok(api, "GET", `/api/v1/tracks/${work}/nodes`)).items;
+  const report = nodes.find((n) => n.title === "Report");
+  assert.equal(report.locked, true);
+  assert.equal(nodes.find((n) => n.title === "Meditate").locked, false);
+
+  // A habit schedule: weekly on Monday and Wednesday.
+  const meditate = nodes.find((n) => n.title === "Meditate");
+  await page.getByRole("button", { name: "Schedule of Meditate" }).click();
+  await page.getByText("No schedule yet").waitFor();
+  await page.getByLabel("How often Meditate is due").selectOption("weekly");
+  await page.getByRole("checkbox", { name: "Monday" }).check();
+  await page.getByRole("checkbox", { name: "Wednesday" }).check();
+  await page.getByRole("button", { name: "Save schedule of Meditate" }).click();
+  await page.getByText("Schedule: Weekly on Monday, Wednesday").first().waitFor();
+  const schedule = await ok(api, "GET", `/api/v1/nodes/${meditate.id}/habit-schedule`);
+  assert.equal(schedule.schedule.frequency, "weekly");
+  assert.deepEqual(schedule.schedule.daysOfWeek, [1, 3]);
+
+  // Rename through the replica (sync entity `node`).
+  await page.getByRole("button", { name: "Rename Inbox zero" }).click();
+  await page.getByLabel("New title for Inbox zero").fill("Inbox to zero");
+  await page.getByRole("button", { name: "Save title" }).click();
+  await page.getByRole("button", { name: "Move Inbox to zero down" }).waitFor();
+  await eventually(async () => (await serverOrder())[0] === "Inbox to zero", "the rename to reach the server");
+
+  await assertNoSeriousA11y(page, "Plan");
+  await screenshot(page, "plan");
+  await close();
+});
+
+test("Log: a day type and the month's report, a GPX hike with its preview, maintenance and service due", async () => {
+  const { page, close } = await newPage(browser, server.url);
+  await registerViaUi(page, randomEmail("log"));
+  const api = await apiOf(page);
+
+  await page.goto(`${server.url}/#/log`);
+  await page.getByRole("heading", { name: "Log", level: 1 }).waitFor();
+  const now = new Date();
+  const month = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
+
+  // Day 1 as planned, day 2 not: 1 of 2 days matched.
+  for (const [day, planned, actual] of [
+    ["01", "focus", "focus"],
+    ["02", "buffer", "free"],
+  ]) {
+    await page.getByLabel("Date", { exact: true }).fill(`${month}-${day}`);
+    await page.getByLabel("Planned day type").selectOption(planned);
+    await page.getByLabel("Actual day type").selectOption(actual);
+    await page.getByRole("button", { name: "Save day type" }).click();
+    await page.getByRole("cell", { name: `${month}-${day}` }).waitFor();
+  }
+  await page.getByTestId("day-report-matched").filter({ hasText: "1 of 2 days (50 %)" }).waitFor();
+  const report = await ok(api, "GET", `/api/v1/day-types/report/monthly?month=${month}`);
+  assert.equal(report.matched, 1);
+  assert.equal(report.daysWithBoth, 2);
+  assert.deepEqual(report.plannedByType, { free: 0, focus: 1, buffer: 1 });
+  assert.deepEqual(report.actualByType, { free: 1, focus: 1, buffer: 0 });
+  const row = page.getByRole("row", { name: new RegExp(`${month}-02`) });
+  assert.match(await row.textContent(), /Buffer.*Free/);
+
+  // A GPX file: distance, climb and the track preview.
+  await page.getByLabel("GPX file").setInputFiles(GPX);
+  await page.getByRole("button", { name: "Import GPX" }).click();
+  const hike = page.getByRole("article", { name: /^Hike on / });
+  await hike.waitFor();
+  assert.equal(await hike.getByTestId("hike-distance").textContent(), "8.45 km");
+  assert.equal(await hike.getByTestId("hike-elevation").textContent(), "229 m");
+  const preview = hike.getByRole("img", { name: /^Track of the hike on / });
+  await preview.waitFor();
+  const points = await preview.locator("polyline").getAttribute("points");
+  const pairs = points.trim().split(/\s+/);
+  assert.equal(pairs.length, 77, "one point per track point");
+  for (const pair of pairs) {
+    const [x, y] = pair.split(",").map(Number);
+    assert.ok(x >= 0 && x <= 160 && y >= 0 && y <= 160, `point ${pair} inside the preview`);
+  }
+  // North is up: the walk goes north, so the last point is above the first.
+  assert.ok(Number(pairs.at(-1).split(",")[1]) < Number(pairs[0].split(",")[1]));
+  const hikes = await ok(api, "GET", "/api/v1/hikes");
+  assert.equal(hikes.items.length, 1);
+  assert.equal(hikes.items[0].distanceKm, 8.451);
+  assert.equal(hikes.items[0].elevationGainM, 229);
+  assert.equal(hikes.items[0].track.coordinates.length, 77);
+
+  // A vehicle and two oil changes: the next one is due.
+  await page.getByLabel("Vehicle name").fill("Blue Golf");
+  await page.getByRole("button", { name: "Add vehicle" }).click();
+  await page.getByRole("option", { name: "Blue Golf" }).waitFor({ state: "attached" });
+  const day = (daysAgo) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+  for (const [date, km] of [
+    [day(200), "40000"],
+    [day(20), "47000"],
+  ]) {
+    await page.getByLabel("Vehicle", { exact: true }).selectOption({ label: "Blue Golf" });
+    await page.getByLabel("Service date").fill(date);
+    await page.getByLabel("Service", { exact: true }).selectOption("oil_change");
+    await page.getByLabel("Odometer", { exact: true }).fill(km);
+    await page.getByLabel("Cost").fill("89.90");
+    await page.getByRole("button", { name: "Add maintenance entry" }).click();
+    await page.getByRole("cell", { name: date, exact: true }).first().waitFor();
+  }
+  const vehicles = await ok(api, "GET", "/api/v1/vehicles");
+  assert.equal(vehicles.items.length, 1);
+  const due = await ok(api, "GET", `/api/v1/vehicles/${vehicles.items[0].id}/service-due`);
+  assert.equal(due.items.length, 1, JSON.stringify(due));
+  assert.equal(due.items[0].serviceType, "oil_change");
+  const dueTable = page.getByRole("table", { name: "Service due for Blue Golf" });
+  await dueTable.waitFor();
+  const dueRow = dueTable.getByRole("row", { name: /Oil change/ });
+  const text = await dueRow.textContent();
+  assert.ok(text.includes(due.items[0].nextDueDate), `${text} shows ${due.items[0].nextDueDate}`);
+  assert.ok(text.includes((54000).toLocaleString("en-US")) || text.includes("54"), `${text} shows the next mileage`);
+  const records = await ok(api, "GET", "/api/v1/vehicle-maintenance");
+  assert.deepEqual(records.items.map((m) => [m.mileage, m.costMinor, m.currency]), [
+    [40000, 8990, "EUR"],
+    [47000, 8990, "EUR"],
+  ]);
+
+  await assertNoSeriousA11y(page, "Log");
+  await screenshot(page, "log");
+  await close();
+});
+
+test("Stats: level, XP to the next level, streak and the week chart after a completion", async () => {
+  const { page, close } = await newPage(browser, server.url);
+  await registerViaUi(page, randomEmail("stats"));
+  const api = await apiOf(page);
+
+  const track = await ok(api, "POST", "/api/v1/tracks", { title: "Home" });
+  const node = await ok(api, "POST", `/api/v1/tracks/${track.id}/nodes`, { type: "task", title: "Fix the tap" });
+  const done = await ok(api, "POST", `/api/v1/nodes/${node.id}/complete`, {});
+  assert.ok(done.xpAwarded > 0, JSON.stringify(done));
+  const stats = await ok(api, "GET", "/api/v1/me/stats");
+  assert.equal(stats.xp, done.xpAwarded);
+
+  await page.goto(`${server.url}/#/stats`);
+  await page.getByRole("heading", { name: "Stats", level: 1 }).waitFor();
+  assert.equal(await page.getByTestId("level").textContent(), `Level ${stats.level}`);
+  assert.equal(
+    await page.getByTestId("xp-to-next").textContent(),
+    `${stats.xpToNext - stats.xpIntoLevel} XP to level ${stats.level + 1} · ${stats.xp} XP in total`,
+  );
+  const bar = page.getByRole("progressbar", { name: `${stats.xpIntoLevel} of ${stats.xpToNext} XP into level ${stats.level}` });
+  assert.equal(await bar.getAttribute("value"), String(stats.xpIntoLevel));
+  assert.equal(await page.getByTestId("current-streak").textContent(), "1 day");
+
+  const week = page.getByRole("img", { name: /^XP per day this week/ });
+  const weekBars = week.locator("rect[data-xp]");
+  assert.equal(await weekBars.count(), 7);
+  const summary = await ok(api, "GET", "/api/v1/me/progress/summary?period=week");
+  const today = summary.days.find((d) => d.xp > 0);
+  assert.ok(today, JSON.stringify(summary));
+  const todayBar = week.locator(`rect[data-date="${today.date}"]`);
+  assert.equal(await todayBar.getAttribute("data-xp"), String(done.xpAwarded));
+  assert.ok(Number(await todayBar.getAttribute("height")) > 0);
+  const title = await todayBar.locator("xpath=..").locator("title").textContent();
+  assert.match(title, new RegExp(`${today.date}: ${done.xpAwarded} XP, 1 completion`));
+  const month = page.getByRole("img", { name: /^XP per day this month/ });
+  const monthSummary = await ok(api, "GET", "/api/v1/me/progress/summary?period=month");
+  assert.equal(await month.locator("rect[data-xp]").count(), monthSummary.days.length);
+
+  // Badges: the catalog's progress, and an earned one if the first completion earned it.
+  const earned = await ok(api, "GET", "/api/v1/me/badges");
+  for (const b of earned) await page.getByRole("list", { name: "Earned badges" }).getByText(b.title).waitFor();
+  if (earned.length === 0) await page.getByText("No badge earned yet.").waitFor();
+
+  await assertNoSeriousA11y(page, "Stats");
+  await screenshot(page, "stats");
+  await close();
+});
