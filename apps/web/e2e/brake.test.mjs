@@ -119,12 +119,15 @@ test("without consent the page asks for it; on day 7 it asks the reflection ques
 
   await page.getByText("In the past 7 days, did pausing help?").waitFor();
   await page.getByRole("button", { name: "Yes, pausing helped" }).click();
-  const done = await page.getByTestId("reflection-done").textContent();
+  const done = page.getByTestId("reflection-done");
+  await done.waitFor();
   const reflections = await ok(await api.get("/api/v1/brake/reflections/history"), "reflections");
   assert.equal(reflections.items.length, 1);
   assert.equal(reflections.items[0].response, "yes");
   const state = await ok(await api.get("/api/v1/brake/state"), "state");
   assert.equal(state.shouldDisplayReflection, false);
-  assert.equal(done, `Thank you. The next cycle starts on ${addDays(today, 1)}.`);
+  // Tomorrow, local midnight (the account's zone is UTC here).
+  assert.equal(Date.parse(await done.getAttribute("data-next-cycle")), Date.parse(`${addDays(today, 1)}T00:00:00Z`));
+  assert.match(await done.textContent(), /^Thank you\. The next cycle starts on \w+, /);
   await close();
 });

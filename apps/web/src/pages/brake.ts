@@ -12,10 +12,17 @@ import type { App, Page } from "../app";
 import { button, field, h, problemText, section } from "../ui";
 
 const PHASES: Record<string, string> = {
-  baseline: "Baseline: learning your usual HRV",
-  intervention: "Intervention: the brake may show",
+  baseline: "Baseline",
+  intervention: "Intervention",
   integration: "Integration",
   reflection: "Reflection",
+};
+
+const PHASE_NOTES: Record<string, string> = {
+  baseline: "Days 1 and 2: the brake learns your usual heart-rate variability.",
+  intervention: "Days 3 to 5: the brake may ask you to pause before a high-stakes event.",
+  integration: "Day 6: no brake; notice what the pauses changed.",
+  reflection: "Day 7: one question about the week, then a new cycle.",
 };
 
 const REASONS: Record<Reason, string> = {
@@ -62,16 +69,13 @@ export const page: Page = {
       stateEl.replaceChildren(
         h(
           "dl",
-          { class: "stats facts" },
-          h("dt", {}, "Cycle day"),
-          h("dd", { "data-testid": "brake-day" }, `Day ${s.currentDay} of 7`),
-          h("dt", {}, "Phase"),
-          h("dd", {}, PHASES[s.phase] ?? s.phase),
-          h("dt", {}, "Cycle started"),
-          h("dd", {}, s.cycleStart),
-          s.cooling ? h("dt", {}, "Cooling") : null,
-          s.cooling ? h("dd", {}, `Paused until ${time(s.cooling.endsAt)}`) : null,
+          { class: "stats" },
+          h("div", {}, h("dt", {}, "Cycle day"), h("dd", { "data-testid": "brake-day" }, `Day ${s.currentDay} of 7`)),
+          h("div", {}, h("dt", {}, "Phase"), h("dd", {}, PHASES[s.phase] ?? s.phase)),
+          h("div", {}, h("dt", {}, "Cycle started"), h("dd", {}, s.cycleStart)),
+          s.cooling ? h("div", {}, h("dt", {}, "Paused until"), h("dd", {}, time(s.cooling.endsAt))) : null,
         ),
+        h("p", { class: "muted" }, PHASE_NOTES[s.phase] ?? ""),
       );
     };
 
@@ -119,7 +123,7 @@ export const page: Page = {
       };
       return h(
         "section",
-        { class: "brake-screen", "aria-labelledby": headingId, "aria-describedby": descId },
+        { class: "card brake-screen", "aria-labelledby": headingId, "aria-describedby": descId },
         h("h2", { id: headingId, tabindex: "-1" }, "Pause before you go on"),
         h("div", { id: descId }, h("p", {}, REASONS.display), ...facts.map((f) => h("p", {}, f)), h("p", {}, `Delay gives you ${minutes} quiet minutes first.`)),
         h(
@@ -139,7 +143,15 @@ export const page: Page = {
       const answer = async (response: "yes" | "no" | "skip") => {
         const done = unwrap(await api.POST("/api/v1/brake/reflections", { body: { response } }));
         reflectionEl.replaceChildren(
-          h("p", { "data-testid": "reflection-done" }, `Thank you. The next cycle starts on ${done.cycleReset.newCycleStart}.`),
+          h(
+            "p",
+            { "data-testid": "reflection-done", "data-next-cycle": done.cycleReset.newCycleStart },
+            `Thank you. The next cycle starts on ${new Date(done.cycleReset.newCycleStart).toLocaleDateString([], {
+              weekday: "long",
+              day: "numeric",
+              month: "long",
+            })}.`,
+          ),
         );
         drawState(unwrap(await api.GET("/api/v1/brake/state")));
       };

@@ -152,13 +152,15 @@ function hikeView(hike: Hike): HTMLElement {
     h("h4", {}, `Hike on ${hike.date}`),
     h(
       "dl",
-      { class: "stats facts" },
-      h("dt", {}, "Distance"),
-      h("dd", { "data-testid": "hike-distance" }, `${hike.distanceKm.toFixed(2)} km`),
-      h("dt", {}, "Elevation gain"),
-      h("dd", { "data-testid": "hike-elevation" }, hike.elevationGainM != null ? `${hike.elevationGainM} m` : "—"),
-      h("dt", {}, "Duration"),
-      h("dd", {}, hike.durationMinutes != null ? `${hike.durationMinutes} min` : "—"),
+      { class: "stats" },
+      h("div", {}, h("dt", {}, "Distance"), h("dd", { "data-testid": "hike-distance" }, `${hike.distanceKm.toFixed(2)} km`)),
+      h(
+        "div",
+        {},
+        h("dt", {}, "Elevation gain"),
+        h("dd", { "data-testid": "hike-elevation" }, hike.elevationGainM != null ? `${hike.elevationGainM} m` : "—"),
+      ),
+      h("div", {}, h("dt", {}, "Duration"), h("dd", {}, hike.durationMinutes != null ? `${hike.durationMinutes} min` : "—")),
     ),
     hike.track ? trackPreview(hike.track, label) : h("p", {}, "No track recorded."),
   );
@@ -197,19 +199,20 @@ export const page: Page = {
         parts.push(
           h(
             "dl",
-            { class: "stats facts", "aria-label": `Plan versus actual, ${month}` },
-            h("dt", {}, "Planned"),
-            h("dd", {}, counts(report.plannedByType)),
-            h("dt", {}, "Actual"),
-            h("dd", {}, counts(report.actualByType)),
-            h("dt", {}, "Matched"),
+            { class: "stats", "aria-label": `Plan versus actual, ${month}` },
+            h("div", {}, h("dt", {}, "Planned"), h("dd", { class: "small" }, counts(report.plannedByType))),
+            h("div", {}, h("dt", {}, "Actual"), h("dd", { class: "small" }, counts(report.actualByType))),
             h(
-              "dd",
-              { "data-testid": "day-report-matched" },
-              `${report.matched} of ${report.daysWithBoth} days (${Math.round(report.matchRate * 100)} %)`,
+              "div",
+              {},
+              h("dt", {}, "Matched"),
+              h(
+                "dd",
+                { "data-testid": "day-report-matched" },
+                `${report.matched} of ${report.daysWithBoth} days (${Math.round(report.matchRate * 100)} %)`,
+              ),
             ),
-            h("dt", {}, "Days without an entry"),
-            h("dd", {}, String(report.unplannedDays)),
+            h("div", {}, h("dt", {}, "Days without an entry"), h("dd", {}, String(report.unplannedDays))),
           ),
         );
         const rows = report.days.map((d) => [d.date, kindLabel(d.plannedType), kindLabel(d.actualType)]);
@@ -298,8 +301,7 @@ export const page: Page = {
     );
 
     // -- hikes -------------------------------------------------------------------
-    const lastImport = h("div", { class: "hike-import", "aria-live": "polite" });
-    const hikeList = h("div", { class: "hikes" });
+    const hikeList = h("div", { class: "hikes", "aria-live": "polite" });
     const drawHikes = async () => {
       if (!navigator.onLine) {
         hikeList.replaceChildren(h("p", {}, "Hikes need a connection."));
@@ -307,12 +309,16 @@ export const page: Page = {
       }
       try {
         const page = unwrap(await api.GET("/api/v1/hikes", { params: { query: { limit: 500 } } }));
-        const recent = [...page.items].reverse().slice(0, 10);
+        // The one logged last (with its track), then the others by date, newest first.
+        const latest = [...page.items].sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];
+        const others = [...page.items].reverse().filter((x) => x.id !== latest?.id).slice(0, 10);
         hikeList.replaceChildren(
-          h("h3", {}, "Recent hikes"),
-          recent.length === 0
-            ? h("p", {}, "No hikes yet.")
-            : h("ul", { class: "list" }, ...recent.map((hike) => h("li", {}, `${hike.date}: ${hikeSummary(hike)}`))),
+          h("h3", {}, "Logged last"),
+          latest ? hikeView(latest) : h("p", {}, "No hikes yet."),
+          others.length > 0 ? h("h3", {}, "Earlier hikes") : "",
+          others.length > 0
+            ? h("ul", { class: "list" }, ...others.map((hike) => h("li", {}, `${hike.date}: ${hikeSummary(hike)}`)))
+            : "",
         );
       } catch (err) {
         app.notify(problemText(err), "error");
@@ -339,10 +345,10 @@ export const page: Page = {
             const hike = await importGpx(app.client, file, hikeDate.value ? { date: hikeDate.value } : undefined, {
               idempotencyKey: crypto.randomUUID(),
             });
-            lastImport.replaceChildren(h("h3", {}, "Imported"), hikeView(hike));
             gpxFile.value = "";
-            app.notify(`Imported a hike of ${hikeSummary(hike)}.`);
+            await syncNow(app);
             await drawHikes();
+            app.notify(`Imported a hike of ${hikeSummary(hike)}.`);
           } catch (err) {
             app.notify(problemText(err), "error");
           } finally {
@@ -440,6 +446,7 @@ export const page: Page = {
               }),
             );
             vehicleName.value = vehicleMake.value = vehicleModel.value = "";
+            await syncNow(app);
             await drawVehicles();
             vehicleSelect.value = v.id;
             app.notify(`Registered ${v.name}.`);
@@ -492,6 +499,7 @@ export const page: Page = {
               }),
             );
             mileage.value = cost.value = serviceText.value = "";
+            await syncNow(app);
             await drawVehicles();
             app.notify(`Logged ${serviceLabel(type)} on ${serviceDate.value}.`);
           } catch (err) {
@@ -512,7 +520,7 @@ export const page: Page = {
 
     root.replaceChildren(
       section("Day types", field("Month", monthInput), dayForm, reportEl),
-      section("Hikes", gpxForm, lastImport, hikeList),
+      section("Hikes", gpxForm, hikeList),
       section("Vehicle maintenance", vehicleForm, maintForm, dueEl, maintList),
     );
     await Promise.all([drawReport(), drawHikes(), drawVehicles()]);

@@ -231,8 +231,13 @@ export const page: Page = {
 
       const actions = h("div", { class: "row" });
       actions.append(
-        button(`Move ${name} up`, () => move(node, -1), { "data-focus": `move-up-${node.id}`, ...(index === 0 ? { disabled: "" } : {}) }),
-        button(`Move ${name} down`, () => move(node, 1), {
+        button("Up", () => move(node, -1), {
+          "aria-label": `Move ${name} up`,
+          "data-focus": `move-up-${node.id}`,
+          ...(index === 0 ? { disabled: "" } : {}),
+        }),
+        button("Down", () => move(node, 1), {
+          "aria-label": `Move ${name} down`,
           "data-focus": `move-down-${node.id}`,
           ...(index === count - 1 ? { disabled: "" } : {}),
         }),
@@ -240,40 +245,40 @@ export const page: Page = {
       if (node.version !== undefined) {
         actions.append(
           node.locked
-            ? button(`Unlock ${name}`, async () => {
+            ? button("Unlock", async () => {
                 unwrap(await api.POST("/api/v1/nodes/{id}/unlock", { params: { path: { id: node.id } } }));
                 await afterWrite(`lock-${node.id}`);
                 app.notify(`${name} is unlocked.`);
-              }, { "data-focus": `lock-${node.id}` })
-            : button(`Lock ${name}`, async () => {
+              }, { "aria-label": `Unlock ${name}`, "data-focus": `lock-${node.id}` })
+            : button("Lock", async () => {
                 unwrap(await api.POST("/api/v1/nodes/{id}/lock", { params: { path: { id: node.id } } }));
                 await afterWrite(`lock-${node.id}`);
                 app.notify(`${name} is locked: it cannot be edited, completed or deleted until unlocked.`);
-              }, { "data-focus": `lock-${node.id}` }),
+              }, { "aria-label": `Lock ${name}`, "data-focus": `lock-${node.id}` }),
         );
       }
       if (!node.locked) {
         actions.append(
-          button(`Rename ${name}`, () => {
+          button("Rename", () => {
             editing = editing === node.id ? null : node.id;
             draw(`rename-input-${node.id}`);
-          }, { "data-focus": `rename-${node.id}`, "aria-expanded": editing === node.id ? "true" : "false" }),
-          button(`Delete ${name}`, async () => {
+          }, { "aria-label": `Rename ${name}`, "data-focus": `rename-${node.id}`, "aria-expanded": editing === node.id ? "true" : "false" }),
+          button("Delete", async () => {
             await app.offline.delete("node", node.id);
             await afterWrite();
             app.notify(`Deleted ${name}.`);
-          }),
+          }, { "aria-label": `Delete ${name}`, class: "danger" }),
         );
       }
       if (node.type === "habit" && node.version !== undefined) {
         actions.append(
-          button(`Schedule of ${name}`, () => {
+          button("Schedule", () => {
             scheduling = scheduling === node.id ? null : node.id;
             draw(`schedule-${node.id}`);
-          }, { "data-focus": `schedule-${node.id}`, "aria-expanded": scheduling === node.id ? "true" : "false" }),
+          }, { "aria-label": `Schedule of ${name}`, "data-focus": `schedule-${node.id}`, "aria-expanded": scheduling === node.id ? "true" : "false" }),
         );
         const current = scheduleOf(node.id);
-        if (current) li.append(h("p", { class: "schedule-line" }, `Schedule: ${describeSchedule(current.schedule)}`));
+        if (current && scheduling !== node.id) li.append(h("p", { class: "schedule-line" }, `Schedule: ${describeSchedule(current.schedule)}`));
       }
       li.append(actions);
       if (editing === node.id && !node.locked) li.append(renameForm(node, name));
@@ -452,7 +457,7 @@ export const page: Page = {
     root.replaceChildren(
       section(
         "Tracks",
-        h("p", {}, "Drag a node to reorder it, or use its Move up and Move down buttons."),
+        h("p", {}, "Drag a node to reorder it, or use its Up and Down buttons."),
         offlineNote,
         newTrack,
       ),

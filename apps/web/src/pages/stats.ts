@@ -21,21 +21,23 @@ const dayName = (date: string) => WEEKDAY.format(new Date(`${date}T00:00:00Z`));
 /** Bars of XP per day; each bar's `<title>` names the day, its completions and XP. */
 export function barChart(summary: ProgressSummary, label: string): SVGSVGElement {
   const days = summary.days;
-  const width = 320;
-  const height = 140;
+  const width = 600;
+  const height = 150;
   const top = 10;
-  const bottom = 20;
-  const gap = days.length > 10 ? 2 : 6;
-  const barW = Math.max(2, (width - gap * (days.length + 1)) / Math.max(days.length, 1));
+  const bottom = 22;
+  const gap = days.length > 10 ? 4 : 12;
+  const barW = Math.min(48, Math.max(2, (width - gap * (days.length + 1)) / Math.max(days.length, 1)));
+  // Narrow bars are centred as a group.
+  const left = (width - (days.length * barW + (days.length - 1) * gap)) / 2;
   const max = Math.max(1, ...days.map((d) => d.xp));
-  const el = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "chart", preserveAspectRatio: "xMidYMid meet" });
+  const el = svg("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", class: "chart", preserveAspectRatio: "xMidYMid meet" });
   el.setAttribute("aria-label", label);
   const title = svg("title");
   title.textContent = label;
   el.append(title);
   el.append(svg("line", { x1: "0", x2: String(width), y1: String(height - bottom), y2: String(height - bottom), stroke: "#444" }));
   days.forEach((d, i) => {
-    const x = gap + i * (barW + gap);
+    const x = left + i * (barW + gap);
     const barH = ((height - top - bottom) * d.xp) / max;
     const g = svg("g", { class: "bar" });
     const t = svg("title");
@@ -58,7 +60,7 @@ export function barChart(summary: ProgressSummary, label: string): SVGSVGElement
         x: (x + barW / 2).toFixed(1),
         y: String(height - 6),
         "text-anchor": "middle",
-        "font-size": "10",
+        "font-size": "12",
         fill: "#aaa",
         "aria-hidden": "true",
       });
@@ -118,15 +120,16 @@ export const page: Page = {
       h("p", { "data-testid": "xp-to-next" }, `${remaining} XP to level ${stats.level + 1} · ${stats.xp} XP in total`),
       h(
         "dl",
-        { class: "stats facts" },
-        h("dt", {}, "Current streak"),
-        h("dd", { "data-testid": "current-streak" }, `${stats.currentStreak} day${stats.currentStreak === 1 ? "" : "s"}`),
-        h("dt", {}, "Longest streak"),
-        h("dd", {}, `${stats.longestStreak} day${stats.longestStreak === 1 ? "" : "s"}`),
-        h("dt", {}, "Completions today"),
-        h("dd", {}, String(stats.completionsToday)),
-        h("dt", {}, "Today"),
-        h("dd", {}, stats.restDay ? "A rest day" : "A working day"),
+        { class: "stats" },
+        h(
+          "div",
+          {},
+          h("dt", {}, "Current streak"),
+          h("dd", { "data-testid": "current-streak" }, `${stats.currentStreak} day${stats.currentStreak === 1 ? "" : "s"}`),
+        ),
+        h("div", {}, h("dt", {}, "Longest streak"), h("dd", {}, `${stats.longestStreak} day${stats.longestStreak === 1 ? "" : "s"}`)),
+        h("div", {}, h("dt", {}, "Completions today"), h("dd", {}, String(stats.completionsToday))),
+        h("div", {}, h("dt", {}, "Today"), h("dd", {}, stats.restDay ? "Rest day" : "Working day")),
       ),
     );
 
