@@ -8,7 +8,7 @@ import { LifeosApiError, unwrap, type User } from "@lifeos/sdk";
 import type { App, Page } from "./app";
 import { h, problemText, setNotifier } from "./ui";
 import { cachedUser, onSessionLost, rememberUser, sessionClient } from "./session";
-import { onActionsChanged, openOffline, pendingActions, syncSoon, useActionsOf } from "./offline";
+import { keepListener, onActionsChanged, openOffline, pendingActions, syncSoon, useActionsOf } from "./offline";
 import { renderSignedOut } from "./pages/account";
 
 const ORDER = ["now", "plan", "log", "stats", "brake", "account", "sync"];
@@ -118,19 +118,19 @@ async function start(user: User): Promise<void> {
   await render();
   const synced = await syncSoon(app);
   if (synced && currentRoute() !== "account") await render();
-  offline.listen({
+  keepListener(offline.listen({
     onSync: (_push, pull) => {
       updateIndicators();
       const typing = document.activeElement instanceof HTMLInputElement || document.activeElement instanceof HTMLTextAreaElement;
       if (pull.changes > 0 && !typing) void render();
     },
     onError: () => undefined, // reconnects by itself; the indicator tells the state
-  });
+  }));
 }
 
 function signedOut(message?: string): void {
   app = null;
-  renderNav(null);
+  nav.replaceChildren();
   updateIndicators();
   document.title = "Sign in · lifeos";
   document.body.dataset.route = "signin";
@@ -160,6 +160,10 @@ async function boot(): Promise<void> {
   window.addEventListener("offline", updateIndicators);
   onActionsChanged(updateIndicators);
   setInterval(updateIndicators, 1_000);
+  // A push that failed while the network flickered is retried without waiting for a poke.
+  setInterval(() => {
+    if (app && navigator.onLine && (app.offline.pending().length > 0 || pendingActions().length > 0)) void syncSoon(app);
+  }, 15_000);
   onSessionLost(() => signedOut("Your session ended; please sign in again."));
   updateIndicators();
 

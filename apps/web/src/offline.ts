@@ -188,3 +188,17 @@ export async function syncSoon(app: { client: LifeosClient; offline: OfflineClie
     for (const fn of listeners) fn();
   }
 }
+
+let listener: { stop(): void } | null = null;
+
+/** Keeps the one server-poke listener of the page (main.ts starts it after sign-in). */
+export function keepListener(l: { stop(): void }): void {
+  listener?.stop();
+  listener = l;
+}
+
+/** Stops listening for pokes (before signing out, so no request races the revoked session). */
+export function stopListener(): void {
+  listener?.stop();
+  listener = null;
+}

@@ -7,7 +7,7 @@ import { LifeosApiError, unwrap, type LifeosClient, type User } from "@lifeos/sd
 import type { Page } from "../app";
 import { button, field, h, problemText, section } from "../ui";
 import { forgetSession, rememberUser } from "../session";
-import { namespaceFor, storage } from "../offline";
+import { namespaceFor, stopListener, storage } from "../offline";
 
 export interface SignedOutContext {
   client: LifeosClient;
@@ -131,6 +131,7 @@ export const page: Page = {
       button("Sign out", async () => {
         // Forgotten first, so the cleared tokens do not read as a lost session.
         forgetSession();
+        stopListener();
         try {
           await app.client.logout();
         } finally {
@@ -238,6 +239,7 @@ export const page: Page = {
             return;
           }
           try {
+            stopListener();
             const { error, response } = await api.DELETE("/api/v1/me");
             if (!response.ok) throw LifeosApiError.from(error, response);
             await storage.clear(namespaceFor(app.user));

@@ -87,6 +87,12 @@ export const page: Page = {
       root.replaceChildren(section("Stats", h("p", {}, "Stats need a connection; they are computed on the server.")));
       return;
     }
+    // The replica lists the habits and their schedules (for the strengths below).
+    try {
+      await app.offline.sync();
+    } catch (err) {
+      app.notify(problemText(err), "error");
+    }
     let stats: Stats;
     let week: ProgressSummary;
     let month: ProgressSummary;
