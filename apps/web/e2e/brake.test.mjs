@@ -10,6 +10,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { apiAs, axeScan, launchBrowser, newPage, pageTokens, randomEmail, registerViaUi, screenshot, startServer } from "./harness.mjs";
 
+/** Waits until the app has done its first sync and listens for pokes (no re-render after). */
+const listening = (page) => page.waitForRequest((r) => r.url().includes("/api/v1/sync/events"), { timeout: 20_000 });
+
 let server;
 let browser;
 
@@ -42,7 +45,9 @@ async function cycleOnDay(api, day) {
 
 test("an HRV drop during a high-stakes event shows the brake; Delay is recorded and cools", async () => {
   const { page, close } = await newPage(browser, server.url);
+  const listens = listening(page);
   await registerViaUi(page, randomEmail("brake"));
+  await listens;
   const api = apiAs(server.url, (await pageTokens(page)).accessToken);
 
   await ok(await api.put("/api/v1/me/consents/health_data", { granted: true }), "consent");
@@ -101,7 +106,9 @@ test("an HRV drop during a high-stakes event shows the brake; Delay is recorded 
 
 test("without consent the page asks for it; on day 7 it asks the reflection question", async () => {
   const { page, close } = await newPage(browser, server.url);
+  const listens = listening(page);
   await registerViaUi(page, randomEmail("reflect"));
+  await listens;
   const api = apiAs(server.url, (await pageTokens(page)).accessToken);
   const { today } = await cycleOnDay(api, 7);
   // Asked from 09:00 local by default; from midnight here, so the test passes at any hour.

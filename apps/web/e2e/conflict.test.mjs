@@ -8,6 +8,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { apiAs, launchBrowser, newPage, pageTokens, PASSWORD, randomEmail, registerViaUi, screenshot, startServer } from "./harness.mjs";
 
+/** Waits until the app has done its first sync and listens for pokes (no re-render after). */
+const listening = (page) => page.waitForRequest((r) => r.url().includes("/api/v1/sync/events"), { timeout: 20_000 });
+
 let server;
 let browser;
 
@@ -54,7 +57,9 @@ async function rename(page, from, to) {
 test("a rename made offline on one device conflicts with the other's and is resolved on #/sync", async () => {
   const email = randomEmail("conflict");
   const laptop = await newPage(browser, server.url);
+  const laptopListens = listening(laptop.page);
   await registerViaUi(laptop.page, email);
+  await laptopListens;
   const api = apiAs(server.url, (await pageTokens(laptop.page)).accessToken);
   const track = await api.post("/api/v1/tracks", { title: "Work" });
   assert.equal(track.status, 201, JSON.stringify(track.body));
@@ -64,7 +69,9 @@ test("a rename made offline on one device conflicts with the other's and is reso
 
   // Offline, the phone's requests fail by design: those console errors are expected.
   const phone = await newPage(browser, server.url, { allow: [/ERR_INTERNET_DISCONNECTED/, /Failed to load resource/] });
+  const phoneListens = listening(phone.page);
   await signInViaUi(phone.page, email);
+  await phoneListens;
 
   for (const device of [laptop, phone]) {
     await device.page.goto(`${server.url}/#/plan`);

@@ -11,7 +11,18 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { apiAs, axeScan, launchBrowser, newPage, pageTokens, randomEmail, registerViaUi, screenshot, startServer } from "./harness.mjs";
+import {
+  apiAs,
+  axeScan,
+  createDailyHabits,
+  launchBrowser,
+  newPage,
+  pageTokens,
+  randomEmail,
+  registerViaUi,
+  screenshot,
+  startServer,
+} from "./harness.mjs";
 
 const GPX = fileURLToPath(new URL("./fixtures/ridge-walk.gpx", import.meta.url));
 
@@ -29,6 +40,13 @@ after(async () => {
 });
 
 /** The API as the person the page signed in. */
+/** Registers through the UI and waits until the app has synced and listens for pokes. */
+async function register(page, kind) {
+  const listening = page.waitForRequest((r) => r.url().includes("/api/v1/sync/events"), { timeout: 20_000 });
+  await registerViaUi(page, randomEmail(kind));
+  await listening;
+}
+
 async function apiOf(page) {
   const tokens = await pageTokens(page);
   assert.ok(tokens?.accessToken, "the page holds a session");
@@ -60,6 +78,51 @@ async function eventually(check, what, timeoutMs = 10_000) {
 const titlesIn = async (page, track) =>
   page.getByRole("list", { name: `Nodes of ${track}` }).locator(":scope > li .node-title").allTextContents();
 
+/**
+ * Presses Tab around the whole page once and lists the stops (a date input's segments
+ * count as one), each with its name and whether it shows a focus indicator.
+ */
+async function tabStops(page, max = 300) {
+  await page.evaluate(() => {
+    document.activeElement?.blur?.();
+    window.scrollTo(0, 0);
+  });
+  const stops = [];
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    const info = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      if (!el.dataset.tabStop) el.dataset.tabStop = String(document.querySelectorAll("[data-tab-stop]").length + 1);
+      const s = getComputedStyle(el);
+      const visible = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) || (s.boxShadow && s.boxShadow !== "none");
+      const label = el.labels?.[0]?.querySelector(".field-label")?.textContent;
+      const name = (el.getAttribute("aria-label") || label || el.textContent || "").trim().slice(0, 60);
+      return { id: el.dataset.tabStop, tag: el.tagName.toLowerCase(), name, visible: !!visible };
+    });
+    if (!info) continue;
+    if (stops.length > 0 && stops[0].id === info.id) break; // around once
+    if (stops.at(-1)?.id === info.id) continue; // the next segment of a date input
+    stops.push(info);
+  }
+  return stops;
+}
+
+/** Every control is reached by Tab and shows where the focus is. */
+async function assertKeyboard(page, name, mustReach) {
+  const stops = await tabStops(page);
+  assert.deepEqual(
+    stops.filter((s) => !s.visible).map((s) => `${s.tag} "${s.name}"`),
+    [],
+    `${name}: controls without a visible focus indicator`,
+  );
+  const names = stops.map((s) => s.name);
+  for (const wanted of mustReach) {
+    assert.ok(names.includes(wanted), `${name}: Tab reaches "${wanted}" (${names.join(" | ")})`);
+  }
+  return stops;
+}
+
 async function assertNoSeriousA11y(page, name) {
   const violations = await axeScan(page);
   assert.deepEqual(
@@ -71,7 +134,7 @@ async function assertNoSeriousA11y(page, name) {
 
 test("Plan: a track and nodes, reordered by keyboard and by drag, a lock and a habit schedule", async () => {
   const { page, close } = await newPage(browser, server.url);
-  await registerViaUi(page, randomEmail("plan"));
+  await register(page, "plan");
   const api = await apiOf(page);
 
   await page.goto(`${server.url}/#/plan`);
@@ -141,6 +204,18 @@ test("Plan: a track and nodes, reordered by keyboard and by drag, a lock and a h
   await page.getByRole("button", { name: "Move Inbox to zero down" }).waitFor();
   await eventually(async () => (await serverOrder())[0] === "Inbox to zero", "the rename to reach the server");
 
+  await assertKeyboard(page, "Plan", [
+    "Track title",
+    "Add track",
+    "Move Inbox to zero down",
+    "Unlock Report",
+    "Schedule of Meditate",
+    "How often Meditate is due",
+    "Save schedule of Meditate",
+    "New node in Work",
+    "Type of the new node in Work",
+    "Add node to Work",
+  ]);
   await assertNoSeriousA11y(page, "Plan");
   await screenshot(page, "plan");
   await close();
@@ -148,7 +223,7 @@ test("Plan: a track and nodes, reordered by keyboard and by drag, a lock and a h
 
 test("Log: a day type and the month's report, a GPX hike with its preview, maintenance and service due", async () => {
   const { page, close } = await newPage(browser, server.url);
-  await registerViaUi(page, randomEmail("log"));
+  await register(page, "log");
   const api = await apiOf(page);
 
   await page.goto(`${server.url}/#/log`);
@@ -234,6 +309,19 @@ test("Log: a day type and the month's report, a GPX hike with its preview, maint
     [47000, 8990, "EUR"],
   ]);
 
+  await assertKeyboard(page, "Log", [
+    "Month",
+    "Date",
+    "Planned day type",
+    "Save day type",
+    "GPX file",
+    "Import GPX",
+    "Vehicle name",
+    "Add vehicle",
+    "Service date",
+    "Odometer",
+    "Add maintenance entry",
+  ]);
   await assertNoSeriousA11y(page, "Log");
   await screenshot(page, "log");
   await close();
@@ -241,15 +329,18 @@ test("Log: a day type and the month's report, a GPX hike with its preview, maint
 
 test("Stats: level, XP to the next level, streak and the week chart after a completion", async () => {
   const { page, close } = await newPage(browser, server.url);
-  await registerViaUi(page, randomEmail("stats"));
+  await register(page, "stats");
   const api = await apiOf(page);
 
   const track = await ok(api, "POST", "/api/v1/tracks", { title: "Home" });
   const node = await ok(api, "POST", `/api/v1/tracks/${track.id}/nodes`, { type: "task", title: "Fix the tap" });
   const done = await ok(api, "POST", `/api/v1/nodes/${node.id}/complete`, {});
   assert.ok(done.xpAwarded > 0, JSON.stringify(done));
+  const [stretch] = await createDailyHabits(api, ["Stretch"]);
+  const habitDone = await ok(api, "POST", `/api/v1/nodes/${stretch.id}/complete`, {});
+  const xp = done.xpAwarded + habitDone.xpAwarded;
   const stats = await ok(api, "GET", "/api/v1/me/stats");
-  assert.equal(stats.xp, done.xpAwarded);
+  assert.equal(stats.xp, xp);
 
   await page.goto(`${server.url}/#/stats`);
   await page.getByRole("heading", { name: "Stats", level: 1 }).waitFor();
@@ -269,19 +360,28 @@ test("Stats: level, XP to the next level, streak and the week chart after a comp
   const today = summary.days.find((d) => d.xp > 0);
   assert.ok(today, JSON.stringify(summary));
   const todayBar = week.locator(`rect[data-date="${today.date}"]`);
-  assert.equal(await todayBar.getAttribute("data-xp"), String(done.xpAwarded));
+  assert.equal(await todayBar.getAttribute("data-xp"), String(xp));
   assert.ok(Number(await todayBar.getAttribute("height")) > 0);
   const title = await todayBar.locator("xpath=..").locator("title").textContent();
-  assert.match(title, new RegExp(`${today.date}: ${done.xpAwarded} XP, 1 completion`));
+  assert.match(title, new RegExp(`${today.date}: ${xp} XP, 2 completions, 1 of 1 habits done`));
   const month = page.getByRole("img", { name: /^XP per day this month/ });
   const monthSummary = await ok(api, "GET", "/api/v1/me/progress/summary?period=month");
   assert.equal(await month.locator("rect[data-xp]").count(), monthSummary.days.length);
+
+  // The scheduled habit's strength, as the API computes it.
+  const habit = await ok(api, "GET", `/api/v1/habits/${stretch.id}/stats`);
+  const pct = Math.round(habit.strength * 100);
+  assert.ok(pct > 0, JSON.stringify(habit));
+  const meter = page.getByRole("meter", { name: `Stretch: strength ${pct} %` });
+  await meter.waitFor();
+  assert.equal(await meter.getAttribute("value"), String(pct));
 
   // Badges: the catalog's progress, and an earned one if the first completion earned it.
   const earned = await ok(api, "GET", "/api/v1/me/badges");
   for (const b of earned) await page.getByRole("list", { name: "Earned badges" }).getByText(b.title).waitFor();
   if (earned.length === 0) await page.getByText("No badge earned yet.").waitFor();
 
+  await assertKeyboard(page, "Stats", ["Stats"]);
   await assertNoSeriousA11y(page, "Stats");
   await screenshot(page, "stats");
   await close();

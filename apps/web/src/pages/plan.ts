@@ -70,14 +70,15 @@ export function describeSchedule(s: HabitSchedule): string {
   }
 }
 
+/** Which node's rename form and schedule panel are open (kept across re-renders). */
+let editing: string | null = null;
+let scheduling: string | null = null;
+
 export const page: Page = {
   route: "plan",
   title: "Plan",
   async render(root: HTMLElement, app: App) {
     const api = app.client.api;
-    /** Which node's rename form / schedule panel is open. */
-    let editing: string | null = null;
-    let scheduling: string | null = null;
     let dragged: { id: string; trackId: string } | null = null;
 
     const online = await syncNow(app);
