@@ -204,6 +204,18 @@ test("Plan: a track and nodes, reordered by keyboard and by drag, a lock and a h
   await page.getByRole("button", { name: "Move Inbox to zero down" }).waitFor();
   await eventually(async () => (await serverOrder())[0] === "Inbox to zero", "the rename to reach the server");
 
+  // A second track, moved above the first with the keyboard.
+  await page.getByLabel("Track title").fill("Home");
+  await page.getByRole("button", { name: "Add track" }).click();
+  await page.getByRole("heading", { name: "Home", level: 3 }).waitFor();
+  await page.getByRole("button", { name: "Move track Home up" }).focus();
+  await page.keyboard.press("Enter");
+  await eventually(async () => (await ok(api, "GET", "/api/v1/tracks")).items.map((t) => t.title).join() === "Home,Work", "the track order");
+  await eventually(
+    async () => (await page.getByRole("heading", { level: 3 }).allTextContents()).slice(0, 2).join() === "Home,Work",
+    "the tracks redrawn in order",
+  );
+
   await assertKeyboard(page, "Plan", [
     "Track title",
     "Add track",

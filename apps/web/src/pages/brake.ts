@@ -174,7 +174,8 @@ export const page: Page = {
     drawState(state);
     drawReflection(state);
 
-    const parts: Node[] = [section("Your cycle", stateEl), screen, reflectionEl];
+    // The brake screen and the day-7 question come first when they show.
+    const parts: Node[] = [screen, reflectionEl, section("Your cycle", stateEl)];
     if (!consent?.granted) {
       parts.push(
         section(

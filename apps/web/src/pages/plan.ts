@@ -135,10 +135,25 @@ export const page: Page = {
     function trackViews(): HTMLElement[] {
       const list = tracks();
       if (list.length === 0) return [h("p", {}, "No tracks yet: add one above.")];
-      return list.map((track) => trackView(track));
+      return list.map((track, i) => trackView(track, i, list.length));
     }
 
-    function trackView(track: Track): HTMLElement {
+    /** Swaps a track with its visible neighbour (archived tracks keep their places). */
+    const moveTrack = async (track: Track, delta: number) => {
+      const visible = tracks();
+      const neighbour = visible[visible.findIndex((t) => t.id === track.id) + delta];
+      if (!neighbour) return;
+      const ids = (app.offline.all("track") as unknown as Track[]).sort(byPosition).map((t) => t.id);
+      const a = ids.indexOf(track.id);
+      const b = ids.indexOf(neighbour.id);
+      [ids[a], ids[b]] = [ids[b]!, ids[a]!];
+      unwrap(await api.POST("/api/v1/tracks/reorder", { body: { ids } }));
+      const dir = delta < 0 ? "up" : "down";
+      await afterWrite(`track-${dir}-${track.id}`);
+      app.notify(`Moved the track ${track.title} ${dir}.`);
+    };
+
+    function trackView(track: Track, index: number, count: number): HTMLElement {
       const nodes = nodesOf(track.id);
       const headingId = `track-${track.id}`;
       const ol = h("ol", { class: "nodes", "aria-label": `Nodes of ${track.title}` });
@@ -177,7 +192,27 @@ export const page: Page = {
       return h(
         "section",
         { class: "card track", "aria-labelledby": headingId },
-        h("h3", { id: headingId }, track.title),
+        h(
+          "div",
+          { class: "row spread" },
+          h("h3", { id: headingId }, track.title),
+          track.version !== undefined
+            ? h(
+                "div",
+                { class: "row" },
+                button("Up", () => moveTrack(track, -1), {
+                  "aria-label": `Move track ${track.title} up`,
+                  "data-focus": `track-up-${track.id}`,
+                  ...(index === 0 ? { disabled: "" } : {}),
+                }),
+                button("Down", () => moveTrack(track, 1), {
+                  "aria-label": `Move track ${track.title} down`,
+                  "data-focus": `track-down-${track.id}`,
+                  ...(index === count - 1 ? { disabled: "" } : {}),
+                }),
+              )
+            : null,
+        ),
         track.description ? h("p", {}, track.description) : null,
         ol,
         form,
