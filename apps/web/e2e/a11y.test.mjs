@@ -54,8 +54,8 @@ test("the sign-in form and every page pass axe and show their focus", async () =
   const { page, close } = await newPage(browser, server.url);
   try {
     await page.getByRole("heading", { name: "Create an account" }).waitFor();
-    await assertAccessible(page, "signin");
     await screenshot(page, "signin");
+    await assertAccessible(page, "signin");
 
     await registerViaUi(page, randomEmail("a11y"));
     const api = apiAs(server.url, (await pageTokens(page)).accessToken);
@@ -70,8 +70,8 @@ test("the sign-in form and every page pass axe and show their focus", async () =
       await page.locator(`body[data-route="${name}"]`).waitFor();
       await page.getByRole("heading", { level: 1 }).waitFor();
       await sleep(700); // the page's reads settle
-      await assertAccessible(page, name);
       await screenshot(page, name);
+      await assertAccessible(page, name);
     }
   } finally {
     await close();

@@ -160,7 +160,8 @@ export async function newPage(browser, url, { allow = [], viewport = { width: 11
   const problems = [];
   const allowed = (text) => allow.some((re) => re.test(text));
   page.on("console", (message) => {
-    const text = message.text();
+    const where = message.location()?.url;
+    const text = `${message.text()}${where ? ` (${where})` : ""}`;
     if (message.type() === "error" && !allowed(text)) problems.push(`console error: ${text}`);
     else if (/Content[- ]Security[- ]Policy/i.test(text)) problems.push(`CSP: ${text}`);
   });

@@ -8,7 +8,7 @@ import { LifeosApiError, unwrap, type User } from "@lifeos/sdk";
 import type { App, Page } from "./app";
 import { h, problemText, setNotifier } from "./ui";
 import { cachedUser, onSessionLost, rememberUser, sessionClient } from "./session";
-import { keepListener, onActionsChanged, openOffline, pendingActions, syncSoon, useActionsOf } from "./offline";
+import { announceSync, keepListener, onActionsChanged, openOffline, pendingActions, syncSoon, useActionsOf } from "./offline";
 import { renderSignedOut } from "./pages/account";
 
 const ORDER = ["now", "plan", "log", "stats", "brake", "account", "sync"];
@@ -94,6 +94,15 @@ function updateIndicators(): void {
   pendingBadge.hidden = !app;
 }
 
+/**
+ * Whether the page may re-render by itself (after a sync brought changes): only while
+ * nothing has focus, so a person tabbing or typing never loses their place.
+ */
+function idle(): boolean {
+  const active = document.activeElement;
+  return !active || active === document.body || active === main;
+}
+
 async function start(user: User): Promise<void> {
   const client = sessionClient();
   rememberUser(user);
@@ -117,12 +126,11 @@ async function start(user: User): Promise<void> {
   updateIndicators();
   await render();
   const synced = await syncSoon(app);
-  if (synced && currentRoute() !== "account") await render();
+  if (synced && idle()) await render();
   keepListener(offline.listen({
     onSync: (_push, pull) => {
-      updateIndicators();
-      const typing = document.activeElement instanceof HTMLInputElement || document.activeElement instanceof HTMLTextAreaElement;
-      if (pull.changes > 0 && !typing) void render();
+      announceSync();
+      if (pull.changes > 0 && idle()) void render();
     },
     onError: () => undefined, // reconnects by itself; the indicator tells the state
   }));
@@ -155,7 +163,7 @@ async function boot(): Promise<void> {
   window.addEventListener("hashchange", () => void render());
   window.addEventListener("online", () => {
     updateIndicators();
-    if (app) void syncSoon(app).then((ok) => (ok ? render() : undefined));
+    if (app) void syncSoon(app).then((ok) => (ok && idle() ? render() : undefined));
   });
   window.addEventListener("offline", updateIndicators);
   onActionsChanged(updateIndicators);

@@ -96,8 +96,26 @@ export function useActionsOf(user: User): void {
   actionsUser = user.id;
 }
 
-export function onActionsChanged(fn: () => void): void {
+/**
+ * Calls `fn` whenever the queue or the replica may have changed (a queued start, a sync
+ * done). Returns the unsubscribe; a page subscribes while its root is connected.
+ */
+export function onActionsChanged(fn: () => void): () => void {
   listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** Tells the subscribers that a sync ran (main.ts calls it after a poke's sync). */
+export function announceSync(): void {
+  for (const fn of listeners) fn();
+}
+
+/** Subscribes `fn` for as long as `root` stays in the document. */
+export function whileConnected(root: HTMLElement, fn: () => void): void {
+  const off = onActionsChanged(() => {
+    if (!root.isConnected) off();
+    else fn();
+  });
 }
 
 export function pendingActions(): PendingStart[] {

@@ -135,7 +135,6 @@ export const page: Page = {
         try {
           await app.client.logout();
         } finally {
-          location.hash = "#/now";
           location.reload();
         }
       }),
@@ -244,7 +243,6 @@ export const page: Page = {
             if (!response.ok) throw LifeosApiError.from(error, response);
             await storage.clear(namespaceFor(app.user));
             forgetSession();
-            location.hash = "#/now";
             location.reload();
           } catch (err) {
             app.notify(problemText(err), "error");

@@ -7,7 +7,7 @@
 import { LifeosApiError, unwrap, type Fields } from "@lifeos/sdk";
 import type { App, Page } from "../app";
 import { button, field, h, problemText, section } from "../ui";
-import { dropStart, pendingActions, queueStart, syncSoon } from "../offline";
+import { dropStart, pendingActions, queueStart, syncSoon, whileConnected } from "../offline";
 
 
 type Stats = { xp: number; level: number; xpIntoLevel: number; xpToNext: number; currentStreak: number; longestStreak: number; completionsToday: number };
@@ -170,6 +170,18 @@ function elapsed(since: string): string {
 
 let ticker: ReturnType<typeof setInterval> | undefined;
 
+/** Redraws `box` and puts the focus back on the control of the same name, if it had it. */
+function keepFocus(box: HTMLElement, draw: () => void): void {
+  const active = document.activeElement;
+  const name = active instanceof HTMLElement && box.contains(active) ? `${active.tagName}|${active.textContent}` : null;
+  draw();
+  if (!name) return;
+  const again = [...box.querySelectorAll<HTMLElement>("button, a, input, select")].find((el) => `${el.tagName}|${el.textContent}` === name);
+  again?.focus({ preventScroll: true });
+}
+
+const timerKey = (r: Running | null) => (r ? `${r.id}|${r.local}` : "none");
+
 export const page: Page = {
   route: "now",
   title: "Now",
@@ -321,6 +333,20 @@ export const page: Page = {
       refreshStats(),
     ]);
     drawHabits(items);
+    // After each sync (the network back, a poke): pending marks clear, stats follow.
+    let shownTimer = timerKey(runningTimer(app));
+    let pendingDone = app.offline.pending().filter((m) => m.entity === "completion").length;
+    whileConnected(root, () => {
+      keepFocus(habitsBox, () => drawHabits(items));
+      const key = timerKey(runningTimer(app));
+      if (key !== shownTimer) {
+        shownTimer = key;
+        keepFocus(timerBox, drawTimer);
+      }
+      const nowPending = app.offline.pending().filter((m) => m.entity === "completion").length;
+      if (nowPending < pendingDone && navigator.onLine) void refreshStats().catch(() => undefined);
+      pendingDone = nowPending;
+    });
     await renderTip(tipBox, app, async () => {
       await syncSoon(app);
       drawHabits(items);

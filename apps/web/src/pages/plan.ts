@@ -70,6 +70,23 @@ export function describeSchedule(s: HabitSchedule): string {
   }
 }
 
+/** The schedule's rules the form can check before sending it (the server checks them all). */
+function scheduleProblem(s: HabitScheduleInput): string | null {
+  const whole = (n: unknown, min: number, max: number) => Number.isInteger(n) && (n as number) >= min && (n as number) <= max;
+  if (s.frequency === "weekly" && !(s.daysOfWeek ?? []).length) return "Choose at least one day of the week.";
+  if (s.frequency === "monthly" && (!(s.daysOfMonth ?? []).length || !(s.daysOfMonth ?? []).every((d) => whole(d, 1, 31))))
+    return "Days of the month are numbers from 1 to 31, separated by commas.";
+  if (s.frequency === "every_n_days" && !whole(s.interval, 1, 365)) return "Every how many days: a whole number from 1 to 365.";
+  if (s.frequency === "times_per_period") {
+    if (!whole(s.periodDays, 1, 366)) return "The period is a whole number of days from 1 to 366.";
+    if (!whole(s.times, 1, s.periodDays as number)) return `Times per period: a whole number from 1 to ${s.periodDays}.`;
+  }
+  if ((s.frequency === "every_n_days" || s.frequency === "times_per_period") && !/^\d{4}-\d{2}-\d{2}$/.test(s.startOn ?? ""))
+    return "Choose the first day.";
+  if (s.target != null && !(s.target > 0)) return "A target is a number greater than 0.";
+  return null;
+}
+
 /** Which node's rename form and schedule panel are open (kept across re-renders). */
 let editing: string | null = null;
 let scheduling: string | null = null;
@@ -440,9 +457,13 @@ export const page: Page = {
           "div",
           { class: "row" },
           button(`Save schedule of ${name}`, async () => {
-            const saved = unwrap(
-              await api.PUT("/api/v1/nodes/{id}/habit-schedule", { params: { path: { id: node.id } }, body: input() }),
-            );
+            const body = input();
+            const problem = scheduleProblem(body);
+            if (problem) {
+              app.notify(problem, "error");
+              return;
+            }
+            const saved = unwrap(await api.PUT("/api/v1/nodes/{id}/habit-schedule", { params: { path: { id: node.id } }, body }));
             await afterWrite(`schedule-${node.id}`);
             app.notify(`Schedule of ${name}: ${describeSchedule(saved.schedule)}.`);
           }),

@@ -6,7 +6,7 @@
 import { LifeosApiError, unwrap } from "@lifeos/sdk";
 import type { Page } from "../app";
 import { button, h, section } from "../ui";
-import { pendingActions, syncSoon } from "../offline";
+import { pendingActions, syncSoon, whileConnected } from "../offline";
 
 function describe(fields: Record<string, unknown> | null | undefined): string {
   if (!fields) return "—";
@@ -28,55 +28,67 @@ export const page: Page = {
   route: "sync",
   title: "Sync",
   async render(root, app) {
-    const pending = app.offline.pending();
-    const starts = pendingActions();
-    const pendingList = h(
-      "ul",
-      { class: "list", "aria-label": "Pending changes", "data-testid": "pending-list" },
-      ...starts.map((s) => h("li", {}, h("strong", {}, "Timer start"), ` at ${new Date(s.startedAt).toLocaleTimeString()}${s.note ? ` (${s.note})` : ""}`)),
-      ...pending.map((m) =>
-        h("li", {}, h("strong", {}, `${ENTITY[m.entity] ?? m.entity} ${m.op === "delete" ? "deleted" : "saved"}`), ` · ${describe(m.fields)} · ${new Date(m.clientTimestamp).toLocaleTimeString()}`),
-      ),
-    );
-    const pendingCount = pending.length + starts.length;
+    // The two local lists redraw after every sync; the buttons stay (and keep focus).
+    const pendingSummary = h("p", {});
+    const pendingList = h("ul", { class: "list", "aria-label": "Pending changes", "data-testid": "pending-list" });
+    const drawPending = () => {
+      const pending = app.offline.pending();
+      const starts = pendingActions();
+      const count = pending.length + starts.length;
+      pendingSummary.textContent = count === 0 ? "Everything is synced." : `${count} ${count === 1 ? "change waits" : "changes wait"} to be sent.`;
+      pendingList.hidden = count === 0;
+      pendingList.replaceChildren(
+        ...starts.map((s) => h("li", {}, h("strong", {}, "Timer start"), ` at ${new Date(s.startedAt).toLocaleTimeString()}${s.note ? ` (${s.note})` : ""}`)),
+        ...pending.map((m) =>
+          h("li", {}, h("strong", {}, `${ENTITY[m.entity] ?? m.entity} ${m.op === "delete" ? "deleted" : "saved"}`), ` · ${describe(m.fields)} · ${new Date(m.clientTimestamp).toLocaleTimeString()}`),
+        ),
+      );
+    };
     const pendingSection = section(
       "Pending changes",
-      h("p", {}, pendingCount === 0 ? "Everything is synced." : `${pendingCount} ${pendingCount === 1 ? "change waits" : "changes wait"} to be sent.`),
-      pendingCount ? pendingList : h("span"),
+      pendingSummary,
+      pendingList,
       button("Sync now", async () => {
         if (!navigator.onLine) {
           app.notify("You are offline; changes are sent when the network returns.");
           return;
         }
         if (await syncSoon(app)) app.notify("Synced.");
-        app.refresh();
       }),
     );
 
     // Issues this device met on its pushes.
-    const issues = app.offline.issues();
-    const issuesSection = section(
-      "Refused on this device",
-      issues.length === 0
-        ? h("p", { class: "muted" }, "No change was refused.")
-        : h(
-            "ul",
-            { class: "list", "aria-label": "Refused changes" },
-            ...issues.map((i) =>
-              h("li", {},
-                h("strong", {}, `${ENTITY[i.mutation.entity] ?? i.mutation.entity}: ${i.kind === "conflict" ? "conflict" : "refused"}`),
-                ` · ${i.result.message ?? i.result.code ?? ""} · ${describe(i.mutation.fields)}`,
+    const issuesBody = h("div", {});
+    const clearIssues = button("Clear this list", async () => {
+      await app.offline.clearIssues();
+      app.notify("Cleared.");
+      drawIssues();
+    });
+    const drawIssues = () => {
+      const issues = app.offline.issues();
+      clearIssues.hidden = issues.length === 0;
+      issuesBody.replaceChildren(
+        issues.length === 0
+          ? h("p", { class: "muted" }, "No change was refused.")
+          : h(
+              "ul",
+              { class: "list", "aria-label": "Refused changes" },
+              ...issues.map((i) =>
+                h("li", {},
+                  h("strong", {}, `${ENTITY[i.mutation.entity] ?? i.mutation.entity}: ${i.kind === "conflict" ? "conflict" : "refused"}`),
+                  ` · ${i.result.message ?? i.result.code ?? ""} · ${describe(i.mutation.fields)}`,
+                ),
               ),
             ),
-          ),
-      issues.length
-        ? button("Clear this list", async () => {
-            await app.offline.clearIssues();
-            app.notify("Cleared.");
-            app.refresh();
-          })
-        : h("span"),
-    );
+      );
+    };
+    const issuesSection = section("Refused on this device", issuesBody, clearIssues);
+    drawPending();
+    drawIssues();
+    whileConnected(root, () => {
+      drawPending();
+      drawIssues();
+    });
 
     const serverBox = h("div", {}, h("p", { class: "muted" }, navigator.onLine ? "Loading…" : "Conflicts on the server are listed when you are online."));
     const serverSection = section("Conflicts to resolve", serverBox);
