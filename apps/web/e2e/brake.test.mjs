@@ -43,13 +43,11 @@ async function cycleOnDay(api, day) {
   return { ...started, today };
 }
 
-test("an HRV drop during a high-stakes event shows the brake; Delay is recorded and cools", async () => {
-  const { page, close } = await newPage(browser, server.url);
-  const listens = listening(page);
-  await registerViaUi(page, randomEmail("brake"));
-  await listens;
-  const api = apiAs(server.url, (await pageTokens(page)).accessToken);
-
+/**
+ * What brake.rs seeds for a display, on the real clock: consent, day 3 of a cycle, six
+ * earlier days of RMSSD at 60 ms, 30 ms a minute ago, and a board review on now.
+ */
+async function seedDisplay(api) {
   await ok(await api.put("/api/v1/me/consents/health_data", { granted: true }), "consent");
   const cycle = await cycleOnDay(api, 3);
   assert.equal(cycle.phase, "intervention");
@@ -70,6 +68,16 @@ test("an HRV drop during a high-stakes event shows the brake; Delay is recorded 
     "calendar events",
   );
   assert.deepEqual(events, { upserted: 2, highStakes: 1 });
+}
+
+test("an HRV drop during a high-stakes event shows the brake; Delay is recorded and cools", async () => {
+  const { page, close } = await newPage(browser, server.url);
+  const listens = listening(page);
+  await registerViaUi(page, randomEmail("brake"));
+  await listens;
+  const api = apiAs(server.url, (await pageTokens(page)).accessToken);
+
+  await seedDisplay(api);
 
   await page.goto(`${server.url}/#/brake`);
   await page.getByRole("heading", { name: "Brake", level: 1 }).waitFor();
@@ -136,5 +144,30 @@ test("without consent the page asks for it; on day 7 it asks the reflection ques
   // Tomorrow, local midnight (the account's zone is UTC here).
   assert.equal(Date.parse(await done.getAttribute("data-next-cycle")), Date.parse(`${addDays(today, 1)}T00:00:00Z`));
   assert.match(await done.textContent(), /^Thank you\. The next cycle starts on \w+, /);
+  await close();
+});
+
+test("Proceed on the brake screen locks the event: no brake for it again", async () => {
+  const { page, close } = await newPage(browser, server.url);
+  const listens = listening(page);
+  await registerViaUi(page, randomEmail("proceed"));
+  await listens;
+  const api = apiAs(server.url, (await pageTokens(page)).accessToken);
+  await seedDisplay(api);
+
+  await page.goto(`${server.url}/#/brake`);
+  const screen = page.getByRole("region", { name: "Pause before you go on" });
+  await screen.waitFor();
+  await screen.getByRole("button", { name: "Proceed", exact: true }).click();
+  await page.getByTestId("brake-decision").filter({ hasText: /^Proceeding\./ }).waitFor();
+  const history = await ok(await api.get("/api/v1/brake/decisions/history"), "history");
+  assert.deepEqual(history.items.map((d) => d.decisionType), ["proceed"]);
+  const state = await ok(await api.get("/api/v1/brake/state"), "state");
+  assert.deepEqual(state.lockedEvents, ["evt-board"]);
+  assert.equal(state.cooling ?? null, null);
+
+  await page.reload();
+  await page.getByTestId("brake-reason").filter({ hasText: "You chose to proceed with this event." }).waitFor();
+  assert.equal(await page.getByRole("region", { name: "Pause before you go on" }).count(), 0);
   await close();
 });

@@ -189,6 +189,8 @@ test("Plan: a track and nodes, reordered by keyboard and by drag, a lock and a h
   await page.getByRole("button", { name: "Schedule of Meditate" }).click();
   await page.getByText("No schedule yet").waitFor();
   await page.getByLabel("How often Meditate is due").selectOption("weekly");
+  await page.getByRole("button", { name: "Save schedule of Meditate" }).click();
+  await page.getByRole("status").filter({ hasText: "Choose at least one day of the week." }).waitFor();
   await page.getByRole("checkbox", { name: "Monday" }).check();
   await page.getByRole("checkbox", { name: "Wednesday" }).check();
   await page.getByRole("button", { name: "Save schedule of Meditate" }).click();
@@ -396,5 +398,43 @@ test("Stats: level, XP to the next level, streak and the week chart after a comp
   await assertKeyboard(page, "Stats", ["Stats"]);
   await assertNoSeriousA11y(page, "Stats");
   await screenshot(page, "stats");
+  await close();
+});
+
+test("Log offline: a day type is kept on the device and syncs when the network returns; a bad GPX file is named", async () => {
+  // Offline requests fail, and the bad file answers 422: those console lines are expected.
+  const { page, context, close } = await newPage(browser, server.url, {
+    allow: [/ERR_INTERNET_DISCONNECTED/, /Failed to load resource/],
+  });
+  await register(page, "offline");
+  const api = await apiOf(page);
+  await page.goto(`${server.url}/#/log`);
+  await page.getByRole("button", { name: "Save day type" }).waitFor();
+  const now = new Date();
+  const month = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
+  const date = `${month}-03`;
+
+  await context.setOffline(true);
+  await page.getByText("Offline", { exact: true }).first().waitFor();
+  await page.getByLabel("Date", { exact: true }).fill(date);
+  await page.getByLabel("Planned day type").selectOption("buffer");
+  await page.getByRole("button", { name: "Save day type" }).click();
+  await page.getByRole("status").filter({ hasText: `Saved ${date} on this device` }).waitFor();
+  await page.getByRole("table", { name: `Days of ${month} on this device` }).getByRole("cell", { name: date }).waitFor();
+  const range = `/api/v1/day-types?from=${month}-01&to=${month}-28`;
+  assert.deepEqual((await ok(api, "GET", range)).items, [], "nothing reached the server while offline");
+
+  await context.setOffline(false);
+  const stored = await eventually(async () => (await ok(api, "GET", range)).items.find((d) => d.date === date), "the day type to sync");
+  assert.equal(stored.plannedType, "buffer");
+  assert.equal(stored.actualType ?? null, null);
+
+  // A malformed GPX file: the problem's sentence in the status region, nothing stored.
+  await page.getByLabel("GPX file", { exact: true }).setInputFiles(fileURLToPath(new URL("./fixtures/malformed.gpx", import.meta.url)));
+  await page.getByRole("button", { name: "Import GPX" }).click();
+  const status = page.getByRole("status");
+  await eventually(async () => /GPX/i.test((await status.textContent()) ?? ""), "the problem in the status region");
+  assert.equal(await status.getAttribute("class"), "status error");
+  assert.deepEqual((await ok(api, "GET", "/api/v1/hikes")).items, []);
   await close();
 });
