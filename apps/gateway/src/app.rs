@@ -304,7 +304,8 @@ pub fn router(config: &Config, state: AppState, clock: SharedClock) -> Router {
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .with_state(state)
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", api))
-        .merge(lifeos_identity::pages::router().with_state(pages_state));
+        .merge(lifeos_identity::pages::router().with_state(pages_state))
+        .merge(config.web.router());
 
     // Each `layer` wraps what is above it: the last one sees the request first.
     app.layer(from_fn_with_state(

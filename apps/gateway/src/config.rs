@@ -10,6 +10,7 @@ use lifeos_integrations::ics::address::Network;
 use lifeos_integrations::oauth::{Provider, ProviderConfig};
 use lifeos_integrations::vault::Vault;
 
+use crate::web::WebApp;
 use lifeos_identity::RegistrationPolicy;
 use lifeos_kernel::db::DEFAULT_SQLITE_URL;
 
@@ -58,6 +59,8 @@ pub struct Config {
     pub app_url: Option<String>,
     /// `LIFEOS_REGISTRATION`: open, closed or invite (default open in dev, closed in prod).
     pub registration: RegistrationPolicy,
+    /// The web app served at `/`: the copy built into the binary, or `LIFEOS_WEB_DIR`'s.
+    pub web: WebApp,
     pub jwt_secret: Vec<u8>,
     pub mail: MailTarget,
     pub mail_from: String,
@@ -233,6 +236,7 @@ impl Config {
             public_url,
             app_url: var("LIFEOS_APP_URL"),
             registration: registration(&var, env)?,
+            web: web_app(&var)?,
             jwt_secret,
             mail,
             mail_from: var("LIFEOS_MAIL_FROM")
@@ -272,6 +276,22 @@ fn metrics_bind(var: &impl Fn(&str) -> Option<String>) -> Result<Option<SocketAd
         Some("off") => Ok(None),
         _ => parse(var, "LIFEOS_METRICS_BIND", DEFAULT_METRICS_BIND).map(Some),
     }
+}
+
+/// `LIFEOS_WEB_DIR`: a built app to serve instead of the embedded one (read at start).
+fn web_app(var: &impl Fn(&str) -> Option<String>) -> Result<WebApp, ConfigError> {
+    let Some(dir) = var("LIFEOS_WEB_DIR") else {
+        return Ok(WebApp::embedded());
+    };
+    let app = WebApp::from_dir(Path::new(&dir))
+        .map_err(|e| invalid("LIFEOS_WEB_DIR", format!("'{dir}' cannot be read: {e}")))?;
+    if !app.is_built() {
+        return Err(invalid(
+            "LIFEOS_WEB_DIR",
+            format!("'{dir}' has no index.html (build the app: npm run build in apps/web)"),
+        ));
+    }
+    Ok(app)
 }
 
 /// `LIFEOS_REGISTRATION`: open in dev and closed in prod unless set.

@@ -13,3 +13,4 @@ pub mod middleware;
 pub mod openapi;
 pub mod relay;
 pub mod telemetry;
+pub mod web;

@@ -37,6 +37,7 @@ pub fn config(database_url: &str, mail_dir: &std::path::Path) -> Config {
         public_url: "http://lifeos.test".into(),
         app_url: None,
         registration: lifeos_identity::RegistrationPolicy::Open,
+        web: lifeos_gateway::web::WebApp::default(),
         jwt_secret: JWT_SECRET.as_bytes().to_vec(),
         mail: MailTarget::Directory(mail_dir.to_path_buf()),
         mail_from: "lifeos <no-reply@lifeos.test>".into(),

@@ -60,3 +60,4 @@ mod sync_snapshot;
 mod time_entries;
 mod tracking_privacy;
 mod vehicles;
+mod web_app;
