@@ -218,6 +218,7 @@ test("Plan: a track and nodes, reordered by keyboard and by drag, a lock and a h
     "the tracks redrawn in order",
   );
 
+  await screenshot(page, "plan");
   await assertKeyboard(page, "Plan", [
     "Track title",
     "Add track",
@@ -231,7 +232,6 @@ test("Plan: a track and nodes, reordered by keyboard and by drag, a lock and a h
     "Add node to Work",
   ]);
   await assertNoSeriousA11y(page, "Plan");
-  await screenshot(page, "plan");
   await close();
 });
 
@@ -323,6 +323,7 @@ test("Log: a day type and the month's report, a GPX hike with its preview, maint
     [47000, 8990, "EUR"],
   ]);
 
+  await screenshot(page, "log");
   await assertKeyboard(page, "Log", [
     "Month",
     "Date",
@@ -337,7 +338,6 @@ test("Log: a day type and the month's report, a GPX hike with its preview, maint
     "Add maintenance entry",
   ]);
   await assertNoSeriousA11y(page, "Log");
-  await screenshot(page, "log");
   await close();
 });
 
@@ -395,9 +395,9 @@ test("Stats: level, XP to the next level, streak and the week chart after a comp
   for (const b of earned) await page.getByRole("list", { name: "Earned badges" }).getByText(b.title).waitFor();
   if (earned.length === 0) await page.getByText("No badge earned yet.").waitFor();
 
+  await screenshot(page, "stats");
   await assertKeyboard(page, "Stats", ["Stats"]);
   await assertNoSeriousA11y(page, "Stats");
-  await screenshot(page, "stats");
   await close();
 });
 

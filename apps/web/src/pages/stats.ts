@@ -55,6 +55,18 @@ export function barChart(summary: ProgressSummary, label: string): SVGSVGElement
         "data-xp": String(d.xp),
       }),
     );
+    if (d.xp > 0 && barW >= 14) {
+      const value = svg("text", {
+        x: (x + barW / 2).toFixed(1),
+        y: Math.max(top + 2, height - bottom - barH - 4).toFixed(1),
+        "text-anchor": "middle",
+        "font-size": "11",
+        fill: "#e8e9ec",
+        "aria-hidden": "true",
+      });
+      value.textContent = String(d.xp);
+      g.append(value);
+    }
     if (days.length <= 10 || i % 7 === 0) {
       const tx = svg("text", {
         x: (x + barW / 2).toFixed(1),
