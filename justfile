@@ -4,7 +4,7 @@
 default:
     @just --list
 
-# Serve on http://127.0.0.1:8080 (SQLite at ./data/lifeos.db unless DATABASE_URL is set)
+# Serve on http://127.0.0.1:8080 (SQLite at ./data/lifeos.db unless DATABASE_URL is set; the web app at / once `just web` has built it)
 run:
     cargo run --release -p lifeos-gateway
 
@@ -34,6 +34,17 @@ sdk-test:
     cargo build -p lifeos-gateway
     npm --prefix sdk/typescript ci
     npm --prefix sdk/typescript test
+
+# Build the web app (apps/web on the SDK); the next cargo build embeds it at /
+web:
+    npm --prefix sdk/typescript ci
+    npm --prefix apps/web ci
+    npm --prefix apps/web run build
+
+# The web app in Chromium (Playwright + axe) against the binary, serving apps/web/dist
+web-test: web
+    cargo build -p lifeos-gateway
+    LIFEOS_WEB_DIR=apps/web/dist bash apps/web/e2e/run.sh
 
 # Side-by-side benchmark against the Express+pg peer, PostgreSQL and SQLite, one markdown table (under 5 minutes; optional: seconds per run)
 bench *seconds:
