@@ -8,12 +8,15 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  PASSWORD,
   apiAs,
   createDailyHabits,
   launchBrowser,
+  mailedLink,
   newPage,
   pageTokens,
   randomEmail,
+  registerViaApi,
   registerViaUi,
   startServer,
   todayUtc,
@@ -112,6 +115,93 @@ test("an API key is shown once, listed, revoked; sign out returns to the sign-in
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     assert.equal(await pageTokens(page), null, "the session is forgotten");
+  } finally {
+    await close();
+  }
+});
+
+test("on Now a timer starts and stops and the day's type is planned, as the API sees", async () => {
+  const { page, close } = await newPage(browser, server.url);
+  try {
+    await registerViaUi(page, randomEmail("timer"));
+    const api = apiAs(server.url, (await pageTokens(page)).accessToken);
+    const day = todayUtc();
+
+    await page.getByLabel("Note").fill("Deep work");
+    await page.getByRole("button", { name: "Start timer" }).click();
+    await page.getByText("Running: Deep work").waitFor();
+    await page.getByTestId("pending-count").filter({ hasText: /^0 pending$/ }).waitFor();
+    let entries = await api.get(`/api/v1/time-entries?from=${day}&to=${day}`);
+    assert.equal(entries.body.items.length, 1);
+    assert.equal(entries.body.items[0].endedAt ?? null, null, "the timer runs on the server");
+
+    await page.getByRole("button", { name: "Stop timer" }).click();
+    await page.getByRole("button", { name: "Start timer" }).waitFor();
+    await page.getByTestId("pending-count").filter({ hasText: /^0 pending$/ }).waitFor();
+    entries = await api.get(`/api/v1/time-entries?from=${day}&to=${day}`);
+    assert.equal(entries.body.items.length, 1, "stopping made no second entry");
+    assert.ok(entries.body.items[0].endedAt, "the entry has ended");
+
+    await page.getByLabel("Plan today as").selectOption("focus");
+    await page.getByTestId("day-type").filter({ hasText: "Today is a focus day." }).waitFor();
+    await page.getByTestId("pending-count").filter({ hasText: /^0 pending$/ }).waitFor();
+    const planned = await api.get(`/api/v1/day-types?from=${day}&to=${day}`);
+    assert.equal(planned.status, 200, JSON.stringify(planned.body));
+    assert.deepEqual(planned.body.items.map((d) => [d.date, d.plannedType]), [[day, "focus"]]);
+  } finally {
+    await close();
+  }
+});
+
+test("Account: a consent toggles, the export downloads, a magic link is mailed, the account is deleted after confirmation", async () => {
+  const { page, close } = await newPage(browser, server.url);
+  try {
+    const email = randomEmail("account");
+    await registerViaUi(page, email);
+    const api = apiAs(server.url, (await pageTokens(page)).accessToken);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).click();
+
+    const consent = page.getByLabel("Health data (heart-rate variability, Apple Health)");
+    assert.equal(await consent.isChecked(), false);
+    await consent.check();
+    await page.getByText(/Health data .*: allowed\./).waitFor();
+    const consents = await api.get("/api/v1/me/consents");
+    assert.equal(consents.body.items.find((c) => c.purpose === "health_data").granted, true);
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download my data" }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^lifeos-export-\d{4}-\d{2}-\d{2}\.json$/);
+    const exported = JSON.parse(await (await import("node:fs/promises")).readFile(await download.path(), "utf8"));
+    assert.equal(JSON.stringify(exported).includes(email), true, "the export holds the account");
+
+    // Deleting needs the address typed in; a wrong one deletes nothing.
+    await page.getByRole("button", { name: "Delete my account…" }).click();
+    const confirmField = page.getByLabel(/Type your e-mail address/);
+    await confirmField.fill("someone-else@example.com");
+    await page.getByRole("button", { name: "Delete my account forever" }).click();
+    await page.getByText("The address did not match; nothing was deleted.").waitFor();
+    assert.equal((await api.get("/api/v1/me")).status, 200);
+    await confirmField.fill(email);
+    await page.getByRole("button", { name: "Delete my account forever" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    const login = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    assert.equal(login.status, 401, "the account is gone");
+
+    // Signed out: the sign-in form asks for a magic link for another address.
+    const other = randomEmail("magic");
+    await registerViaApi(server.url, other);
+    const signIn = page.getByRole("form", { name: "Sign in" });
+    await signIn.getByLabel("E-mail").fill(other);
+    await signIn.getByRole("button", { name: "E-mail me a sign-in link" }).click();
+    await page.getByText(`If ${other} has an account, a sign-in link is on its way.`, { exact: false }).waitFor();
+    const link = await mailedLink(server.mailDir, other, "magic-link");
+    assert.ok(link.startsWith(`${server.url}/magic-link?token=`), link);
   } finally {
     await close();
   }

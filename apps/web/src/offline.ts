@@ -157,7 +157,11 @@ let flushing: Promise<void> | null = null;
 
 /** Sends the queued starts, oldest first; stops at the first network failure. */
 export function flushActions(client: LifeosClient, _offline: OfflineClient): Promise<void> {
-  flushing ??= (async () => {
+  if (flushing) return flushing;
+  // Cleared in `finally` below; the await first keeps that after this assignment even
+  // when there is nothing to send.
+  flushing = (async () => {
+    await Promise.resolve();
     try {
       for (const action of pendingActions()) {
         const started = await client.api.POST("/api/v1/time-entries/start", {
