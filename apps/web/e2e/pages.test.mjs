@@ -316,7 +316,8 @@ test("Log: a day type and the month's report, a GPX hike with its preview, maint
   const dueRow = dueTable.getByRole("row", { name: /Oil change/ });
   const text = await dueRow.textContent();
   assert.ok(text.includes(due.items[0].nextDueDate), `${text} shows ${due.items[0].nextDueDate}`);
-  assert.ok(text.includes((54000).toLocaleString("en-US")) || text.includes("54"), `${text} shows the next mileage`);
+  assert.equal(due.items[0].nextDueMileage, 54000, "every 7,000 km");
+  assert.match(text, /54[,.\u202f\u00a0]?000 km/, `${text} shows the next mileage`);
   const records = await ok(api, "GET", "/api/v1/vehicle-maintenance");
   assert.deepEqual(records.items.map((m) => [m.mileage, m.costMinor, m.currency]), [
     [40000, 8990, "EUR"],
