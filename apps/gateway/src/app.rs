@@ -287,6 +287,9 @@ pub fn router(config: &Config, state: AppState, clock: SharedClock) -> Router {
     let (api_router, api) = api();
     let authenticator = state.authenticator.clone();
     let pages_state = state.identity.clone();
+    // The MCP server's `/mcp` (ADR 0020), on the same services and clock.
+    let mcp_tools = crate::mcp::tools::Tools::new(&state, clock.clone());
+    let mcp = crate::mcp::http::router(config, mcp_tools);
     let idempotency_state = IdempotencyState {
         db: state.db.clone(),
         clock,
@@ -306,6 +309,8 @@ pub fn router(config: &Config, state: AppState, clock: SharedClock) -> Router {
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", api))
         .merge(lifeos_identity::pages::router().with_state(pages_state))
         .merge(config.web.router());
+
+    let app = app.merge(mcp);
 
     // Each `layer` wraps what is above it: the last one sees the request first.
     app.layer(from_fn_with_state(

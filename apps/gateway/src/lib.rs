@@ -8,6 +8,7 @@ pub mod config;
 pub mod domains;
 pub mod fallback;
 pub mod health;
+pub mod mcp;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod maintenance;
+mod mcp;
 mod probe;
 mod serve;
 
@@ -18,6 +19,8 @@ pub const USAGE: &str = "usage: lifeos [COMMAND]
   health    exit 0 when the server's /ready answers 200 (container health checks)
   migrate   apply database migrations and exit
   openapi   print the OpenAPI contract (JSON) to stdout
+  mcp       serve the MCP tools over stdio (protocol on stdout, logs on stderr)
+            as the holder of the API key in LIFEOS_API_KEY
   --version print the version
 
 Accounts (whatever LIFEOS_REGISTRATION says):
@@ -69,6 +72,7 @@ pub async fn run(args: Vec<String>) -> Result<(), String> {
         "--version" | "-V" | "version" => probe::version(),
         "migrate" => serve::migrate().await,
         "openapi" => serve::print_openapi(),
+        "mcp" => mcp::mcp(rest).await,
         "user" => accounts::user(rest).await,
         "api-key" => accounts::api_key(rest).await,
         "invite" => accounts::invite(rest).await,

@@ -32,6 +32,7 @@ mod library_recommend;
 mod library_seed;
 mod library_workouts;
 mod mail_pages;
+mod mcp;
 mod nats_relay;
 mod ops_cli;
 mod ops_logs;
