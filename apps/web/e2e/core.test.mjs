@@ -115,6 +115,14 @@ test("an API key is shown once, listed, revoked; sign out returns to the sign-in
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     assert.equal(await pageTokens(page), null, "the session is forgotten");
+
+    // And back in with the password.
+    const signIn = page.getByRole("form", { name: "Sign in" });
+    await signIn.getByLabel("E-mail").fill(email);
+    await signIn.getByLabel("Password").fill(PASSWORD);
+    await signIn.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { level: 1, name: "Now" }).waitFor();
+    assert.ok((await pageTokens(page))?.accessToken, "a new session is held");
   } finally {
     await close();
   }
@@ -130,6 +138,7 @@ test("on Now a timer starts and stops and the day's type is planned, as the API 
     await page.getByLabel("Note").fill("Deep work");
     await page.getByRole("button", { name: "Start timer" }).click();
     await page.getByText("Running: Deep work").waitFor();
+    await page.getByRole("status").filter({ hasText: "Timer started." }).waitFor();
     await page.getByTestId("pending-count").filter({ hasText: /^0 pending$/ }).waitFor();
     let entries = await api.get(`/api/v1/time-entries?from=${day}&to=${day}`);
     assert.equal(entries.body.items.length, 1);
@@ -137,12 +146,14 @@ test("on Now a timer starts and stops and the day's type is planned, as the API 
 
     await page.getByRole("button", { name: "Stop timer" }).click();
     await page.getByRole("button", { name: "Start timer" }).waitFor();
+    await page.getByRole("status").filter({ hasText: "Timer stopped." }).waitFor();
     await page.getByTestId("pending-count").filter({ hasText: /^0 pending$/ }).waitFor();
     entries = await api.get(`/api/v1/time-entries?from=${day}&to=${day}`);
     assert.equal(entries.body.items.length, 1, "stopping made no second entry");
     assert.ok(entries.body.items[0].endedAt, "the entry has ended");
 
     await page.getByLabel("Plan today as").selectOption("focus");
+    await page.getByRole("status").filter({ hasText: "Today is planned as focus." }).waitFor();
     await page.getByTestId("day-type").filter({ hasText: "Today is a focus day." }).waitFor();
     await page.getByTestId("pending-count").filter({ hasText: /^0 pending$/ }).waitFor();
     const planned = await api.get(`/api/v1/day-types?from=${day}&to=${day}`);

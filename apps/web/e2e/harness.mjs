@@ -10,7 +10,7 @@
  * /usr/bin/chromium (Debian's). Run all with `bash apps/web/e2e/run.sh`.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -50,13 +50,27 @@ function freePort() {
 /**
  * Spawns `lifeos serve` on a fresh SQLite database in a temporary directory and waits
  * for /health. `env` adds or overrides variables. Resolves `{ url, stop(), dataDir,
- * mailDir, log() }`.
+ * mailDir, log() }`. `db`: "sqlite" (default) or "postgres" (a fresh database on the
+ * server of $TEST_DATABASE_URL, dropped by stop()); $LIFEOS_WEB_DB sets the default.
  */
-export async function startServer({ env = {} } = {}) {
+export async function startServer({ env = {}, db = process.env.LIFEOS_WEB_DB ?? "sqlite" } = {}) {
   if (!existsSync(BIN)) {
     throw new Error(`lifeos binary not found at ${BIN}: build it with cargo build -p lifeos-gateway (or set LIFEOS_BIN)`);
   }
   const dataDir = await mkdtemp(join(tmpdir(), "lifeos-web-"));
+  let databaseUrl = `sqlite://${join(dataDir, "lifeos.db")}`;
+  let dropDatabase = async () => undefined;
+  if (db === "postgres") {
+    // A fresh database on the server of $TEST_DATABASE_URL, dropped by stop().
+    const admin = process.env.TEST_DATABASE_URL;
+    if (!admin) throw new Error("LIFEOS_WEB_DB=postgres needs TEST_DATABASE_URL");
+    const name = `web_e2e_${randomBytes(6).toString("hex")}`;
+    psql(admin, `CREATE DATABASE ${name}`);
+    const target = new URL(admin);
+    target.pathname = `/${name}`;
+    databaseUrl = target.toString();
+    dropDatabase = async () => psql(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
   const mailDir = join(dataDir, "mail");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -66,7 +80,7 @@ export async function startServer({ env = {} } = {}) {
     cwd: dataDir,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
-      DATABASE_URL: `sqlite://${join(dataDir, "lifeos.db")}`,
+      DATABASE_URL: databaseUrl,
       LIFEOS_DATA_DIR: dataDir,
       LIFEOS_BIND: `127.0.0.1:${port}`,
       LIFEOS_PUBLIC_URL: url,
@@ -83,6 +97,7 @@ export async function startServer({ env = {} } = {}) {
   });
   const collect = (chunk) => {
     output = (output + chunk.toString("utf8")).slice(-20_000);
+    if (process.env.LIFEOS_E2E_LOG) process.stderr.write(chunk); // the server's log, live
   };
   child.stdout.on("data", collect);
   child.stderr.on("data", collect);
@@ -97,6 +112,7 @@ export async function startServer({ env = {} } = {}) {
       clearTimeout(timer);
     }
     await rm(dataDir, { recursive: true, force: true });
+    await dropDatabase();
   };
 
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
@@ -127,6 +143,11 @@ export async function startServer({ env = {} } = {}) {
     throw new Error(`GET ${url}/ does not serve the web app (HTTP ${index.status}); build apps/web (npm run build) and set LIFEOS_WEB_DIR, or rebuild the binary`);
   }
   return { url, stop, dataDir, mailDir, log: () => output };
+}
+
+function psql(url, sql) {
+  const result = spawnSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`psql ${sql}: ${result.stderr || result.error}`);
 }
 
 /** Chromium, headless, with the flags of the contract and a fresh profile. */

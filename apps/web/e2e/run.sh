@@ -3,8 +3,9 @@
 # ${LIFEOS_BIN:-target/debug/lifeos}, relative paths from the repository root. Works from
 # any directory. Installs Debian's chromium when ${CHROMIUM_PATH:-/usr/bin/chromium} is
 # missing, installs apps/web's pinned packages (npm ci), builds the app only when
-# apps/web/dist is missing, and passes LIFEOS_WEB_DIR on when it is set. Any failure stops
-# the run loudly.
+# apps/web/dist is missing, and passes LIFEOS_WEB_DIR on when it is set. Every test runs
+# on SQLite; with TEST_DATABASE_URL set, core and offline run on PostgreSQL too (a fresh
+# database each, through psql). Any failure stops the run loudly.
 set -Eeuo pipefail
 trap 'echo "::error:: apps/web/e2e/run.sh failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
@@ -46,5 +47,12 @@ if [[ -n "${LIFEOS_WEB_DIR:-}" ]]; then
   [[ "$LIFEOS_WEB_DIR" = /* ]] || LIFEOS_WEB_DIR="$ROOT/$LIFEOS_WEB_DIR"
   WEB_DIR_ENV=(LIFEOS_WEB_DIR="$LIFEOS_WEB_DIR")
 fi
-env "${WEB_DIR_ENV[@]}" LIFEOS_BIN="$BIN" CHROMIUM_PATH="$CHROMIUM" \
+echo "== the web app's browser tests on SQLite"
+env "${WEB_DIR_ENV[@]}" LIFEOS_BIN="$BIN" CHROMIUM_PATH="$CHROMIUM" LIFEOS_WEB_DB=sqlite \
   node --test --test-concurrency=1 e2e/*.test.mjs
+# The core loop and the offline sync once more on PostgreSQL, when a server is given.
+if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
+  echo "== core and offline tests on PostgreSQL ($TEST_DATABASE_URL, a fresh database each)"
+  env "${WEB_DIR_ENV[@]}" LIFEOS_BIN="$BIN" CHROMIUM_PATH="$CHROMIUM" LIFEOS_WEB_DB=postgres \
+    node --test --test-concurrency=1 e2e/core.test.mjs e2e/offline.test.mjs
+fi

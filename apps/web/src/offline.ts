@@ -57,8 +57,8 @@ export function namespaceFor(user: User): string {
 }
 
 /** Opens the user's replica (IndexedDB), authenticated by the client's session. */
-export function openOffline(client: LifeosClient, user: User, onIssue: () => void): Promise<OfflineClient> {
-  return OfflineClient.open({
+export async function openOffline(client: LifeosClient, user: User, onIssue: () => void): Promise<OfflineClient> {
+  const offline = await OfflineClient.open({
     baseUrl: location.origin,
     auth: client,
     storage,
@@ -68,6 +68,20 @@ export function openOffline(client: LifeosClient, user: User, onIssue: () => voi
     retry: { attempts: 3, baseDelayMs: 300, maxDelayMs: 3_000 },
     onIssue,
   });
+  // Every edit tells the subscribers at once (the nav's pending count, the Sync page).
+  const upsert = offline.upsert.bind(offline);
+  const remove = offline.delete.bind(offline);
+  offline.upsert = async (...args) => {
+    const mutation = await upsert(...args);
+    announceSync();
+    return mutation;
+  };
+  offline.delete = async (...args) => {
+    const mutation = await remove(...args);
+    announceSync();
+    return mutation;
+  };
+  return offline;
 }
 
 // ---------------------------------------------------------------------------
