@@ -217,3 +217,63 @@ test("Account: a consent toggles, the export downloads, a magic link is mailed, 
     await close();
   }
 });
+
+test("a stale access token is refreshed through the SDK; the app is installable", async () => {
+  // The refused first request is the point here: Chromium logs its 401.
+  const { page, context, close } = await newPage(browser, server.url, { allow: [/status of 401 .*\/api\/v1\/me\)/] });
+  try {
+    await registerViaUi(page, randomEmail("refresh"));
+    const before = await pageTokens(page);
+    await page.evaluate(() => {
+      const tokens = JSON.parse(localStorage.getItem("lifeos:tokens"));
+      localStorage.setItem("lifeos:tokens", JSON.stringify({ ...tokens, accessToken: "not-a-valid-token" }));
+    });
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Now" }).waitFor();
+    await page.getByTestId("xp").waitFor();
+    const after = await pageTokens(page);
+    assert.notEqual(after.refreshToken, before.refreshToken, "the refresh token was rotated");
+    assert.equal((await apiAs(server.url, after.accessToken).get("/api/v1/me")).status, 200, "the new access token works");
+
+    const cdp = await context.newCDPSession(page);
+    const manifest = await cdp.send("Page.getAppManifest");
+    assert.deepEqual(manifest.errors, [], "the manifest parses");
+    const parsed = JSON.parse(manifest.data);
+    assert.equal(parsed.display, "standalone");
+    assert.deepEqual(parsed.icons.map((i) => i.sizes).sort(), ["192x192", "512x512"]);
+    const icon = await fetch(`${server.url}/icon-512.png`);
+    assert.equal(icon.headers.get("content-type"), "image/png");
+    const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+    // A test context is an incognito profile, which Chromium never installs from; every
+    // other check (manifest, icons, service worker, start URL) must pass.
+    const errors = installabilityErrors.map((e) => e.errorId).filter((id) => id !== "in-incognito");
+    assert.deepEqual(errors, [], "Chromium finds the app installable");
+  } finally {
+    await close();
+  }
+});
+
+test("the page runs under the CSP, and the harness notices a violation", async () => {
+  const response = await fetch(`${server.url}/`);
+  const csp = response.headers.get("content-security-policy") ?? "";
+  assert.match(csp, /script-src 'self'/);
+  assert.match(csp, /style-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+
+  const { page, problems, context } = await newPage(browser, server.url);
+  try {
+    await page.getByRole("heading", { name: "Create an account" }).waitFor();
+    assert.deepEqual(problems, [], "the app itself violates nothing");
+    // What the app never does: an inline script. The harness must report it.
+    await page.evaluate(() => {
+      const script = document.createElement("script");
+      script.textContent = "window.__inline = true";
+      document.head.append(script);
+    });
+    await page.waitForTimeout(200);
+    assert.equal(await page.evaluate(() => window.__inline === true), false, "the inline script did not run");
+    assert.ok(problems.some((p) => /Content Security Policy|CSP violation/.test(p)), `the violation was recorded: ${problems}`);
+  } finally {
+    await context.close();
+  }
+});
