@@ -105,6 +105,22 @@ test("a completion and a timer made offline arrive exactly once when the network
     await sleep(500);
     assert.equal((await api.get(`/api/v1/completions?nodeId=${stretch.id}`)).body.items.length, 1);
     assert.equal((await api.get(`/api/v1/time-entries?from=${day}&to=${day}`)).body.items.length, 1);
+
+    // The running timer stopped offline: the stop waits, then ends the same entry.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Now" }).click();
+    await page.getByRole("button", { name: "Stop timer" }).waitFor();
+    await context.setOffline(true);
+    await page.getByTestId("network").filter({ hasText: "Offline" }).waitFor();
+    await page.getByRole("button", { name: "Stop timer" }).click();
+    await page.getByRole("button", { name: "Start timer" }).waitFor();
+    await page.getByTestId("pending-count").filter({ hasText: /^1 pending/ }).waitFor();
+    assert.equal((await api.get(`/api/v1/time-entries?from=${day}&to=${day}`)).body.items[0].endedAt ?? null, null);
+    await context.setOffline(false);
+    await page.getByTestId("pending-count").filter({ hasText: /^0 pending$/ }).waitFor({ timeout: 15_000 });
+    const stopped = await api.get(`/api/v1/time-entries?from=${day}&to=${day}`);
+    assert.equal(stopped.body.items.length, 1, "still one entry");
+    assert.ok(stopped.body.items[0].endedAt, "it has ended");
+    assert.equal(stopped.body.items[0].id, entry.id);
   } finally {
     await close();
   }
