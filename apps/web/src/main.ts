@@ -45,20 +45,17 @@ function currentRoute(): string {
   return pages.some((p) => p.route === name) ? name : "now";
 }
 
+/** The nav is built once and only its `aria-current` moves, so a focused link keeps focus. */
 function renderNav(active: string | null): void {
-  nav.replaceChildren(
-    h(
-      "ul",
-      {},
-      ...pages.map((p) =>
-        h(
-          "li",
-          {},
-          h("a", { href: `#/${p.route}`, ...(p.route === active ? { "aria-current": "page" } : {}) }, p.title),
-        ),
-      ),
-    ),
-  );
+  if (!nav.querySelector("ul")) {
+    nav.replaceChildren(
+      h("ul", {}, ...pages.map((p) => h("li", {}, h("a", { href: `#/${p.route}`, "data-route": p.route }, p.title)))),
+    );
+  }
+  for (const link of nav.querySelectorAll<HTMLAnchorElement>("a[data-route]")) {
+    if (link.dataset.route === active) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
 }
 
 let app: App | null = null;
