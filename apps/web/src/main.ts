@@ -8,7 +8,7 @@ import { LifeosApiError, unwrap, type User } from "@lifeos/sdk";
 import type { App, Page } from "./app";
 import { h, problemText, setNotifier } from "./ui";
 import { cachedUser, onSessionLost, rememberUser, sessionClient } from "./session";
-import { announceSync, keepListener, onActionsChanged, openOffline, pendingActions, syncSoon, useActionsOf } from "./offline";
+import { announceSync, keepListener, onActionsChanged, openOffline, pendingActions, stopListener, syncSoon, useActionsOf } from "./offline";
 import { renderSignedOut } from "./pages/account";
 
 const ORDER = ["now", "plan", "log", "stats", "brake", "account", "sync"];
@@ -134,6 +134,7 @@ async function start(user: User): Promise<void> {
 }
 
 function signedOut(message?: string): void {
+  stopListener();
   app = null;
   nav.replaceChildren();
   updateIndicators();
