@@ -174,3 +174,49 @@ lifeos_kernel::dialect_test! {
         assert!(refused.to_string().contains("readonly"), "{refused}");
     }
 }
+
+/// Whether the next connection the pool hands out is still inside a transaction: two
+/// statements outside one get two transaction ids, inside one the same.
+async fn next_connection_is_inside_a_transaction(db: &Db) -> bool {
+    let mut tx = db.read().await.unwrap();
+    let ids: Result<(i64, i64), StoreError> = async {
+        Ok(with_tx!(&mut tx, conn => {
+            let first = sqlx::query_scalar::<_, i64>("SELECT txid_current()")
+                .fetch_one(&mut *conn)
+                .await?;
+            let second = sqlx::query_scalar::<_, i64>("SELECT txid_current()")
+                .fetch_one(&mut *conn)
+                .await?;
+            (first, second)
+        }))
+    }
+    .await;
+    // A connection in an aborted transaction refuses every statement.
+    ids.map_or(true, |(first, second)| first == second)
+}
+
+/// A request cancelled while its transaction begins (a client that hangs up, a timeout)
+/// must not leave the connection inside that transaction for the next request: sqlx 0.9.0
+/// did so on PostgreSQL (transact-rs/sqlx#4393, fixed in 0.9.1), and every later statement
+/// on that connection failed. On SQLite sqlx has rolled back such a BEGIN since 0.6.
+#[tokio::test]
+async fn a_cancelled_begin_leaves_no_open_transaction_on_postgres() {
+    let Some(test_db) = testing::postgres_if_configured().await else {
+        return;
+    };
+    let config = lifeos_kernel::db::PoolConfig {
+        max_connections: Some(1),
+        ..Default::default()
+    };
+    let db = Db::connect(&test_db.url, &config).await.unwrap();
+    for micros in (0..400).step_by(5) {
+        let budget = std::time::Duration::from_micros(micros);
+        let begun = tokio::time::timeout(budget, db.begin()).await;
+        drop(begun);
+        assert!(
+            !next_connection_is_inside_a_transaction(&db).await,
+            "a begin cancelled after {micros} µs left its transaction open on the pooled connection"
+        );
+    }
+    db.close().await;
+}
