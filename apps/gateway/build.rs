@@ -4,7 +4,10 @@
 //! Without a built app the list is empty and `/` says how to build it.
 
 // A build script reports a broken build by panicking; cargo shows the message.
-#![expect(clippy::expect_used, reason = "a build script fails the build by panicking")]
+#![expect(
+    clippy::expect_used,
+    reason = "a build script fails the build by panicking"
+)]
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
