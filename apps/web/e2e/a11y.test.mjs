@@ -4,37 +4,25 @@
  * landmarks are there, and a screenshot of each page is written to
  * apps/web/e2e/artifacts/<page>.png.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   apiAs,
   axeScan,
   createDailyHabits,
-  launchBrowser,
   newPage,
   pageTokens,
   randomEmail,
   registerViaUi,
   screenshot,
   sleep,
-  startServer,
   tabThrough,
+  useServerAndBrowser,
 } from "./harness.mjs";
 
 const PAGES = ["now", "plan", "log", "stats", "brake", "account", "sync"];
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServerAndBrowser();
 
 async function assertAccessible(page, name) {
   const violations = await axeScan(page);
@@ -51,14 +39,14 @@ async function assertAccessible(page, name) {
 }
 
 test("the sign-in form and every page pass axe and show their focus", async () => {
-  const { page, close } = await newPage(browser, server.url);
+  const { page, close } = await newPage(ctx.browser, ctx.server.url);
   try {
     await page.getByRole("heading", { name: "Create an account" }).waitFor();
     await screenshot(page, "signin");
     await assertAccessible(page, "signin");
 
     await registerViaUi(page, randomEmail("a11y"));
-    const api = apiAs(server.url, (await pageTokens(page)).accessToken);
+    const api = apiAs(ctx.server.url, (await pageTokens(page)).accessToken);
     await createDailyHabits(api, ["Meditate", "Stretch"]);
     const nav = page.getByRole("navigation", { name: "Main" });
 

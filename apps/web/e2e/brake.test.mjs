@@ -6,25 +6,11 @@
  * cooling period starts. A second person without consent is asked for it first, and on
  * day 7 answers the reflection question.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { apiAs, axeScan, launchBrowser, newPage, pageTokens, randomEmail, registerViaUi, screenshot, startServer } from "./harness.mjs";
+import { axeScan, screenshot, signedInPage, useServerAndBrowser } from "./harness.mjs";
 
-/** Waits until the app has done its first sync and listens for pokes (no re-render after). */
-const listening = (page) => page.waitForRequest((r) => r.url().includes("/api/v1/sync/events"), { timeout: 20_000 });
-
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServerAndBrowser();
 
 async function ok(reply, what) {
   assert.ok(reply.status >= 200 && reply.status < 300, `${what}: ${reply.status} ${JSON.stringify(reply.body)}`);
@@ -71,15 +57,11 @@ async function seedDisplay(api) {
 }
 
 test("an HRV drop during a high-stakes event shows the brake; Delay is recorded and cools", async () => {
-  const { page, close } = await newPage(browser, server.url);
-  const listens = listening(page);
-  await registerViaUi(page, randomEmail("brake"));
-  await listens;
-  const api = apiAs(server.url, (await pageTokens(page)).accessToken);
+  const { page, close, api } = await signedInPage(ctx, "brake");
 
   await seedDisplay(api);
 
-  await page.goto(`${server.url}/#/brake`);
+  await page.goto(`${ctx.server.url}/#/brake`);
   await page.getByRole("heading", { name: "Brake", level: 1 }).waitFor();
   assert.equal(await page.getByTestId("brake-day").textContent(), "Day 3 of 7");
   const screen = page.getByRole("region", { name: "Pause before you go on" });
@@ -113,17 +95,13 @@ test("an HRV drop during a high-stakes event shows the brake; Delay is recorded 
 });
 
 test("without consent the page asks for it; on day 7 it asks the reflection question", async () => {
-  const { page, close } = await newPage(browser, server.url);
-  const listens = listening(page);
-  await registerViaUi(page, randomEmail("reflect"));
-  await listens;
-  const api = apiAs(server.url, (await pageTokens(page)).accessToken);
+  const { page, close, api } = await signedInPage(ctx, "reflect");
   const { today } = await cycleOnDay(api, 7);
   // Asked from 09:00 local by default; from midnight here, so the test passes at any hour.
   const settings = await ok(await api.get("/api/v1/brake/settings"), "settings");
   await ok(await api.put("/api/v1/brake/settings", { ...settings, reflectionHour: 0 }), "PUT settings");
 
-  await page.goto(`${server.url}/#/brake`);
+  await page.goto(`${ctx.server.url}/#/brake`);
   await page.getByRole("heading", { name: "Brake", level: 1 }).waitFor();
   assert.equal(await page.getByTestId("brake-day").textContent(), "Day 7 of 7");
   await page.getByRole("button", { name: "Allow health data for the brake" }).click();
@@ -148,14 +126,10 @@ test("without consent the page asks for it; on day 7 it asks the reflection ques
 });
 
 test("Proceed on the brake screen locks the event: no brake for it again", async () => {
-  const { page, close } = await newPage(browser, server.url);
-  const listens = listening(page);
-  await registerViaUi(page, randomEmail("proceed"));
-  await listens;
-  const api = apiAs(server.url, (await pageTokens(page)).accessToken);
+  const { page, close, api } = await signedInPage(ctx, "proceed");
   await seedDisplay(api);
 
-  await page.goto(`${server.url}/#/brake`);
+  await page.goto(`${ctx.server.url}/#/brake`);
   const screen = page.getByRole("region", { name: "Pause before you go on" });
   await screen.waitFor();
   await screen.getByRole("button", { name: "Proceed", exact: true }).click();

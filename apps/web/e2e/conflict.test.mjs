@@ -4,48 +4,11 @@
  * push conflicts; the conflict shows on #/sync with both versions and is resolved there,
  * and the API has the chosen title.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { apiAs, launchBrowser, newPage, pageTokens, PASSWORD, randomEmail, registerViaUi, screenshot, startServer } from "./harness.mjs";
+import { eventually, listening, newPage, screenshot, signedInPage, signInViaUi, useServerAndBrowser } from "./harness.mjs";
 
-/** Waits until the app has done its first sync and listens for pokes (no re-render after). */
-const listening = (page) => page.waitForRequest((r) => r.url().includes("/api/v1/sync/events"), { timeout: 20_000 });
-
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function eventually(check, what, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function signInViaUi(page, email) {
-  const form = page.getByRole("form", { name: "Sign in" });
-  await form.getByLabel("E-mail").fill(email);
-  await form.getByLabel("Password").fill(PASSWORD);
-  await form.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).waitFor();
-}
+const ctx = useServerAndBrowser();
 
 async function rename(page, from, to) {
   await page.getByRole("button", { name: `Rename ${from}` }).click();
@@ -55,12 +18,8 @@ async function rename(page, from, to) {
 }
 
 test("a rename made offline on one device conflicts with the other's and is resolved on #/sync", async () => {
-  const email = randomEmail("conflict");
-  const laptop = await newPage(browser, server.url);
-  const laptopListens = listening(laptop.page);
-  await registerViaUi(laptop.page, email);
-  await laptopListens;
-  const api = apiAs(server.url, (await pageTokens(laptop.page)).accessToken);
+  const laptop = await signedInPage(ctx, "conflict");
+  const { email, api } = laptop;
   const track = await api.post("/api/v1/tracks", { title: "Work" });
   assert.equal(track.status, 201, JSON.stringify(track.body));
   const node = await api.post(`/api/v1/tracks/${track.body.id}/nodes`, { type: "task", title: "Report" });
@@ -68,13 +27,13 @@ test("a rename made offline on one device conflicts with the other's and is reso
   const nodeId = node.body.id;
 
   // Offline, the phone's requests fail by design: those console errors are expected.
-  const phone = await newPage(browser, server.url, { allow: [/ERR_INTERNET_DISCONNECTED/, /Failed to load resource/] });
+  const phone = await newPage(ctx.browser, ctx.server.url, { allow: [/ERR_INTERNET_DISCONNECTED/, /Failed to load resource/] });
   const phoneListens = listening(phone.page);
   await signInViaUi(phone.page, email);
   await phoneListens;
 
   for (const device of [laptop, phone]) {
-    await device.page.goto(`${server.url}/#/plan`);
+    await device.page.goto(`${ctx.server.url}/#/plan`);
     await device.page.getByRole("button", { name: "Rename Report" }).waitFor();
   }
 
@@ -103,7 +62,7 @@ test("a rename made offline on one device conflicts with the other's and is reso
   assert.equal((await api.get(`/api/v1/nodes/${nodeId}`)).body.title, "Report (phone)");
 
   // The phone's Sync page lists it with both versions.
-  await phone.page.goto(`${server.url}/#/sync`);
+  await phone.page.goto(`${ctx.server.url}/#/sync`);
   const item = phone.page.getByRole("list", { name: "Open conflicts" }).getByTestId("conflict");
   await item.waitFor();
   assert.equal(await item.count(), 1);
@@ -126,7 +85,7 @@ test("a rename made offline on one device conflicts with the other's and is reso
 
   // Both devices show the resolved title.
   for (const device of [phone, laptop]) {
-    await device.page.goto(`${server.url}/#/plan`);
+    await device.page.goto(`${ctx.server.url}/#/plan`);
     await device.page.reload();
     await eventually(
       async () => (await device.page.getByRole("button", { name: "Rename Report (laptop)" }).count()) === 1,

@@ -5,42 +5,28 @@
  * Also: the tip needs the recommendations consent, the Account page's API key is shown
  * once and can be revoked, and signing out returns to the sign-in form.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   PASSWORD,
   apiAs,
   createDailyHabits,
-  launchBrowser,
   mailedLink,
   newPage,
   pageTokens,
   randomEmail,
   registerViaApi,
-  registerViaUi,
-  startServer,
+  signedInPage,
+  signInViaUi,
   todayUtc,
+  useServerAndBrowser,
 } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServerAndBrowser();
 
 test("a habit completed on Now raises XP and the streak in place", async () => {
-  const { page, close } = await newPage(browser, server.url);
+  const { page, close, api } = await signedInPage(ctx, "core");
   try {
-    await page.getByRole("heading", { name: "Create an account" }).waitFor();
-    await registerViaUi(page, randomEmail("core"));
-    const api = apiAs(server.url, (await pageTokens(page)).accessToken);
     const [habit] = await createDailyHabits(api, ["Meditate"]);
 
     await page.reload();
@@ -72,10 +58,8 @@ test("a habit completed on Now raises XP and the streak in place", async () => {
 });
 
 test("the tip asks for consent first, then shows the recommender's answer", async () => {
-  const { page, close } = await newPage(browser, server.url);
+  const { page, close, api } = await signedInPage(ctx, "tip");
   try {
-    await registerViaUi(page, randomEmail("tip"));
-    const api = apiAs(server.url, (await pageTokens(page)).accessToken);
     await createDailyHabits(api, ["Read"]);
     await page.reload();
     await page.getByRole("button", { name: "Allow tips" }).click();
@@ -92,24 +76,22 @@ test("the tip asks for consent first, then shows the recommender's answer", asyn
 });
 
 test("an API key is shown once, listed, revoked; sign out returns to the sign-in form", async () => {
-  const { page, close } = await newPage(browser, server.url);
+  const { page, close, email } = await signedInPage(ctx, "keys");
   try {
-    const email = randomEmail("keys");
-    await registerViaUi(page, email);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).click();
     await page.getByRole("heading", { level: 1, name: "Account" }).waitFor();
     await page.getByLabel("Key name").fill("kitchen speaker");
     await page.getByRole("button", { name: "Create API key" }).click();
     const key = (await page.getByTestId("new-api-key").textContent()).trim();
     assert.ok(key.length > 20, "the key is shown");
-    const me = await fetch(`${server.url}/api/v1/me`, { headers: { "X-API-Key": key } });
+    const me = await fetch(`${ctx.server.url}/api/v1/me`, { headers: { "X-API-Key": key } });
     assert.equal(me.status, 200, "the shown key works");
     assert.equal((await me.json()).email, email);
 
     page.once("dialog", (dialog) => dialog.accept());
     await page.getByRole("button", { name: "Revoke kitchen speaker" }).click();
     await page.getByText("No API keys yet.").waitFor();
-    const revoked = await fetch(`${server.url}/api/v1/me`, { headers: { "X-API-Key": key } });
+    const revoked = await fetch(`${ctx.server.url}/api/v1/me`, { headers: { "X-API-Key": key } });
     assert.equal(revoked.status, 401, "the revoked key no longer works");
 
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -117,10 +99,7 @@ test("an API key is shown once, listed, revoked; sign out returns to the sign-in
     assert.equal(await pageTokens(page), null, "the session is forgotten");
 
     // And back in with the password.
-    const signIn = page.getByRole("form", { name: "Sign in" });
-    await signIn.getByLabel("E-mail").fill(email);
-    await signIn.getByLabel("Password").fill(PASSWORD);
-    await signIn.getByRole("button", { name: "Sign in" }).click();
+    await signInViaUi(page, email);
     await page.getByRole("heading", { level: 1, name: "Now" }).waitFor();
     assert.ok((await pageTokens(page))?.accessToken, "a new session is held");
   } finally {
@@ -129,10 +108,8 @@ test("an API key is shown once, listed, revoked; sign out returns to the sign-in
 });
 
 test("on Now a timer starts and stops and the day's type is planned, as the API sees", async () => {
-  const { page, close } = await newPage(browser, server.url);
+  const { page, close, api } = await signedInPage(ctx, "timer");
   try {
-    await registerViaUi(page, randomEmail("timer"));
-    const api = apiAs(server.url, (await pageTokens(page)).accessToken);
     const day = todayUtc();
 
     await page.getByLabel("Note").fill("Deep work");
@@ -165,11 +142,8 @@ test("on Now a timer starts and stops and the day's type is planned, as the API 
 });
 
 test("Account: a consent toggles, the export downloads, a magic link is mailed, the account is deleted after confirmation", async () => {
-  const { page, close } = await newPage(browser, server.url);
+  const { page, close, api, email } = await signedInPage(ctx, "account");
   try {
-    const email = randomEmail("account");
-    await registerViaUi(page, email);
-    const api = apiAs(server.url, (await pageTokens(page)).accessToken);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).click();
 
     const consent = page.getByLabel("Health data (heart-rate variability, Apple Health)");
@@ -197,7 +171,7 @@ test("Account: a consent toggles, the export downloads, a magic link is mailed, 
     await confirmField.fill(email);
     await page.getByRole("button", { name: "Delete my account forever" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
-    const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    const login = await fetch(`${ctx.server.url}/api/v1/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email, password: PASSWORD }),
@@ -206,13 +180,13 @@ test("Account: a consent toggles, the export downloads, a magic link is mailed, 
 
     // Signed out: the sign-in form asks for a magic link for another address.
     const other = randomEmail("magic");
-    await registerViaApi(server.url, other);
+    await registerViaApi(ctx.server.url, other);
     const signIn = page.getByRole("form", { name: "Sign in" });
     await signIn.getByLabel("E-mail").fill(other);
     await signIn.getByRole("button", { name: "E-mail me a sign-in link" }).click();
     await page.getByText(`If ${other} has an account, a sign-in link is on its way.`, { exact: false }).waitFor();
-    const link = await mailedLink(server.mailDir, other, "magic-link");
-    assert.ok(link.startsWith(`${server.url}/magic-link?token=`), link);
+    const link = await mailedLink(ctx.server.mailDir, other, "magic-link");
+    assert.ok(link.startsWith(`${ctx.server.url}/magic-link?token=`), link);
   } finally {
     await close();
   }
@@ -220,9 +194,8 @@ test("Account: a consent toggles, the export downloads, a magic link is mailed, 
 
 test("a stale access token is refreshed through the SDK; the app is installable", async () => {
   // The refused first request is the point here: Chromium logs its 401.
-  const { page, context, close } = await newPage(browser, server.url, { allow: [/status of 401 .*\/api\/v1\/me\)/] });
+  const { page, context, close } = await signedInPage(ctx, "refresh", { allow: [/status of 401 .*\/api\/v1\/me\)/] });
   try {
-    await registerViaUi(page, randomEmail("refresh"));
     const before = await pageTokens(page);
     await page.evaluate(() => {
       const tokens = JSON.parse(localStorage.getItem("lifeos:tokens"));
@@ -233,7 +206,7 @@ test("a stale access token is refreshed through the SDK; the app is installable"
     await page.getByTestId("xp").waitFor();
     const after = await pageTokens(page);
     assert.notEqual(after.refreshToken, before.refreshToken, "the refresh token was rotated");
-    assert.equal((await apiAs(server.url, after.accessToken).get("/api/v1/me")).status, 200, "the new access token works");
+    assert.equal((await apiAs(ctx.server.url, after.accessToken).get("/api/v1/me")).status, 200, "the new access token works");
 
     const cdp = await context.newCDPSession(page);
     const manifest = await cdp.send("Page.getAppManifest");
@@ -241,7 +214,7 @@ test("a stale access token is refreshed through the SDK; the app is installable"
     const parsed = JSON.parse(manifest.data);
     assert.equal(parsed.display, "standalone");
     assert.deepEqual(parsed.icons.map((i) => i.sizes).sort(), ["192x192", "512x512"]);
-    const icon = await fetch(`${server.url}/icon-512.png`);
+    const icon = await fetch(`${ctx.server.url}/icon-512.png`);
     assert.equal(icon.headers.get("content-type"), "image/png");
     const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
     // A test context is an incognito profile, which Chromium never installs from; every
@@ -254,13 +227,13 @@ test("a stale access token is refreshed through the SDK; the app is installable"
 });
 
 test("the page runs under the CSP, and the harness notices a violation", async () => {
-  const response = await fetch(`${server.url}/`);
+  const response = await fetch(`${ctx.server.url}/`);
   const csp = response.headers.get("content-security-policy") ?? "";
   assert.match(csp, /script-src 'self'/);
   assert.match(csp, /style-src 'self'/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
 
-  const { page, problems, context } = await newPage(browser, server.url);
+  const { page, problems, context } = await newPage(ctx.browser, ctx.server.url);
   try {
     await page.getByRole("heading", { name: "Create an account" }).waitFor();
     assert.deepEqual(problems, [], "the app itself violates nothing");

@@ -18,6 +18,7 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -167,6 +168,73 @@ export async function launchBrowser() {
       "--disable-dev-shm-usage",
     ],
   });
+}
+
+/**
+ * The setup every test file shares: registers node:test `before` (a fresh server, see
+ * `startServer(options)`, and Chromium) and `after` (both closed) hooks, and returns the
+ * context the tests read them from once they run: `{ server, browser }`.
+ */
+export function useServerAndBrowser(options = {}) {
+  const ctx = { server: undefined, browser: undefined };
+  before(async () => {
+    ctx.server = await startServer(options);
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+  });
+  return ctx;
+}
+
+/** Resolves once the app has done its first sync and listens for pokes (no re-render after). */
+export const listening = (page) => page.waitForRequest((r) => r.url().includes("/api/v1/sync/events"), { timeout: 20_000 });
+
+/**
+ * A signed-in page for a fresh person: a new page (`newPage` options: `allow`, `viewport`)
+ * at the app of `ctx` (from `useServerAndBrowser`), registered through the UI as
+ * `email` (default `randomEmail(kind)`), waiting until the app has synced and listens.
+ * Returns `newPage`'s object plus `{ email, api }` (`apiAs` with the page's session).
+ */
+export async function signedInPage(ctx, kind = "user", { email = randomEmail(kind), ...options } = {}) {
+  const opened = await newPage(ctx.browser, ctx.server.url, options);
+  try {
+    const listens = listening(opened.page);
+    await registerViaUi(opened.page, email);
+    await listens;
+    const tokens = await pageTokens(opened.page);
+    assert.ok(tokens?.accessToken, "the page holds a session");
+    return { ...opened, email, api: apiAs(ctx.server.url, tokens.accessToken) };
+  } catch (err) {
+    await opened.context.close();
+    throw err;
+  }
+}
+
+/** Signs in through the app's "Sign in" form and waits for the navigation. */
+export async function signInViaUi(page, email, password = PASSWORD) {
+  const form = page.getByRole("form", { name: "Sign in" });
+  await form.getByLabel("E-mail").fill(email);
+  await form.getByLabel("Password").fill(password);
+  await form.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).waitFor();
+}
+
+/** Polls `check` until it returns something truthy (thrown errors count as not yet). */
+export async function eventually(check, what, timeoutMs = 15_000) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+    await sleep(150);
+  }
 }
 
 /**

@@ -4,43 +4,19 @@
  * a timer started; both show as pending. When the network returns they sync, and the API
  * holds exactly one completion and one running time entry for them.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  apiAs,
-  createDailyHabits,
-  launchBrowser,
-  newPage,
-  pageTokens,
-  randomEmail,
-  registerViaUi,
-  sleep,
-  startServer,
-  todayUtc,
-} from "./harness.mjs";
+import { createDailyHabits, signedInPage, sleep, todayUtc, useServerAndBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServerAndBrowser();
 
 test("a completion and a timer made offline arrive exactly once when the network returns", async () => {
   // Offline, Chromium logs the requests that could not be sent (the listener's stream,
   // the reads the page falls back from): those are expected here, nothing else is.
-  const { page, context, close } = await newPage(browser, server.url, {
+  const { page, context, close, api } = await signedInPage(ctx, "offline", {
     allow: [/net::ERR_INTERNET_DISCONNECTED/, /net::ERR_NETWORK_CHANGED/, /Failed to fetch/],
   });
   try {
-    await registerViaUi(page, randomEmail("offline"));
-    const api = apiAs(server.url, (await pageTokens(page)).accessToken);
     const [meditate, stretch] = await createDailyHabits(api, ["Meditate", "Stretch"]);
 
     await page.reload();

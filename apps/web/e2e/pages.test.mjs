@@ -8,71 +8,20 @@
  *
  * Run: `npm run build && LIFEOS_BIN=... LIFEOS_WEB_DIR=$PWD/dist node --test e2e/pages.test.mjs`.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import {
-  apiAs,
-  axeScan,
-  createDailyHabits,
-  launchBrowser,
-  newPage,
-  pageTokens,
-  randomEmail,
-  registerViaUi,
-  screenshot,
-  startServer,
-} from "./harness.mjs";
+import { axeScan, createDailyHabits, eventually, screenshot, signedInPage, useServerAndBrowser } from "./harness.mjs";
 
 const GPX = fileURLToPath(new URL("./fixtures/ridge-walk.gpx", import.meta.url));
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** The API as the person the page signed in. */
-/** Registers through the UI and waits until the app has synced and listens for pokes. */
-async function register(page, kind) {
-  const listening = page.waitForRequest((r) => r.url().includes("/api/v1/sync/events"), { timeout: 20_000 });
-  await registerViaUi(page, randomEmail(kind));
-  await listening;
-}
-
-async function apiOf(page) {
-  const tokens = await pageTokens(page);
-  assert.ok(tokens?.accessToken, "the page holds a session");
-  return apiAs(server.url, tokens.accessToken);
-}
+const ctx = useServerAndBrowser();
 
 /** `apiAs` answers `{ status, body }`; this throws unless the status is 2xx. */
 async function ok(api, method, path, body) {
   const reply = await api(method, path, body);
   assert.ok(reply.status >= 200 && reply.status < 300, `${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
   return reply.body;
-}
-
-async function eventually(check, what, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 const titlesIn = async (page, track) =>
@@ -133,11 +82,9 @@ async function assertNoSeriousA11y(page, name) {
 }
 
 test("Plan: a track and nodes, reordered by keyboard and by drag, a lock and a habit schedule", async () => {
-  const { page, close } = await newPage(browser, server.url);
-  await register(page, "plan");
-  const api = await apiOf(page);
+  const { page, close, api } = await signedInPage(ctx, "plan");
 
-  await page.goto(`${server.url}/#/plan`);
+  await page.goto(`${ctx.server.url}/#/plan`);
   await page.getByRole("heading", { name: "Plan", level: 1 }).waitFor();
   await page.getByLabel("Track title").fill("Work");
   await page.getByRole("button", { name: "Add track" }).click();
@@ -236,11 +183,9 @@ test("Plan: a track and nodes, reordered by keyboard and by drag, a lock and a h
 });
 
 test("Log: a day type and the month's report, a GPX hike with its preview, maintenance and service due", async () => {
-  const { page, close } = await newPage(browser, server.url);
-  await register(page, "log");
-  const api = await apiOf(page);
+  const { page, close, api } = await signedInPage(ctx, "log");
 
-  await page.goto(`${server.url}/#/log`);
+  await page.goto(`${ctx.server.url}/#/log`);
   await page.getByRole("heading", { name: "Log", level: 1 }).waitFor();
   const now = new Date();
   const month = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
@@ -343,9 +288,7 @@ test("Log: a day type and the month's report, a GPX hike with its preview, maint
 });
 
 test("Stats: level, XP to the next level, streak and the week chart after a completion", async () => {
-  const { page, close } = await newPage(browser, server.url);
-  await register(page, "stats");
-  const api = await apiOf(page);
+  const { page, close, api } = await signedInPage(ctx, "stats");
 
   const track = await ok(api, "POST", "/api/v1/tracks", { title: "Home" });
   const node = await ok(api, "POST", `/api/v1/tracks/${track.id}/nodes`, { type: "task", title: "Fix the tap" });
@@ -357,7 +300,7 @@ test("Stats: level, XP to the next level, streak and the week chart after a comp
   const stats = await ok(api, "GET", "/api/v1/me/stats");
   assert.equal(stats.xp, xp);
 
-  await page.goto(`${server.url}/#/stats`);
+  await page.goto(`${ctx.server.url}/#/stats`);
   await page.getByRole("heading", { name: "Stats", level: 1 }).waitFor();
   assert.equal(await page.getByTestId("level").textContent(), `Level ${stats.level}`);
   assert.equal(
@@ -404,12 +347,10 @@ test("Stats: level, XP to the next level, streak and the week chart after a comp
 
 test("Log offline: a day type is kept on the device and syncs when the network returns; a bad GPX file is named", async () => {
   // Offline requests fail, and the bad file answers 422: those console lines are expected.
-  const { page, context, close } = await newPage(browser, server.url, {
+  const { page, context, close, api } = await signedInPage(ctx, "offline", {
     allow: [/ERR_INTERNET_DISCONNECTED/, /Failed to load resource/],
   });
-  await register(page, "offline");
-  const api = await apiOf(page);
-  await page.goto(`${server.url}/#/log`);
+  await page.goto(`${ctx.server.url}/#/log`);
   await page.getByRole("button", { name: "Save day type" }).waitFor();
   const now = new Date();
   const month = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
