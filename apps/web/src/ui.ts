@@ -104,3 +104,61 @@ export function section(title: string, ...children: Node[]): HTMLElement {
   const id = `section-${++sectionSeq}`;
   return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
 }
+
+type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+
+/** A labelled control of `inlineForm`; `required`: the message when its trimmed value is empty. */
+export interface FormField {
+  label: string;
+  input: Control;
+  required?: string;
+}
+
+/**
+ * A `<form class="row inline-form" aria-label>` of labelled `fields`, then `actions` (a
+ * string is a submit button with that text). On submit: no page load; the first required
+ * field whose trimmed value is empty is reported through the status region and focused;
+ * otherwise `onSubmit` gets the trimmed values in field order, and an error it throws is
+ * reported through the status region.
+ */
+export function inlineForm(
+  label: string,
+  fields: FormField[],
+  onSubmit: (values: string[]) => void | Promise<void>,
+  ...actions: (Node | string)[]
+): HTMLFormElement {
+  return h(
+    "form",
+    {
+      class: "row inline-form",
+      "aria-label": label,
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        const values = fields.map((f) => f.input.value.trim());
+        const empty = fields.findIndex((f, i) => f.required !== undefined && !values[i]);
+        if (empty >= 0) {
+          notifier(fields[empty]!.required!, "error");
+          fields[empty]!.input.focus();
+          return;
+        }
+        try {
+          await onSubmit(values);
+        } catch (err) {
+          notifier(problemText(err), "error");
+        }
+      },
+    },
+    ...fields.map((f) => field(f.label, f.input)),
+    ...actions.map((a) => (typeof a === "string" ? h("button", { type: "submit" }, a) : a)),
+  );
+}
+
+/**
+ * For pages computed on the server: while offline, shows `message` in a card titled
+ * `title` and answers false (the page renders nothing else); online, answers true.
+ */
+export function needsConnection(root: HTMLElement, title: string, message: string): boolean {
+  if (navigator.onLine) return true;
+  root.replaceChildren(section(title, h("p", {}, message)));
+  return false;
+}

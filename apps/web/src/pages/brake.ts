@@ -9,7 +9,7 @@
  */
 import { unwrap, type CheckResult, type Consent, type HrvMetric, type Reason, type State } from "@lifeos/sdk";
 import type { App, Page } from "../app";
-import { button, field, h, problemText, section } from "../ui";
+import { button, h, inlineForm, needsConnection, problemText, section } from "../ui";
 
 const PHASES: Record<string, string> = {
   baseline: "Baseline",
@@ -42,10 +42,7 @@ export const page: Page = {
   title: "Brake",
   async render(root: HTMLElement, app: App) {
     const api = app.client.api;
-    if (!navigator.onLine) {
-      root.replaceChildren(section("Brake", h("p", {}, "The brake answers from the server: it needs a connection.")));
-      return;
-    }
+    if (!needsConnection(root, "Brake", "The brake answers from the server: it needs a connection.")) return;
     const stateEl = h("div", { class: "brake-state" });
     const screen = h("div", { class: "brake-screen-slot", "aria-live": "polite" });
     const reflectionEl = h("div", {});
@@ -194,30 +191,23 @@ export const page: Page = {
       parts.push(
         section(
           "Check now",
-          h(
-            "form",
-            {
-              class: "row inline-form",
-              "aria-label": "Check with an HRV reading",
-              onsubmit: async (e: Event) => {
-                e.preventDefault();
-                const v = Number(value.value);
-                try {
-                  if (value.value && v > 0) {
-                    await check({
-                      hrvSample: { measuredAt: new Date().toISOString(), valueMs: v, metric: metric.value as HrvMetric, source: "manual" },
-                    });
-                  } else {
-                    await check();
-                  }
-                } catch (err) {
-                  app.notify(problemText(err), "error");
-                }
-              },
+          inlineForm(
+            "Check with an HRV reading",
+            [
+              { label: "HRV now in ms (optional)", input: value },
+              { label: "HRV measure", input: metric },
+            ],
+            async ([reading, measure]) => {
+              const v = Number(reading);
+              if (reading && v > 0) {
+                await check({
+                  hrvSample: { measuredAt: new Date().toISOString(), valueMs: v, metric: measure as HrvMetric, source: "manual" },
+                });
+              } else {
+                await check();
+              }
             },
-            field("HRV now in ms (optional)", value),
-            field("HRV measure", metric),
-            h("button", { type: "submit" }, "Check the brake"),
+            "Check the brake",
           ),
         ),
       );

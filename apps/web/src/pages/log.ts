@@ -20,7 +20,7 @@ import {
   type Vehicle,
 } from "@lifeos/sdk";
 import type { App, Page } from "../app";
-import { field, h, problemText, section } from "../ui";
+import { field, h, inlineForm, problemText, section } from "../ui";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -256,48 +256,37 @@ export const page: Page = {
     dateInput.addEventListener("change", fillFromReplica);
     fillFromReplica();
 
-    const dayForm = h(
-      "form",
-      {
-        class: "row inline-form",
-        "aria-label": "Log a day type",
-        onsubmit: async (e: Event) => {
-          e.preventDefault();
-          const date = dateInput.value;
-          if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
-            app.notify("Choose a date.", "error");
-            return;
-          }
-          try {
-            const fields = {
-              plannedType: planned.value,
-              actualType: actual.value || null,
-              notes: notes.value.trim() || null,
-            };
-            const existing = dayTypeOn(date);
-            if (existing) await app.offline.upsert("day_type", existing.id, fields);
-            else await app.offline.upsert("day_type", crypto.randomUUID(), { date, ...fields });
-            const synced = await syncNow(app);
-            if (!date.startsWith(month)) {
-              month = date.slice(0, 7);
-              monthInput.value = month;
-            }
-            await drawReport();
-            app.notify(
-              synced
-                ? `Saved ${date}: planned ${kindLabel(planned.value as DayKind)}.`
-                : `Saved ${date} on this device; it syncs when you are online.`,
-            );
-          } catch (err) {
-            app.notify(problemText(err), "error");
-          }
-        },
+    const dayForm = inlineForm(
+      "Log a day type",
+      [
+        { label: "Date", input: dateInput },
+        { label: "Planned day type", input: planned },
+        { label: "Actual day type", input: actual },
+        { label: "Notes", input: notes },
+      ],
+      async ([date = "", plannedType = "", actualType, note]) => {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+          app.notify("Choose a date.", "error");
+          dateInput.focus();
+          return;
+        }
+        const fields = { plannedType, actualType: actualType || null, notes: note || null };
+        const existing = dayTypeOn(date);
+        if (existing) await app.offline.upsert("day_type", existing.id, fields);
+        else await app.offline.upsert("day_type", crypto.randomUUID(), { date, ...fields });
+        const synced = await syncNow(app);
+        if (!date.startsWith(month)) {
+          month = date.slice(0, 7);
+          monthInput.value = month;
+        }
+        await drawReport();
+        app.notify(
+          synced
+            ? `Saved ${date}: planned ${kindLabel(plannedType as DayKind)}.`
+            : `Saved ${date} on this device; it syncs when you are online.`,
+        );
       },
-      field("Date", dateInput),
-      field("Planned day type", planned),
-      field("Actual day type", actual),
-      field("Notes", notes),
-      h("button", { type: "submit" }, "Save day type"),
+      "Save day type",
     );
 
     // -- hikes -------------------------------------------------------------------
@@ -326,38 +315,27 @@ export const page: Page = {
     };
     const gpxFile = h("input", { type: "file", accept: ".gpx,application/gpx+xml,application/xml,text/xml" });
     const hikeDate = h("input", { type: "date" });
-    const gpxForm = h(
-      "form",
-      {
-        class: "row inline-form",
-        "aria-label": "Import a GPX file",
-        onsubmit: async (e: Event) => {
-          e.preventDefault();
-          const file = gpxFile.files?.[0];
-          if (!file) {
-            app.notify("Choose a GPX file first.", "error");
-            gpxFile.focus();
-            return;
-          }
-          const submit = gpxForm.querySelector("button[type=submit]") as HTMLButtonElement;
-          submit.disabled = true;
-          try {
-            const hike = await importGpx(app.client, file, hikeDate.value ? { date: hikeDate.value } : undefined, {
-              idempotencyKey: crypto.randomUUID(),
-            });
-            gpxFile.value = "";
-            await syncNow(app);
-            await drawHikes();
-            app.notify(`Imported a hike of ${hikeSummary(hike)}.`);
-          } catch (err) {
-            app.notify(problemText(err), "error");
-          } finally {
-            submit.disabled = false;
-          }
-        },
+    const gpxForm = inlineForm(
+      "Import a GPX file",
+      [
+        { label: "GPX file", input: gpxFile, required: "Choose a GPX file first." },
+        { label: "Date of the hike (optional)", input: hikeDate },
+      ],
+      async ([, date]) => {
+        const file = gpxFile.files?.[0];
+        if (!file) return;
+        const submit = gpxForm.querySelector("button[type=submit]") as HTMLButtonElement;
+        submit.disabled = true;
+        try {
+          const hike = await importGpx(app.client, file, date ? { date } : undefined, { idempotencyKey: crypto.randomUUID() });
+          gpxFile.value = "";
+          await syncNow(app);
+          await drawHikes();
+          app.notify(`Imported a hike of ${hikeSummary(hike)}.`);
+        } finally {
+          submit.disabled = false;
+        }
       },
-      field("GPX file", gpxFile),
-      field("Date of the hike (optional)", hikeDate),
       h("button", { type: "submit" }, "Import GPX"),
     );
 
@@ -427,38 +405,22 @@ export const page: Page = {
     const vehicleName = h("input", { type: "text", required: true, maxlength: "200", autocomplete: "off" });
     const vehicleMake = h("input", { type: "text", maxlength: "200" });
     const vehicleModel = h("input", { type: "text", maxlength: "200" });
-    const vehicleForm = h(
-      "form",
-      {
-        class: "row inline-form",
-        "aria-label": "Register a vehicle",
-        onsubmit: async (e: Event) => {
-          e.preventDefault();
-          const name = vehicleName.value.trim();
-          if (!name) {
-            app.notify("A vehicle needs a name.", "error");
-            return;
-          }
-          try {
-            const v = unwrap(
-              await api.POST("/api/v1/vehicles", {
-                body: { id: crypto.randomUUID(), name, make: vehicleMake.value.trim() || null, model: vehicleModel.value.trim() || null },
-              }),
-            );
-            vehicleName.value = vehicleMake.value = vehicleModel.value = "";
-            await syncNow(app);
-            await drawVehicles();
-            vehicleSelect.value = v.id;
-            app.notify(`Registered ${v.name}.`);
-          } catch (err) {
-            app.notify(problemText(err), "error");
-          }
-        },
+    const vehicleForm = inlineForm(
+      "Register a vehicle",
+      [
+        { label: "Vehicle name", input: vehicleName, required: "A vehicle needs a name." },
+        { label: "Make", input: vehicleMake },
+        { label: "Model", input: vehicleModel },
+      ],
+      async ([name = "", make, model]) => {
+        const v = unwrap(await api.POST("/api/v1/vehicles", { body: { id: crypto.randomUUID(), name, make: make || null, model: model || null } }));
+        vehicleName.value = vehicleMake.value = vehicleModel.value = "";
+        await syncNow(app);
+        await drawVehicles();
+        vehicleSelect.value = v.id;
+        app.notify(`Registered ${v.name}.`);
       },
-      field("Vehicle name", vehicleName),
-      field("Make", vehicleMake),
-      field("Model", vehicleModel),
-      h("button", { type: "submit" }, "Add vehicle"),
+      "Add vehicle",
     );
 
     const serviceDate = h("input", { type: "date", value: isoDate(now), required: true });
@@ -468,54 +430,47 @@ export const page: Page = {
     const unit = h("select", {}, h("option", { value: "km" }, "km"), h("option", { value: "mi" }, "mi"));
     const cost = h("input", { type: "number", min: "0", step: "0.01", inputmode: "decimal" });
     const currency = h("input", { type: "text", maxlength: "3", value: "EUR", autocomplete: "off" });
-    const maintForm = h(
-      "form",
-      {
-        class: "row inline-form",
-        "aria-label": "Log maintenance",
-        onsubmit: async (e: Event) => {
-          e.preventDefault();
-          const type = serviceType.value as ServiceType;
-          if (type === "other" && !serviceText.value.trim()) {
-            app.notify("Say what was done for a service of type Other.", "error");
-            serviceText.focus();
-            return;
-          }
-          try {
-            const costValue = cost.value ? Math.round(Number(cost.value) * 100) : null;
-            unwrap(
-              await api.POST("/api/v1/vehicle-maintenance", {
-                body: {
-                  id: crypto.randomUUID(),
-                  vehicleId: vehicleSelect.value || null,
-                  date: serviceDate.value,
-                  serviceType: type,
-                  serviceLabel: serviceText.value.trim() || null,
-                  mileage: mileage.value ? Number(mileage.value) : null,
-                  odometerUnit: unit.value as "km" | "mi",
-                  costMinor: costValue,
-                  currency: costValue != null ? currency.value.trim().toUpperCase() || null : null,
-                },
-              }),
-            );
-            mileage.value = cost.value = serviceText.value = "";
-            await syncNow(app);
-            await drawVehicles();
-            app.notify(`Logged ${serviceLabel(type)} on ${serviceDate.value}.`);
-          } catch (err) {
-            app.notify(problemText(err), "error");
-          }
-        },
+    const maintForm = inlineForm(
+      "Log maintenance",
+      [
+        { label: "Vehicle", input: vehicleSelect },
+        { label: "Service date", input: serviceDate },
+        { label: "Service", input: serviceType },
+        { label: "What was done (required for Other)", input: serviceText },
+        { label: "Odometer", input: mileage },
+        { label: "Odometer unit", input: unit },
+        { label: "Cost", input: cost },
+        { label: "Currency", input: currency },
+      ],
+      async ([vehicleId, date = "", kind, label, odometer, odometerUnit, costText, currencyCode = ""]) => {
+        const type = kind as ServiceType;
+        if (type === "other" && !label) {
+          app.notify("Say what was done for a service of type Other.", "error");
+          serviceText.focus();
+          return;
+        }
+        const costValue = costText ? Math.round(Number(costText) * 100) : null;
+        unwrap(
+          await api.POST("/api/v1/vehicle-maintenance", {
+            body: {
+              id: crypto.randomUUID(),
+              vehicleId: vehicleId || null,
+              date,
+              serviceType: type,
+              serviceLabel: label || null,
+              mileage: odometer ? Number(odometer) : null,
+              odometerUnit: odometerUnit as "km" | "mi",
+              costMinor: costValue,
+              currency: costValue != null ? currencyCode.toUpperCase() || null : null,
+            },
+          }),
+        );
+        mileage.value = cost.value = serviceText.value = "";
+        await syncNow(app);
+        await drawVehicles();
+        app.notify(`Logged ${serviceLabel(type)} on ${date}.`);
       },
-      field("Vehicle", vehicleSelect),
-      field("Service date", serviceDate),
-      field("Service", serviceType),
-      field("What was done (required for Other)", serviceText),
-      field("Odometer", mileage),
-      field("Odometer unit", unit),
-      field("Cost", cost),
-      field("Currency", currency),
-      h("button", { type: "submit" }, "Add maintenance entry"),
+      "Add maintenance entry",
     );
 
     root.replaceChildren(

@@ -10,7 +10,7 @@
  */
 import { unwrap, type HabitFrequency, type HabitSchedule, type HabitScheduleInput, type Node as PlanNode, type NodeType, type Track } from "@lifeos/sdk";
 import type { App, Page } from "../app";
-import { button, field, h, problemText, section } from "../ui";
+import { button, field, h, inlineForm, problemText, section } from "../ui";
 
 const NODE_TYPES: Array<[NodeType, string]> = [
   ["task", "Task"],
@@ -179,31 +179,18 @@ export const page: Page = {
 
       const title = h("input", { type: "text", required: true, maxlength: "200", autocomplete: "off" });
       const type = h("select", {}, ...NODE_TYPES.map(([v, l]) => h("option", { value: v }, l)));
-      const form = h(
-        "form",
-        {
-          class: "row inline-form",
-          "aria-label": `Add a node to ${track.title}`,
-          onsubmit: async (e: Event) => {
-            e.preventDefault();
-            const text = title.value.trim();
-            if (!text) {
-              app.notify("A node needs a title.", "error");
-              title.focus();
-              return;
-            }
-            try {
-              await app.offline.upsert("node", crypto.randomUUID(), { trackId: track.id, type: type.value, title: text });
-              title.value = "";
-              await afterWrite(`add-node-${track.id}`);
-              app.notify(`Added ${text} to ${track.title}.`);
-            } catch (err) {
-              app.notify(problemText(err), "error");
-            }
-          },
+      const form = inlineForm(
+        `Add a node to ${track.title}`,
+        [
+          { label: `New node in ${track.title}`, input: title, required: "A node needs a title." },
+          { label: `Type of the new node in ${track.title}`, input: type },
+        ],
+        async ([text = "", kind = ""]) => {
+          await app.offline.upsert("node", crypto.randomUUID(), { trackId: track.id, type: kind, title: text });
+          title.value = "";
+          await afterWrite(`add-node-${track.id}`);
+          app.notify(`Added ${text} to ${track.title}.`);
         },
-        field(`New node in ${track.title}`, title),
-        field(`Type of the new node in ${track.title}`, type),
         h("button", { type: "submit", "data-focus": `add-node-${track.id}` }, `Add node to ${track.title}`),
       );
       return h(
@@ -341,30 +328,16 @@ export const page: Page = {
 
     function renameForm(node: Row, name: string): HTMLElement {
       const input = h("input", { type: "text", value: name, required: true, maxlength: "200", "data-focus": `rename-input-${node.id}` });
-      return h(
-        "form",
-        {
-          class: "row inline-form",
-          "aria-label": `Rename ${name}`,
-          onsubmit: async (e: Event) => {
-            e.preventDefault();
-            const text = input.value.trim();
-            if (!text) {
-              app.notify("A node needs a title.", "error");
-              return;
-            }
-            try {
-              await app.offline.upsert("node", node.id, { title: text });
-              editing = null;
-              await afterWrite(`rename-${node.id}`);
-              app.notify(navigator.onLine ? `Renamed to ${text}.` : `Renamed to ${text} on this device; it syncs when you are online.`);
-            } catch (err) {
-              app.notify(problemText(err), "error");
-            }
-          },
+      return inlineForm(
+        `Rename ${name}`,
+        [{ label: `New title for ${name}`, input, required: "A node needs a title." }],
+        async ([text = ""]) => {
+          await app.offline.upsert("node", node.id, { title: text });
+          editing = null;
+          await afterWrite(`rename-${node.id}`);
+          app.notify(navigator.onLine ? `Renamed to ${text}.` : `Renamed to ${text} on this device; it syncs when you are online.`);
         },
-        field(`New title for ${name}`, input),
-        h("button", { type: "submit" }, "Save title"),
+        "Save title",
         button("Cancel", () => {
           editing = null;
           draw(`rename-${node.id}`);
@@ -480,34 +453,19 @@ export const page: Page = {
     }
 
     const trackTitle = h("input", { type: "text", required: true, maxlength: "200", autocomplete: "off" });
-    const newTrack = h(
-      "form",
-      {
-        class: "row inline-form",
-        "aria-label": "New track",
-        onsubmit: async (e: Event) => {
-          e.preventDefault();
-          const text = trackTitle.value.trim();
-          if (!text) {
-            app.notify("A track needs a title.", "error");
-            trackTitle.focus();
-            return;
-          }
-          try {
-            if (navigator.onLine) {
-              unwrap(await api.POST("/api/v1/tracks", { body: { id: crypto.randomUUID(), title: text } }));
-            } else {
-              await app.offline.upsert("track", crypto.randomUUID(), { title: text });
-            }
-            trackTitle.value = "";
-            await afterWrite("add-track");
-            app.notify(`Added the track ${text}.`);
-          } catch (err) {
-            app.notify(problemText(err), "error");
-          }
-        },
+    const newTrack = inlineForm(
+      "New track",
+      [{ label: "Track title", input: trackTitle, required: "A track needs a title." }],
+      async ([text = ""]) => {
+        if (navigator.onLine) {
+          unwrap(await api.POST("/api/v1/tracks", { body: { id: crypto.randomUUID(), title: text } }));
+        } else {
+          await app.offline.upsert("track", crypto.randomUUID(), { title: text });
+        }
+        trackTitle.value = "";
+        await afterWrite("add-track");
+        app.notify(`Added the track ${text}.`);
       },
-      field("Track title", trackTitle),
       h("button", { type: "submit", "data-focus": "add-track" }, "Add track"),
     );
 

@@ -5,7 +5,7 @@
  */
 import { unwrap, type Badge, type EarnedBadge, type HabitStats, type ProgressSummary, type Stats } from "@lifeos/sdk";
 import type { App, Page } from "../app";
-import { h, problemText, section } from "../ui";
+import { h, needsConnection, problemText, section } from "../ui";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -95,10 +95,7 @@ export const page: Page = {
   title: "Stats",
   async render(root: HTMLElement, app: App) {
     const api = app.client.api;
-    if (!navigator.onLine) {
-      root.replaceChildren(section("Stats", h("p", {}, "Stats need a connection; they are computed on the server.")));
-      return;
-    }
+    if (!needsConnection(root, "Stats", "Stats need a connection; they are computed on the server.")) return;
     // The replica lists the habits and their schedules (for the strengths below).
     try {
       await app.offline.sync();
