@@ -75,8 +75,8 @@ test("the tip asks for consent first, then shows the recommender's answer", asyn
   }
 });
 
-test("an API key is shown once, listed, revoked; sign out returns to the sign-in form", async () => {
-  const { page, close, email } = await signedInPage(ctx, "keys");
+test("an API key is shown once, listed, revoked after an in-page question; sign out returns to the sign-in form", async () => {
+  const { page, close, email, problems } = await signedInPage(ctx, "keys");
   try {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).click();
     await page.getByRole("heading", { level: 1, name: "Account" }).waitFor();
@@ -88,8 +88,22 @@ test("an API key is shown once, listed, revoked; sign out returns to the sign-in
     assert.equal(me.status, 200, "the shown key works");
     assert.equal((await me.json()).email, email);
 
-    page.once("dialog", (dialog) => dialog.accept());
-    await page.getByRole("button", { name: "Revoke kitchen speaker" }).click();
+    // Revoking asks on the page, not in a browser dialog; keeping the key changes nothing.
+    page.on("dialog", (dialog) => {
+      problems.push(`a browser dialog opened: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    await page.getByRole("button", { name: "Revoke kitchen speaker", exact: true }).click();
+    const question = page.getByRole("group", { name: "Revoke kitchen speaker?" });
+    await question.getByText("Whatever uses it stops working at once.", { exact: false }).waitFor();
+    await question.getByRole("button", { name: "Keep kitchen speaker" }).click();
+    await page.getByRole("button", { name: "Revoke kitchen speaker", exact: true }).waitFor();
+    assert.equal(await question.count(), 0, "the question is gone");
+    const kept = await fetch(`${ctx.server.url}/api/v1/me`, { headers: { "X-API-Key": key } });
+    assert.equal(kept.status, 200, "a kept key still works");
+
+    await page.getByRole("button", { name: "Revoke kitchen speaker", exact: true }).click();
+    await page.getByRole("button", { name: "Revoke kitchen speaker for good" }).click();
     await page.getByText("No API keys yet.").waitFor();
     const revoked = await fetch(`${ctx.server.url}/api/v1/me`, { headers: { "X-API-Key": key } });
     assert.equal(revoked.status, 401, "the revoked key no longer works");

@@ -143,6 +143,33 @@ export const page: Page = {
     // -- API keys --------------------------------------------------------------
     const keyList = h("ul", { class: "list", "aria-label": "API keys" });
     const keyShown = h("div", { class: "secret", "aria-live": "polite" });
+    // Revoking asks in place (no browser dialog): the button turns into a question with
+    // "Revoke … for good" and "Keep …"; the answer's button takes the focus.
+    const revokeControl = (key: { id: string; name: string }): HTMLElement => {
+      const slot = h("span", { class: "row" });
+      const ask = button(`Revoke ${key.name}`, async () => {
+        slot.replaceChildren(question);
+        sure.focus();
+      }, { class: "danger" });
+      const sure = button(`Revoke ${key.name} for good`, async () => {
+        const { error, response } = await api.DELETE("/api/v1/me/api-keys/{id}", { params: { path: { id: key.id } } });
+        if (!response.ok) throw LifeosApiError.from(error, response);
+        app.notify(`The key "${key.name}" is revoked.`);
+        await loadKeys();
+      }, { class: "danger" });
+      const question = h(
+        "span",
+        { class: "row confirm", role: "group", "aria-label": `Revoke ${key.name}?` },
+        h("span", {}, `Revoke "${key.name}"? Whatever uses it stops working at once.`),
+        sure,
+        button(`Keep ${key.name}`, async () => {
+          slot.replaceChildren(ask);
+          ask.focus();
+        }),
+      );
+      slot.append(ask);
+      return slot;
+    };
     const loadKeys = async () => {
       const keys = unwrap(await api.GET("/api/v1/me/api-keys", { params: { query: { limit: 100 } } }));
       keyList.replaceChildren(
@@ -152,13 +179,7 @@ export const page: Page = {
             "li",
             { class: "row spread" },
             h("span", {}, h("strong", {}, key.name), ` ${key.prefix}… · ${key.scopes.join(", ")} · last used ${fmt(key.lastUsedAt)}`),
-            button(`Revoke ${key.name}`, async () => {
-              if (!confirm(`Revoke the key "${key.name}"? Whatever uses it stops working at once.`)) return;
-              const { error, response } = await api.DELETE("/api/v1/me/api-keys/{id}", { params: { path: { id: key.id } } });
-              if (!response.ok) throw LifeosApiError.from(error, response);
-              app.notify(`The key "${key.name}" is revoked.`);
-              await loadKeys();
-            }, { class: "danger" }),
+            revokeControl(key),
           ),
         ),
       );
