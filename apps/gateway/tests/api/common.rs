@@ -11,6 +11,8 @@ use lifeos_kernel::{Db, TestClock, Timestamp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+pub mod seed;
+
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 pub const PASSWORD: &str = "correct horse battery";
 

@@ -11,8 +11,8 @@ use lifeos_kernel::{Timestamp, with_db, with_writer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::common::seed::{node, track};
 use crate::common::{Reply, TestApp, refresh_token, token};
-use crate::plans::{node, track};
 
 /// How many copies of a request race.
 const N: usize = 20;

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::common::TestApp;
-use crate::plans::{node, track};
+use crate::common::seed::{node, track};
 
 lifeos_kernel::dialect_test! {
     async fn docs_link_search_and_size_limits(db: TestDatabase) {

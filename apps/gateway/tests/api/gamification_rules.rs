@@ -17,8 +17,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::{Date, Duration, OffsetDateTime, Time};
 
+use crate::common::seed::{daily_habit_in, node, track};
 use crate::common::{JWT_SECRET, Reply, TestApp};
-use crate::plans::{node, track};
 
 // ---- helpers -------------------------------------------------------------------------
 
@@ -147,13 +147,6 @@ async fn node_with(app: &TestApp, token: &str, track: &str, body: Value) -> Stri
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     reply.body["id"].as_str().unwrap().to_owned()
-}
-
-/// A daily habit.
-async fn daily_habit(app: &TestApp, token: &str, track: &str, title: &str) -> String {
-    let habit = node(app, token, track, "habit", title).await;
-    set_schedule(app, token, &habit, json!({ "frequency": "daily" })).await;
-    habit
 }
 
 async fn completions(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
@@ -318,7 +311,7 @@ lifeos_kernel::dialect_test! {
             .await
             .assert_problem(StatusCode::CONFLICT, "habit_not_due");
 
-        let daily = daily_habit(&app, &ada, &health, "Stretch").await;
+        let daily = daily_habit_in(&app, &ada, &health, "Stretch").await;
         let stretched = created(&app, complete(&app, &ada, &daily, json!({})).await);
         assert_eq!(stretched["xpAwarded"], 5, "a habit is worth 5 XP");
         complete(&app, &ada, &daily, json!({}))
@@ -524,7 +517,7 @@ lifeos_kernel::dialect_test! {
         for round in 0..ROUNDS {
             let (ada, _) = utc_user(&app, &format!("ada{round}@example.com")).await;
             let health = track(&app, &ada, "Health").await;
-            let habit = daily_habit(&app, &ada, &health, "Stretch").await;
+            let habit = daily_habit_in(&app, &ada, &health, "Stretch").await;
             let day = today(&app);
             let (a, b) = tokio::join!(
                 complete(&app, &ada, &habit, json!({ "id": lifeos_kernel::id::new_id(), "localDate": day.to_string() })),
@@ -635,7 +628,7 @@ lifeos_kernel::dialect_test! {
         assert_eq!(sip.status, StatusCode::OK, "{}", sip.body);
         assert_eq!(sip.body["xpReversed"], 0);
         // A habit's day is free again after its undo.
-        let daily = daily_habit(&app, &ada, &work, "Stretch").await;
+        let daily = daily_habit_in(&app, &ada, &work, "Stretch").await;
         let s1 = created(&app, complete(&app, &ada, &daily, json!({})).await);
         assert_eq!(undo(&app, &ada, str_of(&s1["completion"], "id")).await.status, StatusCode::OK);
         created(&app, complete(&app, &ada, &daily, json!({})).await);
@@ -688,7 +681,7 @@ lifeos_kernel::dialect_test! {
         let bobs = track(&app, &bob, "Bob's").await;
         let task = node(&app, &bob, &bobs, "task", "Bob's task").await;
         let spare = node(&app, &bob, &bobs, "task", "Bob's spare").await;
-        let habit = daily_habit(&app, &bob, &bobs, "Bob's habit").await;
+        let habit = daily_habit_in(&app, &bob, &bobs, "Bob's habit").await;
         let done = created(&app, complete(&app, &bob, &task, json!({})).await);
         let done_id = str_of(&done["completion"], "id").to_owned();
         created(&app, complete(&app, &bob, &habit, json!({})).await);
@@ -947,7 +940,7 @@ mod stored_stats_equal_a_recomputation {
         for i in 0..TASKS {
             tasks.push(node(app, &token, &work, "task", &format!("Task {i}")).await);
         }
-        let habit = daily_habit(app, &token, &work, "Stretch").await;
+        let habit = daily_habit_in(app, &token, &work, "Stretch").await;
         app.clock.set(base);
 
         let send = |method: Method, path: String| {

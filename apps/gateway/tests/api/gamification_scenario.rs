@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use time::macros::date;
 use time::{Date, Duration, Weekday};
 
+use crate::common::seed::track;
 use crate::common::{Reply, TestApp};
-use crate::plans::track;
 
 /// A signed-in user whose token is renewed whenever the clock moves (access tokens live
 /// 15 minutes).

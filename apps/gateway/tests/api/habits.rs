@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
-use crate::plans::{node, track};
+use crate::common::seed::{node, track};
 
 fn dates(reply: &Value) -> Vec<&str> {
     reply["dates"]

@@ -16,8 +16,8 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use serde_json::{Value, json};
 
+use crate::common::seed::daily_habit;
 use crate::common::{self, TestApp};
-use crate::plans::{node, track};
 
 type Client = RunningService<RoleClient, ()>;
 
@@ -128,21 +128,6 @@ fn refused(result: &CallToolResult) -> (String, String) {
         "{text}"
     );
     (code, text)
-}
-
-async fn daily_habit(app: &TestApp, token: &str, title: &str) -> String {
-    let track = track(app, token, &format!("{title} track")).await;
-    let habit = node(app, token, &track, "habit", title).await;
-    let schedule = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/nodes/{habit}/habit-schedule"),
-            Some(token),
-            Some(json!({ "frequency": "daily" })),
-        )
-        .await;
-    assert_eq!(schedule.status, StatusCode::OK, "{}", schedule.body);
-    habit
 }
 
 lifeos_kernel::dialect_test! {

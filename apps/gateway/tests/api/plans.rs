@@ -6,26 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
-
-pub async fn track(app: &TestApp, token: &str, title: &str) -> String {
-    let reply = app
-        .post("/api/v1/tracks", Some(token), json!({ "title": title }))
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
-}
-
-pub async fn node(app: &TestApp, token: &str, track: &str, kind: &str, title: &str) -> String {
-    let reply = app
-        .post(
-            &format!("/api/v1/tracks/{track}/nodes"),
-            Some(token),
-            json!({ "type": kind, "title": title }),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
-}
+use crate::common::seed::{node, track};
 
 fn titles(list: &Value) -> Vec<&str> {
     let items = list.get("items").unwrap_or(list);

@@ -11,8 +11,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::common::seed::daily_habit;
 use crate::common::{TestApp, new_id};
-use crate::plans::{node, track};
 
 const ADA: &str = "ada@example.com";
 const BOB: &str = "bob@example.com";
@@ -46,22 +46,6 @@ async fn consenting(app: &TestApp, email: &str) -> String {
     let token = app.user(email).await;
     grant(app, &token, true).await;
     token
-}
-
-/// A habit due every day, in a new track.
-async fn daily_habit(app: &TestApp, token: &str, title: &str) -> String {
-    let track = track(app, token, &format!("{title} track")).await;
-    let habit = node(app, token, &track, "habit", title).await;
-    let schedule = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/nodes/{habit}/habit-schedule"),
-            Some(token),
-            Some(json!({ "frequency": "daily" })),
-        )
-        .await;
-    assert_eq!(schedule.status, StatusCode::OK, "{}", schedule.body);
-    habit
 }
 
 /// `POST /recommend` without context; the decision (asserting 200).

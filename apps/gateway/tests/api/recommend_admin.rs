@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use crate::common::seed::daily_habit;
 use crate::common::{ADMIN_EMAIL, Reply, TestApp, token};
 
 const POLICIES: &str = "/api/v1/admin/policies";
@@ -310,21 +311,6 @@ lifeos_kernel::dialect_test! {
         assert_eq!(ids(&report(&app, &admin).await)[0], "rules-v0");
         app.stop().await;
     }
-}
-
-/// A habit due every day, through the plans API.
-async fn daily_habit(app: &TestApp, token: &str, title: &str) {
-    let track = crate::plans::track(app, token, &format!("{title} track")).await;
-    let habit = crate::plans::node(app, token, &track, "habit", title).await;
-    let schedule = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/nodes/{habit}/habit-schedule"),
-            Some(token),
-            Some(json!({ "frequency": "daily" })),
-        )
-        .await;
-    assert_eq!(schedule.status, StatusCode::OK, "{}", schedule.body);
 }
 
 lifeos_kernel::dialect_test! {

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::common::TestApp;
-use crate::plans::{node, track};
+use crate::common::seed::{daily_habit_in, node, track};
 use crate::recommend::recommend;
 
 const ADA: &str = "ada@example.com";
@@ -48,21 +48,6 @@ async fn consenting(app: &TestApp, email: &str) -> String {
         .await;
     assert_eq!(consent.status, StatusCode::OK, "{}", consent.body);
     token
-}
-
-/// A habit due every day.
-async fn daily_habit(app: &TestApp, token: &str, track: &str, title: &str) -> String {
-    let habit = node(app, token, track, "habit", title).await;
-    let schedule = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/nodes/{habit}/habit-schedule"),
-            Some(token),
-            Some(json!({ "frequency": "daily" })),
-        )
-        .await;
-    assert_eq!(schedule.status, StatusCode::OK, "{}", schedule.body);
-    habit
 }
 
 /// The candidates the decision logged.
@@ -119,7 +104,7 @@ lifeos_kernel::dialect_test! {
         let app = quiet_app(&db).await;
         let ada = consenting(&app, ADA).await;
         let health = track(&app, &ada, "Health").await;
-        let stretch = daily_habit(&app, &ada, &health, "Stretch").await;
+        let stretch = daily_habit_in(&app, &ada, &health, "Stretch").await;
         // Not due today: never offered.
         let weekend = node(&app, &ada, &health, "habit", "Long run").await;
         let schedule = app
@@ -160,7 +145,7 @@ lifeos_kernel::dialect_test! {
         let app = quiet_app(&db).await;
         let ada = consenting(&app, ADA).await;
         let life = track(&app, &ada, "Life").await;
-        let walk = daily_habit(&app, &ada, &life, "Walk").await;
+        let walk = daily_habit_in(&app, &ada, &life, "Walk").await;
         let taxes = app
             .post(
                 &format!("/api/v1/tracks/{life}/nodes"),
@@ -202,7 +187,7 @@ lifeos_kernel::dialect_test! {
             .await;
         assert_eq!(health.status, StatusCode::OK, "{}", health.body);
         let life = track(&app, &ada, "Life").await;
-        let walk = daily_habit(&app, &ada, &life, "Walk").await;
+        let walk = daily_habit_in(&app, &ada, &life, "Walk").await;
         let events = json!({ "events": [
             { "externalId": "evt-board", "title": "Q1 Board review", "startsAt": "2026-03-10T09:30:00Z", "endsAt": "2026-03-10T11:00:00Z" },
             { "externalId": "evt-lunch", "title": "Lunch with Sam", "startsAt": "2026-03-10T12:00:00Z", "endsAt": "2026-03-10T13:00:00Z" },
@@ -306,7 +291,7 @@ lifeos_kernel::dialect_test! {
             .await;
         assert_eq!(me.status, StatusCode::OK, "{}", me.body);
         let life = track(&app, &ada, "Life").await;
-        let walk = daily_habit(&app, &ada, &life, "Walk").await;
+        let walk = daily_habit_in(&app, &ada, &life, "Walk").await;
         for morning in ["2026-03-08T10:00:00Z", "2026-03-09T10:00:00Z"] {
             app.clock.set(at(morning));
             let ada = app.login(ADA).await;
@@ -425,7 +410,7 @@ lifeos_kernel::dialect_test! {
         let app = quiet_app(&db).await;
         let ada = consenting(&app, ADA).await;
         let life = track(&app, &ada, "Life").await;
-        let walk = daily_habit(&app, &ada, &life, "Walk").await;
+        let walk = daily_habit_in(&app, &ada, &life, "Walk").await;
         let shown = recommend(&app, &ada).await;
         assert_tip(&shown, "todo", "node", &walk);
         let tip = shown["tip"]["id"].as_str().unwrap();

@@ -21,7 +21,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
-use crate::plans::{node, track};
+use crate::common::seed::{node, track};
 
 /// A browser's subscription keys.
 struct Browser {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::common::TestApp;
-use crate::plans::{node, track};
+use crate::common::seed::daily_habit;
 
 async fn user_id(db: &Db, email: &str) -> Uuid {
     with_db!(db, pool => {
@@ -73,22 +73,6 @@ async fn set_consent(app: &TestApp, token: &str, purpose: &str, granted: bool) {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-}
-
-/// A habit due every day, in a new track.
-async fn daily_habit(app: &TestApp, token: &str, title: &str) -> String {
-    let track = track(app, token, &format!("{title} track")).await;
-    let habit = node(app, token, &track, "habit", title).await;
-    let schedule = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/nodes/{habit}/habit-schedule"),
-            Some(token),
-            Some(json!({ "frequency": "daily" })),
-        )
-        .await;
-    assert_eq!(schedule.status, StatusCode::OK, "{}", schedule.body);
-    habit
 }
 
 /// Completes `node`; the completion's id.

@@ -7,8 +7,8 @@ use lifeos_kernel::{Db, with_db};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::common::seed::{node, track};
 use crate::common::{TestApp, new_id};
-use crate::plans::{node, track};
 use crate::sync_device::{Device, assert_applied, assert_rejected};
 
 async fn pull(app: &TestApp, token: &str, body: Value) -> Value {

@@ -11,8 +11,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::common::seed::{node, track};
 use crate::common::{Reply, TestApp};
-use crate::plans::{node, track};
 
 /// Pushes document upserts from `device`, numbered from `first`; each must apply.
 async fn documents(app: &TestApp, token: &str, device: &str, first: i64, docs: &[(&str, Value)]) {

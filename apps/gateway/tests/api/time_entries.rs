@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
-use crate::plans::{node, track};
+use crate::common::seed::{node, track};
 
 fn at(text: &str) -> Timestamp {
     Timestamp::parse(text).unwrap()
