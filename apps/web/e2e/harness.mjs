@@ -378,15 +378,20 @@ export async function axeScan(page) {
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
 
+/** Blurs the focused element and scrolls to the top, so the next Tab starts the page over. */
+export async function resetFocus(page) {
+  await page.evaluate(() => {
+    document.activeElement?.blur?.();
+    window.scrollTo(0, 0);
+  });
+}
+
 /**
  * Presses Tab up to `max` times and describes every focused control that shows no focus
  * indicator (no outline and no box-shadow). Returns `{ visited, invisible }`.
  */
 export async function tabThrough(page, max = 40) {
-  await page.evaluate(() => {
-    document.activeElement?.blur?.();
-    window.scrollTo(0, 0);
-  });
+  await resetFocus(page);
   const visited = [];
   const invisible = [];
   for (let i = 0; i < max; i++) {

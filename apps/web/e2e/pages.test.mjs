@@ -11,7 +11,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { axeScan, createDailyHabits, eventually, screenshot, signedInPage, useServerAndBrowser } from "./harness.mjs";
+import { axeScan, createDailyHabits, eventually, resetFocus, screenshot, signedInPage, useServerAndBrowser } from "./harness.mjs";
 
 const GPX = fileURLToPath(new URL("./fixtures/ridge-walk.gpx", import.meta.url));
 
@@ -32,10 +32,7 @@ const titlesIn = async (page, track) =>
  * count as one), each with its name and whether it shows a focus indicator.
  */
 async function tabStops(page, max = 300) {
-  await page.evaluate(() => {
-    document.activeElement?.blur?.();
-    window.scrollTo(0, 0);
-  });
+  await resetFocus(page);
   const stops = [];
   for (let i = 0; i < max; i++) {
     await page.keyboard.press("Tab");

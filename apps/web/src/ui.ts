@@ -3,6 +3,7 @@
  * builds elements through the DOM API, so the app runs under the strict CSP.
  */
 import { LifeosApiError } from "@lifeos/sdk";
+import type { App } from "./app";
 
 type Attr = string | boolean | ((e: Event) => void);
 type Child = Node | string | null | undefined;
@@ -161,4 +162,16 @@ export function needsConnection(root: HTMLElement, title: string, message: strin
   if (navigator.onLine) return true;
   root.replaceChildren(section(title, h("p", {}, message)));
   return false;
+}
+
+/** Push the queue and pull the server's changes when online; false when offline or failed (reported). */
+export async function syncNow(app: Pick<App, "offline" | "notify">): Promise<boolean> {
+  if (!navigator.onLine) return false;
+  try {
+    await app.offline.sync();
+    return true;
+  } catch (err) {
+    app.notify(problemText(err), "error");
+    return false;
+  }
 }

@@ -20,7 +20,7 @@ import {
   type Vehicle,
 } from "@lifeos/sdk";
 import type { App, Page } from "../app";
-import { field, h, inlineForm, problemText, section } from "../ui";
+import { field, h, inlineForm, problemText, section, syncNow } from "../ui";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -51,17 +51,6 @@ const serviceLabel = (t: ServiceType, label?: string | null) =>
 
 function isoDate(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
-
-async function syncNow(app: App): Promise<boolean> {
-  if (!navigator.onLine) return false;
-  try {
-    await app.offline.sync();
-    return true;
-  } catch (err) {
-    app.notify(problemText(err), "error");
-    return false;
-  }
 }
 
 function table(caption: string, head: string[], rows: Array<Array<string | Node>>): HTMLTableElement {

@@ -10,7 +10,7 @@
  */
 import { unwrap, type HabitFrequency, type HabitSchedule, type HabitScheduleInput, type Node as PlanNode, type NodeType, type Track } from "@lifeos/sdk";
 import type { App, Page } from "../app";
-import { button, field, h, inlineForm, problemText, section } from "../ui";
+import { button, field, h, inlineForm, problemText, section, syncNow } from "../ui";
 
 const NODE_TYPES: Array<[NodeType, string]> = [
   ["task", "Task"],
@@ -33,18 +33,6 @@ type Row = Partial<PlanNode> & { id: string; title?: string };
 
 const byPosition = (a: { position?: number | null; id: string }, b: { position?: number | null; id: string }) =>
   (a.position ?? Number.MAX_SAFE_INTEGER) - (b.position ?? Number.MAX_SAFE_INTEGER) || (a.id < b.id ? -1 : 1);
-
-/** Push the queue and pull the server's changes when online; false when offline or failed. */
-async function syncNow(app: App): Promise<boolean> {
-  if (!navigator.onLine) return false;
-  try {
-    await app.offline.sync();
-    return true;
-  } catch (err) {
-    app.notify(problemText(err), "error");
-    return false;
-  }
-}
 
 function today(): string {
   const d = new Date();
