@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod id;
+pub mod idempotency;
 pub mod invalidation;
 pub mod migrate;
 pub mod outbox;

@@ -6,11 +6,12 @@
 //!
 //! The stored key is `mcp <tool> <requestId>`: it holds spaces, which an HTTP
 //! `Idempotency-Key` (visible ASCII only) never does, so the two never meet. Keys live as
-//! long as REST's ([`lifeos_kernel::http::idempotency::TTL`]).
+//! long as REST's ([`lifeos_kernel::idempotency::TTL`]); the store's statements are the
+//! kernel's ([`lifeos_kernel::idempotency`]).
 
 use lifeos_kernel::error::{CommonCode, ErrorKind};
-use lifeos_kernel::http::idempotency::TTL;
-use lifeos_kernel::{AppError, Db, SharedClock, StoreError, with_writer};
+use lifeos_kernel::idempotency;
+use lifeos_kernel::{AppError, Db, SharedClock};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -58,12 +59,6 @@ fn canonical(value: &Value) -> Value {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Stored {
-    request_hash: Vec<u8>,
-    response_body: Option<Vec<u8>>,
-}
-
 /// Reserves `key` for a call with `hash`: `None` when the call should run, the first
 /// result when it ran before, an error when the id was used otherwise or still runs.
 pub async fn claim(
@@ -72,38 +67,10 @@ pub async fn claim(
     key: &Key,
     hash: &[u8],
 ) -> Result<Option<Value>, AppError> {
-    // REST's statement: a new key is inserted, an expired one taken over, a live one left.
-    const CLAIM: &str = "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (user_id, key) DO UPDATE SET request_hash = excluded.request_hash, \
-                         status_code = NULL, content_type = NULL, response_body = NULL, created_at = excluded.created_at \
-                         WHERE idempotency_keys.created_at < $5";
-    const SELECT: &str =
-        "SELECT request_hash, response_body FROM idempotency_keys WHERE user_id = $1 AND key = $2";
-    let now = clock.now();
-    let inserted = with_writer!(db, pool => {
-        sqlx::query(CLAIM)
-            .bind(key.user_id)
-            .bind(&key.key)
-            .bind(hash)
-            .bind(now)
-            .bind(now - TTL)
-            .execute(pool)
-            .await
-            .map_err(StoreError::from)?
-            .rows_affected()
-    });
-    if inserted == 1 {
+    if idempotency::claim(db, clock.now(), key.user_id, &key.key, hash).await? {
         return Ok(None);
     }
-    let stored = with_writer!(db, pool => {
-        sqlx::query_as::<_, Stored>(SELECT)
-            .bind(key.user_id)
-            .bind(&key.key)
-            .fetch_optional(pool)
-            .await
-            .map_err(StoreError::from)?
-    });
-    let Some(stored) = stored else {
+    let Some(stored) = idempotency::lookup(db, key.user_id, &key.key).await? else {
         return Err(in_progress());
     };
     if stored.request_hash != hash {
@@ -131,33 +98,13 @@ fn in_progress() -> AppError {
 
 /// Stores the result of the call that reserved `key`.
 pub async fn record(db: &Db, key: &Key, result: &Value) -> Result<(), AppError> {
-    const SQL: &str = "UPDATE idempotency_keys SET status_code = $3, content_type = $4, response_body = $5 \
-                       WHERE user_id = $1 AND key = $2";
     let body = serde_json::to_vec(result).map_err(AppError::internal)?;
-    with_writer!(db, pool => {
-        sqlx::query(SQL)
-            .bind(key.user_id)
-            .bind(&key.key)
-            .bind(200_i32)
-            .bind(CONTENT_TYPE)
-            .bind(body)
-            .execute(pool)
-            .await
-            .map_err(StoreError::from)?;
-    });
+    idempotency::complete(db, key.user_id, &key.key, 200, Some(CONTENT_TYPE), &body).await?;
     Ok(())
 }
 
 /// Frees `key` after a refused or failed call, so the same id may be retried.
 pub async fn release(db: &Db, key: &Key) -> Result<(), AppError> {
-    const SQL: &str = "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2";
-    with_writer!(db, pool => {
-        sqlx::query(SQL)
-            .bind(key.user_id)
-            .bind(&key.key)
-            .execute(pool)
-            .await
-            .map_err(StoreError::from)?;
-    });
+    idempotency::release(db, key.user_id, &key.key).await?;
     Ok(())
 }

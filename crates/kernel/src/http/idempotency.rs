@@ -5,7 +5,8 @@
 //! with the same method, path and body replays that answer (`Idempotent-Replayed: true`);
 //! with a different request it answers 422 `idempotency_key_reused`; while the first is
 //! still running, 409 `idempotency_request_in_progress`. Server errors are not stored,
-//! so a retry after a 5xx runs again. Keys live for [`TTL`], per user.
+//! so a retry after a 5xx runs again. Keys live for [`TTL`], per user, in the transport-free
+//! store of [`crate::idempotency`].
 //!
 //! A handler whose answer carries a secret shown once (a new API key) marks its response
 //! with [`NoReplay`]: such answers are never stored, and the key is released.
@@ -20,15 +21,15 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use time::Duration;
 use uuid::Uuid;
 
 use crate::error::{AppError, ErrorKind};
-use crate::{Db, Principal, SharedClock, StoreError, with_db, with_writer};
+pub use crate::idempotency::TTL;
+use crate::idempotency::{claim, complete, lookup, release};
+use crate::{Db, Principal, SharedClock};
 
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
-pub const TTL: Duration = Duration::hours(24);
 /// Bodies above this are not buffered for replay (the body limit is lower anyway).
 const MAX_BUFFERED: usize = 16 * 1024 * 1024;
 
@@ -53,14 +54,6 @@ impl IdempotencyState {
                 .contains(&(method.clone(), route.as_str().to_owned()))
         })
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct StoredAnswer {
-    request_hash: Vec<u8>,
-    status_code: Option<i32>,
-    content_type: Option<String>,
-    response_body: Option<Vec<u8>>,
 }
 
 pub async fn idempotency(
@@ -120,7 +113,7 @@ async fn run_once(
         })?;
     let hash = request_hash(parts.method.as_str(), &parts.uri.to_string(), &body);
 
-    if !reserve(state, user_id, key, &hash).await? {
+    if !claim(&state.db, state.clock.now(), user_id, key, &hash).await? {
         return replay(state, user_id, key, &hash).await;
     }
 
@@ -131,7 +124,7 @@ async fn run_once(
         || status == StatusCode::METHOD_NOT_ALLOWED
         || response.extensions().get::<NoReplay>().is_some()
     {
-        release(state, user_id, key).await?;
+        release(&state.db, user_id, key).await?;
         return Ok(response);
     }
     let (parts, body) = response.into_parts();
@@ -143,11 +136,11 @@ async fn run_once(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    record(
-        state,
+    complete(
+        &state.db,
         user_id,
         key,
-        parts.status,
+        parts.status.as_u16(),
         content_type.as_deref(),
         &body,
     )
@@ -165,37 +158,13 @@ fn request_hash(method: &str, uri: &str, body: &Bytes) -> Vec<u8> {
     hasher.finalize().to_vec()
 }
 
-/// Claims the key; false if it is already taken (and not expired).
-async fn reserve(
-    state: &IdempotencyState,
-    user_id: Uuid,
-    key: &str,
-    hash: &[u8],
-) -> Result<bool, StoreError> {
-    // One statement: a new key is inserted, an expired one is taken over as if new, a
-    // live one is left alone (no row affected).
-    const CLAIM: &str = "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (user_id, key) DO UPDATE SET request_hash = excluded.request_hash, \
-                         status_code = NULL, content_type = NULL, response_body = NULL, created_at = excluded.created_at \
-                         WHERE idempotency_keys.created_at < $5";
-    let now = state.clock.now();
-    let inserted = with_writer!(&state.db, pool => {
-        sqlx::query(CLAIM).bind(user_id).bind(key).bind(hash).bind(now).bind(now - TTL).execute(pool).await?.rows_affected()
-    });
-    Ok(inserted == 1)
-}
-
 async fn replay(
     state: &IdempotencyState,
     user_id: Uuid,
     key: &str,
     hash: &[u8],
 ) -> Result<Response, AppError> {
-    const SELECT: &str = "SELECT request_hash, status_code, content_type, response_body FROM idempotency_keys \
-                          WHERE user_id = $1 AND key = $2";
-    let stored = with_db!(&state.db, pool => {
-        sqlx::query_as::<_, StoredAnswer>(SELECT).bind(user_id).bind(key).fetch_optional(pool).await.map_err(StoreError::from)?
-    });
+    let stored = lookup(&state.db, user_id, key).await?;
     let Some(stored) = stored else {
         // Released between our insert attempt and this read (the first run failed): let the client retry.
         return Err(in_progress());
@@ -235,33 +204,4 @@ fn in_progress() -> AppError {
         CommonCode::IdempotencyRequestInProgress,
         "a request with this Idempotency-Key is still being processed; retry shortly",
     )
-}
-
-async fn release(state: &IdempotencyState, user_id: Uuid, key: &str) -> Result<(), StoreError> {
-    const SQL: &str = "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2";
-    with_writer!(&state.db, pool => { sqlx::query(SQL).bind(user_id).bind(key).execute(pool).await?; });
-    Ok(())
-}
-
-async fn record(
-    state: &IdempotencyState,
-    user_id: Uuid,
-    key: &str,
-    status: StatusCode,
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Result<(), StoreError> {
-    const SQL: &str = "UPDATE idempotency_keys SET status_code = $3, content_type = $4, response_body = $5 \
-                       WHERE user_id = $1 AND key = $2";
-    with_writer!(&state.db, pool => {
-        sqlx::query(SQL)
-            .bind(user_id)
-            .bind(key)
-            .bind(i32::from(status.as_u16()))
-            .bind(content_type)
-            .bind(body)
-            .execute(pool)
-            .await?;
-    });
-    Ok(())
 }
