@@ -13,8 +13,25 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 WEB="$(cd "$HERE/.." && pwd)"
 ROOT="$(cd "$WEB/../.." && pwd)"
 
-# shellcheck source=ensure-chromium.sh
-source "$HERE/ensure-chromium.sh"
+BIN="${LIFEOS_BIN:-target/debug/lifeos}"
+[[ "$BIN" = /* ]] || BIN="$ROOT/$BIN"
+if [[ ! -x "$BIN" ]]; then
+  echo "::error:: lifeos binary not found at $BIN: run cargo build -p lifeos-gateway (or set LIFEOS_BIN)" >&2
+  exit 1
+fi
+
+CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [[ ! -x "$CHROMIUM" && -z "${CHROMIUM_PATH:-}" ]]; then
+  echo "Chromium is missing: installing Debian's chromium"
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+fi
+if [[ ! -x "$CHROMIUM" ]]; then
+  echo "::error:: no Chromium at $CHROMIUM" >&2
+  exit 1
+fi
+"$CHROMIUM" --version
 
 cd "$WEB"
 if [[ ! -d node_modules/playwright-core || ! -d node_modules/axe-core ]]; then
