@@ -9,6 +9,7 @@ pub mod hikes;
 pub mod plans;
 pub mod sync;
 pub mod time_entries;
+pub mod today;
 pub mod user_data;
 pub mod vehicles;
 

@@ -161,7 +161,7 @@ pub const TOOLS: &[ToolSpec] = &[
         tool: ToolName::DueToday,
         name: "due_today",
         title: "What is due today",
-        description: "The habits due today in the user's time zone, with their schedules (GET /api/v1/habits/due).",
+        description: "What is due today in the user's time zone: the day's planned type (dayType, null when none is logged), the habits due with their schedules (as GET /api/v1/habits/due), and the vehicle services whose predicted date has come (services, most overdue first, as GET /api/v1/vehicles/{id}/service-due predicts them).",
         scope: Scope::Read,
         schema: NoInput::schema,
     },
@@ -325,7 +325,7 @@ impl Tools {
             }
             ToolName::DueToday => {
                 let _: NoInput = parse(arguments)?;
-                to_json(tracking.habits.due(user, None).await?)
+                to_json(tracking.due_today(user).await?)
             }
             ToolName::GetTip => {
                 let input: RecommendRequest = parse(arguments)?;

@@ -130,6 +130,83 @@ fn refused(result: &CallToolResult) -> (String, String) {
     (code, text)
 }
 
+/// A vehicle named `name` with one `service_type` record on each of `dates`; its id.
+async fn vehicle_serviced(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    service_type: &str,
+    dates: &[&str],
+) -> String {
+    let vehicle = app
+        .post("/api/v1/vehicles", Some(token), json!({ "name": name }))
+        .await;
+    assert_eq!(vehicle.status, StatusCode::CREATED, "{}", vehicle.body);
+    let id = vehicle.body["id"].as_str().unwrap().to_owned();
+    for date in dates {
+        let record = json!({ "vehicleId": id, "date": date, "serviceType": service_type });
+        let logged = app
+            .post("/api/v1/vehicle-maintenance", Some(token), record)
+            .await;
+        assert_eq!(logged.status, StatusCode::CREATED, "{}", logged.body);
+    }
+    id
+}
+
+lifeos_kernel::dialect_test! {
+    async fn due_today_names_the_days_plan_its_habits_and_the_services_that_came_due(db: TestDatabase) {
+        let app = TestApp::spawn(&db).await;
+        app.clock.set(Timestamp::parse(QUIET_MORNING).unwrap());
+        let ada = app.user("ada@example.com").await;
+        let reader = over_http(&app, &api_key(&app, &ada, &["read"]).await).await;
+
+        // Nothing logged yet: an empty day, not an error.
+        let empty = ok(&call(&reader, "due_today", json!({})).await);
+        assert_eq!(empty, json!({ "date": "2026-03-10", "dayType": null, "habits": [], "services": [] }));
+
+        let plan = app.post("/api/v1/day-types", Some(&ada), json!({ "date": "2026-03-10", "plannedType": "focus" })).await;
+        assert_eq!(plan.status, StatusCode::CREATED, "{}", plan.body);
+        let meditate = daily_habit(&app, &ada, "Meditate").await;
+        // Oil every 91 days, last on 1 December: due on 2 March, 8 days ago. Tyres every
+        // 214 days, last on 1 January: not due until August. The van's oil is due today.
+        let golf = vehicle_serviced(&app, &ada, "Golf", "oil_change", &["2025-09-01", "2025-12-01"]).await;
+        let tyres = json!({ "vehicleId": golf, "serviceType": "tire_rotation" });
+        for date in ["2025-06-01", "2026-01-01"] {
+            let mut record = tyres.clone();
+            record["date"] = json!(date);
+            assert_eq!(app.post("/api/v1/vehicle-maintenance", Some(&ada), record).await.status, StatusCode::CREATED);
+        }
+        let van = vehicle_serviced(&app, &ada, "Van", "oil_change", &["2025-09-09", "2025-12-09"]).await;
+        // Another person's overdue car is not Ada's business.
+        let bob = app.user("bob@example.com").await;
+        vehicle_serviced(&app, &bob, "Bob's car", "oil_change", &["2025-01-01", "2025-02-01"]).await;
+
+        let due = ok(&call(&reader, "due_today", json!({})).await);
+        assert_eq!(due["date"], "2026-03-10");
+        assert_eq!(due["dayType"]["id"], plan.body["id"], "{due}");
+        assert_eq!(due["dayType"]["plannedType"], "focus");
+        let habits: Vec<&Value> = due["habits"].as_array().unwrap().iter().map(|h| &h["node"]["id"]).collect();
+        assert_eq!(habits, [&json!(meditate)], "{due}");
+        let services: Vec<(&str, &str, &str, i64)> = due["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (s["vehicleName"].as_str().unwrap(), s["serviceType"].as_str().unwrap(),
+                 s["nextDueDate"].as_str().unwrap(), s["daysOverdue"].as_i64().unwrap())
+            })
+            .collect();
+        assert_eq!(services, [("Golf", "oil_change", "2026-03-02", 8), ("Van", "oil_change", "2026-03-10", 0)], "{due}");
+        assert_eq!(due["services"][0]["vehicleId"], golf.as_str());
+        assert_eq!(due["services"][1]["vehicleId"], van.as_str());
+
+        // The same prediction REST gives for the car.
+        let rest = app.get(&format!("/api/v1/vehicles/{golf}/service-due"), &ada).await;
+        let oil = rest.body["items"].as_array().unwrap().iter().find(|p| p["serviceType"] == "oil_change").unwrap();
+        assert_eq!(oil["nextDueDate"], due["services"][0]["nextDueDate"]);
+    }
+}
+
 lifeos_kernel::dialect_test! {
     async fn tools_over_http_use_the_domain_services(db: TestDatabase) {
         let app = TestApp::spawn(&db).await;
@@ -211,7 +288,7 @@ lifeos_kernel::dialect_test! {
         // complete_habit by name, retried: one completion, its XP once.
         let stretch = daily_habit(&app, &ada, "Morning stretch").await;
         let due = ok(&call(&reader, "due_today", json!({})).await);
-        assert_eq!(due["items"][0]["node"]["id"], stretch.as_str(), "{due}");
+        assert_eq!(due["habits"][0]["node"]["id"], stretch.as_str(), "{due}");
         let done = ok(&call(&writer, "complete_habit", json!({ "name": " morning STRETCH", "requestId": "c-1" })).await);
         assert_eq!(ok(&call(&writer, "complete_habit", json!({ "name": " morning STRETCH", "requestId": "c-1" })).await), done);
         assert!(done["xpAwarded"].as_i64().unwrap() > 0, "{done}");
@@ -256,7 +333,7 @@ lifeos_kernel::dialect_test! {
         let bob = app.user("bob@example.com").await;
         let bob_key = api_key(&app, &bob, &["read", "write"]).await;
         let bob_client = over_http(&app, &bob_key).await;
-        assert_eq!(ok(&call(&bob_client, "due_today", json!({})).await)["items"], json!([]));
+        assert_eq!(ok(&call(&bob_client, "due_today", json!({})).await)["habits"], json!([]));
         assert_eq!(refused(&call(&bob_client, "complete_habit", json!({ "name": "Morning stretch" })).await).0, "not_found");
         let bob_day = ok(&call(&bob_client, "log_day_type", json!({ "date": "2026-03-11", "plannedType": "buffer", "requestId": "plan-1" })).await);
         assert_ne!(bob_day["id"], first["id"]);
