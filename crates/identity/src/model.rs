@@ -38,6 +38,28 @@ pub struct Invite {
     pub expires_at: Timestamp,
 }
 
+/// An invite as the operator sees it (`lifeos invite list|revoke`): `id` is the first
+/// [`INVITE_ID_LEN`] hex digits of the code's hash, enough to name it among the live ones
+/// and of no use for guessing the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedInvite {
+    pub id: String,
+    pub invite: Invite,
+}
+
+pub const INVITE_ID_LEN: usize = 12;
+
+impl IssuedInvite {
+    pub fn new(code_hash: &[u8], invite: Invite) -> Self {
+        let id = code_hash
+            .iter()
+            .take(INVITE_ID_LEN / 2)
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        Self { id, invite }
+    }
+}
+
 impl Invite {
     /// Whether it still admits the address with `email_key` at `now`.
     pub fn admits(&self, email_key: &str, now: Timestamp) -> bool {

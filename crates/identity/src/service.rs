@@ -24,8 +24,8 @@ use crate::error::{IdentityError, Result};
 use crate::lockout::{self, LoginThrottle};
 use crate::mailer::{Mail, Mailer};
 use crate::model::{
-    ApiKey, Consent, EmailTokenPurpose, Invite, NewRefreshToken, NewUser, ProfilePatch,
-    RefreshTokenRow, User,
+    ApiKey, Consent, EmailTokenPurpose, Invite, IssuedInvite, NewRefreshToken, NewUser,
+    ProfilePatch, RefreshTokenRow, User,
 };
 use crate::password::Passwords;
 use crate::session_cache::{self, CachedKey, Notice, SessionCache};
@@ -127,7 +127,12 @@ pub trait IdentityService: Send + Sync {
         &self,
         email: Option<String>,
         valid_for: Duration,
-    ) -> Result<(Invite, String)>;
+    ) -> Result<(IssuedInvite, String)>;
+    /// The invites that still admit someone, newest first.
+    async fn invites(&self) -> Result<Vec<IssuedInvite>>;
+    /// Withdraws the live invite `id` (from [`IdentityService::invites`]): its code no longer
+    /// registers anyone. `NotFound` when no live invite has that id.
+    async fn revoke_invite(&self, id: &str) -> Result<IssuedInvite>;
 }
 
 pub type SharedIdentity = Arc<dyn IdentityService>;
@@ -813,7 +818,7 @@ impl IdentityService for Identity {
         &self,
         email: Option<String>,
         valid_for: Duration,
-    ) -> Result<(Invite, String)> {
+    ) -> Result<(IssuedInvite, String)> {
         let email_key = email.as_deref().map(normalize_email);
         let mut v = Validator::new();
         if let Some(key) = &email_key {
@@ -832,15 +837,39 @@ impl IdentityService for Identity {
             expires_at: now + valid_for,
         };
         let code = tokens::new_invite_code();
+        let code_hash = tokens::hash_token(&code);
         self.store
             .create_invite(
-                &tokens::hash_token(&code),
+                &code_hash,
                 invite.email_key.as_deref(),
                 now,
                 invite.expires_at,
             )
             .await?;
-        Ok((invite, code))
+        Ok((IssuedInvite::new(&code_hash, invite), code))
+    }
+
+    async fn invites(&self) -> Result<Vec<IssuedInvite>> {
+        let live = self.store.live_invites(self.clock.now()).await?;
+        Ok(live
+            .into_iter()
+            .map(|(hash, invite)| IssuedInvite::new(&hash, invite))
+            .collect())
+    }
+
+    async fn revoke_invite(&self, id: &str) -> Result<IssuedInvite> {
+        const NOT_FOUND: IdentityError = IdentityError::NotFound("live invite with this id");
+        let live = self.store.live_invites(self.clock.now()).await?;
+        let (issued, hash) = live
+            .into_iter()
+            .map(|(hash, invite)| (IssuedInvite::new(&hash, invite), hash))
+            .find(|(issued, _)| issued.id == id)
+            .ok_or(NOT_FOUND)?;
+        if !self.store.delete_invite(&hash).await? {
+            // Used (or revoked) between the read and the delete.
+            return Err(NOT_FOUND);
+        }
+        Ok(issued)
     }
 }
 

@@ -102,6 +102,10 @@ pub trait IdentityStore: Send + Sync {
         expires_at: Timestamp,
     ) -> Result<()>;
     async fn invite(&self, code_hash: &[u8]) -> Result<Option<Invite>>;
+    /// The invites still valid at `now`, newest first, with their code hashes.
+    async fn live_invites(&self, now: Timestamp) -> Result<Vec<(Vec<u8>, Invite)>>;
+    /// Deletes the invite; false when it was already gone (used or revoked).
+    async fn delete_invite(&self, code_hash: &[u8]) -> Result<bool>;
 
     async fn consents(&self, user_id: Uuid) -> Result<Vec<Consent>>;
     /// Records the consent, its history row and a `identity.consent_changed` event.
@@ -455,6 +459,33 @@ impl IdentityStore for SqlIdentityStore {
             sqlx::query_as::<_, Invite>(SQL).bind(code_hash).fetch_optional(pool).await?
         });
         Ok(invite)
+    }
+
+    async fn live_invites(&self, now: Timestamp) -> Result<Vec<(Vec<u8>, Invite)>> {
+        const SQL: &str = "SELECT code_hash, email_key, created_at, expires_at FROM invites \
+                           WHERE expires_at > $1 ORDER BY created_at DESC, code_hash";
+        let rows: Vec<(Vec<u8>, Option<String>, Timestamp, Timestamp)> = with_db!(&self.db, pool => {
+            sqlx::query_as(SQL).bind(now).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(hash, email_key, created_at, expires_at)| {
+                let invite = Invite {
+                    email_key,
+                    created_at,
+                    expires_at,
+                };
+                (hash, invite)
+            })
+            .collect())
+    }
+
+    async fn delete_invite(&self, code_hash: &[u8]) -> Result<bool> {
+        const SQL: &str = "DELETE FROM invites WHERE code_hash = $1";
+        let deleted = with_writer!(&self.db, pool => {
+            sqlx::query(SQL).bind(code_hash).execute(pool).await?.rows_affected()
+        });
+        Ok(deleted == 1)
     }
 
     async fn consents(&self, user_id: Uuid) -> Result<Vec<Consent>> {

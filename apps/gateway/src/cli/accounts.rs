@@ -8,7 +8,7 @@
 use std::io::Write;
 
 use lifeos_identity::error::IdentityError;
-use lifeos_identity::model::{ApiKey, User};
+use lifeos_identity::model::{ApiKey, INVITE_ID_LEN, Invite, User};
 use lifeos_identity::{NewAccount, SharedIdentity};
 use lifeos_kernel::page::PageRequest;
 use lifeos_kernel::{Db, Scope};
@@ -24,7 +24,9 @@ const USER_USAGE: &str =
 const API_KEY_USAGE: &str = "usage: lifeos api-key create --email E --name N --scopes read,write
        lifeos api-key list --email E
        lifeos api-key revoke --email E (--id ID | --name N)";
-const INVITE_USAGE: &str = "usage: lifeos invite create [--email E] [--days N]";
+const INVITE_USAGE: &str = "usage: lifeos invite create [--email E] [--days N]
+       lifeos invite list
+       lifeos invite revoke --id ID";
 
 /// Default life of an invite code, in days.
 const INVITE_DAYS: i64 = 7;
@@ -178,12 +180,24 @@ pub async fn api_key(args: Vec<String>) -> Result<(), String> {
     }
 }
 
-/// `lifeos invite create`.
+/// `lifeos invite create|list|revoke`.
 pub async fn invite(args: Vec<String>) -> Result<(), String> {
-    if args.first().map(String::as_str) != Some("create") {
-        return Err(format!("{INVITE_USAGE}\n\n{USAGE}"));
+    match args.first().map(String::as_str) {
+        Some("create") => create_invite(&args[1..]).await,
+        Some("list") => {
+            Flags::parse(&args[1..], &[], &[], INVITE_USAGE)?;
+            list_invites().await
+        }
+        Some("revoke") => {
+            let flags = Flags::parse(&args[1..], &["--id"], &[], INVITE_USAGE)?;
+            revoke_invite(flags.required("--id", INVITE_USAGE)?).await
+        }
+        _ => Err(format!("{INVITE_USAGE}\n\n{USAGE}")),
     }
-    let flags = Flags::parse(&args[1..], &["--email", "--days"], &[], INVITE_USAGE)?;
+}
+
+async fn create_invite(args: &[String]) -> Result<(), String> {
+    let flags = Flags::parse(args, &["--email", "--days"], &[], INVITE_USAGE)?;
     let days = match flags.value("--days") {
         None => INVITE_DAYS,
         Some(text) => text
@@ -198,18 +212,70 @@ pub async fn invite(args: Vec<String>) -> Result<(), String> {
         .create_invite(email, time::Duration::days(days))
         .await;
     db.close().await;
-    let (invite, code) = created.map_err(|e| readable(&e))?;
+    let (issued, code) = created.map_err(|e| readable(&e))?;
     stdout(&code)?;
-    let admits = invite
-        .email_key
-        .as_deref()
-        .map_or_else(|| "any e-mail address".to_owned(), |key| key.to_owned());
     eprintln!(
-        "created a single-use invite code for {admits}, valid until {}; it is shown only this \
+        "created the single-use invite {} for {}, valid until {}; the code is shown only this \
          once (registration sends it as inviteCode; needs LIFEOS_REGISTRATION=invite)",
-        invite.expires_at
+        issued.id,
+        admits(&issued.invite),
+        issued.invite.expires_at
     );
     Ok(())
+}
+
+async fn list_invites() -> Result<(), String> {
+    let (identity, db) = identity().await?;
+    let listed = identity.invites().await;
+    db.close().await;
+    let invites = listed.map_err(|e| readable(&e))?;
+    for issued in &invites {
+        let invite = &issued.invite;
+        stdout(&format!(
+            "{}\t{}\tcreated {}\tvalid until {}",
+            issued.id,
+            admits(invite),
+            invite.created_at,
+            invite.expires_at
+        ))?;
+    }
+    eprintln!(
+        "{} unused invite(s) still valid (never their codes)",
+        invites.len()
+    );
+    Ok(())
+}
+
+async fn revoke_invite(id: &str) -> Result<(), String> {
+    let id = id.trim().to_ascii_lowercase();
+    if id.len() != INVITE_ID_LEN || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "'{id}' is not an invite id: {INVITE_ID_LEN} hex digits, as `lifeos invite list` shows"
+        ));
+    }
+    let (identity, db) = identity().await?;
+    let revoked = identity.revoke_invite(&id).await;
+    db.close().await;
+    let issued = revoked.map_err(|error| match error {
+        IdentityError::NotFound(_) => format!(
+            "no unused, unexpired invite has the id {id}; `lifeos invite list` shows those that do"
+        ),
+        other => readable(&other),
+    })?;
+    eprintln!(
+        "revoked the invite {} for {}; its code no longer registers anyone",
+        issued.id,
+        admits(&issued.invite)
+    );
+    Ok(())
+}
+
+/// Whom an invite admits, for the operator.
+fn admits(invite: &Invite) -> String {
+    invite
+        .email_key
+        .as_deref()
+        .map_or_else(|| "any e-mail address".to_owned(), str::to_owned)
 }
 
 /// Identity's service over the configured, migrated database (closed by the caller).

@@ -40,7 +40,13 @@ Accounts (whatever LIFEOS_REGISTRATION says):
             another process within LIFEOS_AUTH_CACHE_TTL_MS)
   invite create [--email E] [--days N]
             print a single-use invite code for LIFEOS_REGISTRATION=invite (stdout),
-            valid N days (default 7, at most 365), only for E when given
+            valid N days (default 7, at most 365), only for E when given; its id
+            goes to stderr
+  invite list
+            list the unused invites still valid: id, whom it admits, created,
+            valid until (stdout; never their codes)
+  invite revoke --id ID
+            withdraw an unused invite: its code no longer registers anyone
 
 Maintenance:
   gamification recompute [--user ID]

@@ -1,6 +1,6 @@
 //! The operator's account tools (issue 10), run as the `lifeos` process against the test
 //! database while a server (a `TestApp`) uses the same database: `user create|list`,
-//! `api-key create|list|revoke`, `invite create`. They work whatever
+//! `api-key create|list|revoke`, `invite create|list|revoke`. They work whatever
 //! `LIFEOS_REGISTRATION` says; secrets are alone on stdout; mistakes are sentences on
 //! stderr with exit status 1.
 
@@ -271,7 +271,34 @@ lifeos_kernel::dialect_test! {
             .await
             .assert_problem(StatusCode::FORBIDDEN, "invite_invalid");
 
-        // An open invite, default 7 days.
+        // Carol's invite is spent: the list no longer shows it.
+        let listed = succeeds(&db, &["invite", "list"], None);
+        assert_eq!(listed.stdout, "", "{}", listed.stdout);
+        assert!(listed.stderr.contains("0 unused invite(s)"), "{}", listed.stderr);
+
+        // An open invite, default 7 days: listed by its id (never its code) until revoked,
+        // and then its code registers no one.
+        let mistake = succeeds(&db, &["invite", "create"], None);
+        let mistaken_code = mistake.stdout.trim_end().to_owned();
+        let listed = succeeds(&db, &["invite", "list"], None);
+        let row: Vec<&str> = listed.stdout.trim_end().split('\t').collect();
+        assert_eq!(listed.stdout.lines().count(), 1, "{}", listed.stdout);
+        let id = row[0].to_owned();
+        assert_eq!(id.len(), 12, "{}", listed.stdout);
+        assert_eq!(row[1], "any e-mail address");
+        assert!(mistake.stderr.contains(&format!("invite {id} for any e-mail address")), "{}", mistake.stderr);
+        assert!(!listed.stdout.contains(&mistaken_code));
+        let revoked = succeeds(&db, &["invite", "revoke", "--id", &id.to_uppercase()], None);
+        assert!(revoked.stderr.contains(&format!("revoked the invite {id}")), "{}", revoked.stderr);
+        register("dave@example.com", mistaken_code)
+            .await
+            .assert_problem(StatusCode::FORBIDDEN, "invite_invalid");
+        let again = fails(&db, &["invite", "revoke", "--id", &id], None);
+        assert!(again.contains(&format!("no unused, unexpired invite has the id {id}")), "{again}");
+        let malformed = fails(&db, &["invite", "revoke", "--id", "carol"], None);
+        assert!(malformed.contains("'carol' is not an invite id: 12 hex digits"), "{malformed}");
+        assert!(fails(&db, &["invite", "revoke"], None).contains("--id is required"));
+
         let open = succeeds(&db, &["invite", "create"], None);
         assert!(open.stderr.contains("any e-mail address"), "{}", open.stderr);
         let dave = register("dave@example.com", open.stdout.trim_end().to_owned()).await;
