@@ -116,9 +116,58 @@ impl<T> Page<T> {
     }
 }
 
+/// Every item of a keyset-paged list, `limit` at a time: `fetch` answers one page and
+/// `key` gives an item's sort key, the next page's `after`. For callers inside the server
+/// (a CLI listing, a composed answer) that need the whole list, not a client's page.
+pub async fn all_pages<T, C, E, Fut>(
+    limit: u32,
+    key: impl Fn(&T) -> C,
+    mut fetch: impl FnMut(PageRequest<C>) -> Fut,
+) -> Result<Vec<T>, E>
+where
+    Fut: Future<Output = Result<Page<T>, E>>,
+{
+    let mut items = Vec::new();
+    let mut after = None;
+    loop {
+        let page = fetch(PageRequest { limit, after }).await?;
+        let more = page.next_cursor.is_some();
+        after = page.items.last().map(&key);
+        items.extend(page.items);
+        if !more || after.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn all_pages_follows_the_cursor_to_the_last_page() {
+        let rows: Vec<u32> = (1..=7).collect();
+        let mut requests = Vec::new();
+        let all = all_pages(
+            3,
+            |n: &u32| *n,
+            |page: PageRequest<u32>| {
+                requests.push(page.after);
+                let after = page.after.unwrap_or(0);
+                let rest: Vec<u32> = rows
+                    .iter()
+                    .copied()
+                    .filter(|n| *n > after)
+                    .take(4)
+                    .collect();
+                std::future::ready(Ok::<_, ()>(Page::from_rows(rest, page.limit, |n| *n)))
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(all, rows);
+        assert_eq!(requests, [None, Some(3), Some(6)]);
+    }
 
     #[test]
     fn next_cursor_only_when_more_rows_exist() {

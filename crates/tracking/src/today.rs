@@ -2,7 +2,7 @@
 //! services that have fallen due. A voice assistant asks it in one question (the MCP tool
 //! `due_today`), so it is one call here rather than three for the client to join.
 
-use lifeos_kernel::page::{MAX_LIMIT, PageRequest};
+use lifeos_kernel::page::{MAX_LIMIT, all_pages};
 use serde::Serialize;
 use time::Date;
 use uuid::Uuid;
@@ -63,21 +63,12 @@ impl TrackingState {
     }
 
     async fn all_vehicles(&self, user_id: Uuid) -> Result<Vec<Vehicle>> {
-        let mut vehicles = Vec::new();
-        let mut after = None;
-        loop {
-            let page = PageRequest {
-                limit: MAX_LIMIT,
-                after,
-            };
-            let page = self.vehicles.list_vehicles(user_id, page).await?;
-            after = page.items.last().map(|vehicle| vehicle.id);
-            let last_page = page.next_cursor.is_none();
-            vehicles.extend(page.items);
-            if last_page {
-                return Ok(vehicles);
-            }
-        }
+        all_pages(
+            MAX_LIMIT,
+            |vehicle: &Vehicle| vehicle.id,
+            |page| self.vehicles.list_vehicles(user_id, page),
+        )
+        .await
     }
 }
 

@@ -10,7 +10,7 @@ use std::io::Write;
 use lifeos_identity::error::IdentityError;
 use lifeos_identity::model::{ApiKey, INVITE_ID_LEN, Invite, User};
 use lifeos_identity::{NewAccount, SharedIdentity};
-use lifeos_kernel::page::PageRequest;
+use lifeos_kernel::page::all_pages;
 use lifeos_kernel::{Db, Scope};
 use uuid::Uuid;
 
@@ -295,20 +295,13 @@ async fn account(identity: &SharedIdentity, email: &str) -> Result<User, String>
 
 /// Every key of the user, following the pages.
 async fn all_keys(identity: &SharedIdentity, user_id: Uuid) -> Result<Vec<ApiKey>, String> {
-    let mut keys = Vec::new();
-    let mut after = None;
-    loop {
-        let page = identity
-            .api_keys(user_id, PageRequest { limit: 100, after })
-            .await
-            .map_err(|e| readable(&e))?;
-        let more = page.next_cursor.is_some();
-        after = page.items.last().map(|key| key.id);
-        keys.extend(page.items);
-        if !more || after.is_none() {
-            return Ok(keys);
-        }
-    }
+    all_pages(
+        100,
+        |key: &ApiKey| key.id,
+        |page| identity.api_keys(user_id, page),
+    )
+    .await
+    .map_err(|e| readable(&e))
 }
 
 enum Target<'a> {
