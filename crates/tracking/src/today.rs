@@ -50,7 +50,12 @@ impl TrackingState {
         };
         let mut services = Vec::new();
         for vehicle in self.all_vehicles(user_id).await? {
-            let due = self.vehicles.service_due(user_id, vehicle.id).await?;
+            let due = match self.vehicles.service_due(user_id, vehicle.id).await {
+                Ok(due) => due,
+                // Deleted since the listing (another device): it has nothing due.
+                Err(TrackingError::NotFound(_)) => continue,
+                Err(other) => return Err(other),
+            };
             services.extend(fallen_due(&vehicle, due.items, date));
         }
         services.sort_by_key(|service| std::cmp::Reverse(service.days_overdue));
